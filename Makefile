@@ -1,0 +1,62 @@
+# Two environments: .venv (Python 3.11, everything of ours) and .venv-rasa
+# (Python 3.10, Rasa 3.6 as a server; nothing of ours is imported there).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# python3.10 comes from pyenv on these machines; the pyenv shim only works
+# when 3.10 is selected, so look for a real interpreter.
+PY310 ?= $(shell for p in python3.10 $(HOME)/.pyenv/versions/3.10*/bin/python3.10 /usr/bin/python3.10; do \
+	  $$p -c 'import sys; assert sys.version_info[:2]==(3,10)' >/dev/null 2>&1 && { command -v $$p || echo $$p; } && break; done)
+PY311 ?= $(shell for p in python3.11 $(HOME)/.pyenv/versions/3.11*/bin/python3.11 /usr/bin/python3.11; do \
+	  $$p -c 'import sys; assert sys.version_info[:2]==(3,11)' >/dev/null 2>&1 && { command -v $$p || echo $$p; } && break; done)
+VENV := .venv
+RASA_VENV := .venv-rasa
+PIP_QUIET := --quiet --disable-pip-version-check
+
+.PHONY: help setup run test demo browser-deps benchmark clean
+
+help:
+	@echo "make run    set everything up (first time) and start the product on SQLite"
+	@echo "make test   set everything up (first time) and run the whole test suite"
+	@echo "make demo   print the link of a new demo survey (while 'make run' is running)"
+	@echo "make benchmark   turn latency and classifier benchmarks"
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	@test -n "$(PY311)" || { echo "python3.11 not found"; exit 1; }
+	@test -x $(VENV)/bin/python || $(PY311) -m venv $(VENV)
+	$(VENV)/bin/pip install $(PIP_QUIET) -r requirements.lock
+	$(VENV)/bin/pip install $(PIP_QUIET) --no-deps --no-build-isolation -e .
+	@touch $@
+
+$(RASA_VENV)/.installed: requirements-rasa.lock
+	@test -n "$(PY310)" || { echo "python3.10 not found (pyenv install 3.10)"; exit 1; }
+	@test -x $(RASA_VENV)/bin/python || $(PY310) -m venv $(RASA_VENV)
+	$(RASA_VENV)/bin/pip install $(PIP_QUIET) -r requirements-rasa.lock
+	@touch $@
+
+# Trains and promotes a cause classifier only when none is promoted yet.
+var/models/classifier/CURRENT: | $(VENV)/.installed
+	$(VENV)/bin/feedbackbot classifier ensure
+
+setup: $(VENV)/.installed $(RASA_VENV)/.installed var/models/classifier/CURRENT
+
+run: setup
+	$(VENV)/bin/feedbackbot run
+
+demo:
+	@$(VENV)/bin/feedbackbot demo-survey
+
+# Browser tests drive Debian's Chromium (Playwright's own browser download
+# cannot work without internet access).
+browser-deps:
+	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test: setup browser-deps
+	$(VENV)/bin/python -m pytest -ra $(PYTEST_ARGS)
+
+benchmark: setup
+	$(VENV)/bin/python benchmarks/turn_latency.py
+	$(VENV)/bin/python benchmarks/classifier.py
+
+clean:
+	rm -rf var/log var/test-*

@@ -1,0 +1,32 @@
+"""Every customer reply within a survey: score, reason, cause choice, corrections, opt-out, complaints."""
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import runtime
+from bot import surveys
+from bot.dialogue import engine
+
+
+class ActionHandleReply(Action):
+    """Hands the reply to the survey core and relays what it decided."""
+
+    def name(self) -> str:
+        return "action_handle_reply"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+        text = tracker.latest_message.get("text") or ""
+        intent, confidence = runtime.latest_intent(tracker)
+        try:
+            with runtime.session() as s, s.begin():
+                survey = surveys.survey_by_token(s, tracker.sender_id)
+                outcome = engine.handle_reply(
+                    s, survey, runtime.state_of(tracker), text, runtime.now(), runtime.classify,
+                    intent=intent, intent_confidence=confidence,
+                )
+        except Exception as exc:  # noqa: BLE001 - the customer must get an answer
+            return runtime.fail(dispatcher, exc)
+        return runtime.emit(dispatcher, outcome)

@@ -1,0 +1,1 @@
+"""Post-call feedback bot: storage, dialogue core, scoring, web UI and API."""

@@ -1,0 +1,139 @@
+"""Relational model of calls, surveys, ratings, reasons and the audit trail.
+
+Rows that carry a decision (ratings, reasons) are never rewritten: a newer
+row supersedes an older one and both stay. Status columns that do change
+(survey status, a superseded rating's status) change only together with an
+``audit_log`` row written in the same transaction (see ``bot.db.audit``).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Optional
+
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+SURVEY_STATUSES = ("pending", "in_progress", "completed", "closed_no_score", "opted_out", "expired")
+RATING_STATUSES = ("valid", "late", "corrected", "opted_out")
+REASON_SOURCES = ("model", "customer", "reviewer")
+
+
+class Base(DeclarativeBase):
+    """Declarative base; timestamps are stored timezone-aware in UTC."""
+
+    type_annotation_map = {datetime: DateTime(timezone=True), dict[str, Any]: JSON}
+
+
+class Agent(Base):
+    __tablename__ = "agents"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[Optional[str]] = mapped_column(String(128))
+    created_at: Mapped[datetime]
+
+
+class Call(Base):
+    __tablename__ = "calls"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(128), unique=True)
+    ended_at: Mapped[datetime]
+    customer_channel_id: Mapped[Optional[str]] = mapped_column(String(128))
+    # The agent whose KPI the survey touches: the last agent after transfers
+    # unless the integration says otherwise.
+    credited_agent_id: Mapped[str] = mapped_column(ForeignKey("agents.id"))
+    created_at: Mapped[datetime]
+
+    agents: Mapped[list["CallAgent"]] = relationship(order_by="CallAgent.position", cascade="all, delete-orphan")
+    survey: Mapped[Optional["Survey"]] = relationship(back_populates="call")
+
+
+class CallAgent(Base):
+    __tablename__ = "call_agents"
+    __table_args__ = (UniqueConstraint("call_id", "position"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id"))
+    agent_id: Mapped[str] = mapped_column(ForeignKey("agents.id"))
+    position: Mapped[int]
+
+
+class Survey(Base):
+    __tablename__ = "surveys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id"), unique=True)  # one survey per call
+    template_version: Mapped[str] = mapped_column(String(32))
+    sent_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(32), default="pending")
+    needs_followup: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+
+    call: Mapped[Call] = relationship(back_populates="survey")
+    ratings: Mapped[list["Rating"]] = relationship(order_by="Rating.id", back_populates="survey")
+
+
+class Rating(Base):
+    __tablename__ = "ratings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id"), index=True)
+    score: Mapped[int]
+    raw_reply: Mapped[str] = mapped_column(Text)  # redacted before storage
+    received_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16))
+    supersedes_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ratings.id"))
+    created_at: Mapped[datetime]
+
+    survey: Mapped[Survey] = relationship(back_populates="ratings")
+    reasons: Mapped[list["Reason"]] = relationship(order_by="Reason.id", back_populates="rating")
+
+
+class Reason(Base):
+    __tablename__ = "reasons"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rating_id: Mapped[int] = mapped_column(ForeignKey("ratings.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)  # redacted
+    cause: Mapped[str] = mapped_column(String(32))
+    attribution: Mapped[str] = mapped_column(String(16))
+    confidence: Mapped[Optional[float]] = mapped_column(Float)
+    source: Mapped[str] = mapped_column(String(16))
+    model_version: Mapped[Optional[str]] = mapped_column(String(64))
+    evidence: Mapped[Optional[str]] = mapped_column(Text)
+    # True when nobody confirmed an uncertain attribution: an admin must look
+    # before it can count against an agent.
+    needs_review: Mapped[bool] = mapped_column(Boolean, default=False)
+    supersedes_id: Mapped[Optional[int]] = mapped_column(ForeignKey("reasons.id"))
+    created_at: Mapped[datetime]
+
+    rating: Mapped[Rating] = relationship(back_populates="reasons")
+
+
+class Flag(Base):
+    """Something a supervisor must follow up, such as a complaint intent."""
+
+    __tablename__ = "flags"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)  # redacted
+    created_at: Mapped[datetime]
+    resolved_at: Mapped[Optional[datetime]]
+
+
+class AuditLog(Base):
+    """Append-only record of every change; nothing in the application updates or deletes it."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(64))
+    entity: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -1,0 +1,54 @@
+"""Recognisers for things the rating parser does not decide: complaint intent and cause choices."""
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from classifiers.normalize import normalize
+
+# Escalation wording; kept narrow on purpose (a false flag costs a supervisor's time).
+_COMPLAINT = re.compile(
+    r"投诉|举报|12315|12345|工信部|消协|消费者协会|银保监|金融监管|曝光|起诉|告你们|"
+    r"(找|叫|让|要)(你们)?(的)?(领导|经理|主管|负责人|上级)"
+)
+
+# Titles of the cause-choice buttons; the payload is the title itself so
+# typing the words works as well as tapping.
+CAUSE_CHOICES: dict[str, str] = {
+    "客服人员的服务": "staff",
+    "公司业务或规定": "policy",
+    "网络或系统": "network_system",
+    "其他": "other",
+}
+_CHOICE_WORDS = [
+    ("staff", re.compile(r"客服|人员|服务人员|接线|工作人员|态度|坐席|人工")),
+    ("policy", re.compile(r"公司|业务|规定|政策|制度|资费|价格|套餐|产品")),
+    ("network_system", re.compile(r"网络|系统|信号|宽带|排队|等待|app|APP|网站")),
+    ("other", re.compile(r"其他|其它|别的|都不是|不知道|说不清")),
+]
+_OPTION_NUMBER = re.compile(r"^\s*([1-4])\s*$")
+
+
+def is_complaint(text: str, intent: Optional[str] = None, confidence: float = 0.0) -> bool:
+    """True when the customer asks to complain or escalate."""
+    if _COMPLAINT.search(normalize(text)):
+        return True
+    return intent == "complain" and confidence >= 0.85
+
+
+def cause_choice(text: str) -> Optional[str]:
+    """Map a reply to the cause-choice question to ``staff``/``policy``/``network_system``/``other``.
+
+    Accepts the button titles, the option's position (1–4) and the key words
+    of each option. Returns None when the reply names no option or several.
+    """
+    t = normalize(text)
+    if not t:
+        return None
+    if t in CAUSE_CHOICES:
+        return CAUSE_CHOICES[t]
+    m = _OPTION_NUMBER.match(t)
+    if m:
+        return list(CAUSE_CHOICES.values())[int(m.group(1)) - 1]
+    hits = {name for name, rx in _CHOICE_WORDS if rx.search(t)}
+    return hits.pop() if len(hits) == 1 else None

@@ -1,0 +1,187 @@
+"""Start and stop the three servers of the product: Rasa, the action server and the web app.
+
+Used by ``feedbackbot run`` (``make run``) and by the end-to-end tests, so
+both exercise the same start-up path.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+import httpx
+
+from bot.settings import ROOT
+
+RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
+RASA_MODELS = ROOT / "var" / "rasa-models"
+RASA_MODEL_NAME = "feedbackbot"
+
+
+class StackError(RuntimeError):
+    """A server failed to start or the Rasa model could not be trained."""
+
+
+def free_port() -> int:
+    """An unused TCP port on the loopback interface."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def rasa_model_path() -> Path:
+    return RASA_MODELS / f"{RASA_MODEL_NAME}.tar.gz"
+
+
+def train_rasa(force: bool = False, log=print) -> Path:
+    """Train the Rasa model unless one exists that is newer than every training input.
+
+    Returns:
+        Path of the model archive.
+    """
+    model = rasa_model_path()
+    inputs = [ROOT / "config.yml", ROOT / "domain.yml", *sorted((ROOT / "nlu").glob("*.yml")),
+              *sorted((ROOT / "classifiers" / "resources" / "jieba").glob("*"))]
+    newest = max(p.stat().st_mtime for p in inputs if p.exists())
+    if not force and model.exists() and model.stat().st_mtime >= newest:
+        return model
+    if not RASA_BIN.exists():
+        raise StackError(f"{RASA_BIN} is missing: run `make setup` first")
+    log("training the Rasa model (about a minute)…")
+    RASA_MODELS.mkdir(parents=True, exist_ok=True)
+    cmd = [str(RASA_BIN), "train", "--config", "config.yml", "--domain", "domain.yml", "--data", "nlu",
+           "--out", str(RASA_MODELS), "--fixed-model-name", RASA_MODEL_NAME, "--force"]
+    proc = subprocess.run(cmd, cwd=ROOT, env=_rasa_env(), capture_output=True, text=True)
+    if proc.returncode != 0 or not model.exists():
+        raise StackError(f"rasa train failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    model.touch()
+    return model
+
+
+def _rasa_env() -> dict[str, str]:
+    env = dict(os.environ)
+    # Rasa's own telemetry and TensorFlow chatter are noise here.
+    env.update({"RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONWARNINGS": "ignore"})
+    return env
+
+
+@dataclass
+class Stack:
+    """The running servers and their URLs."""
+
+    database_url: str
+    log_dir: Path
+    web_port: int = field(default_factory=free_port)
+    rasa_port: int = field(default_factory=free_port)
+    action_port: int = field(default_factory=free_port)
+    extra_env: dict[str, str] = field(default_factory=dict)
+    endpoints: str = "endpoints.yml"
+    procs: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    @property
+    def web_url(self) -> str:
+        return f"http://127.0.0.1:{self.web_port}"
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    @property
+    def action_url(self) -> str:
+        return f"http://127.0.0.1:{self.action_port}/webhook"
+
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update({
+            "DATABASE_URL": self.database_url,
+            "RASA_URL": self.rasa_url,
+            "ACTION_ENDPOINT_URL": self.action_url,
+            "FEEDBACKBOT_PUBLIC_URL": self.web_url,
+            "PYTHONUNBUFFERED": "1",
+        })
+        env.update(self.extra_env)
+        return env
+
+    def _spawn(self, name: str, cmd: list[str], env: dict[str, str]) -> None:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        logf = open(self.log_dir / f"{name}.log", "ab")
+        self.procs[name] = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=logf, stderr=subprocess.STDOUT,
+                                            start_new_session=True)
+
+    def start(self, timeout: float = 180.0, workers: int = 1) -> "Stack":
+        """Migrate the database, start all three servers and wait until each answers."""
+        from bot.db.migrate import upgrade
+
+        upgrade(self.database_url)
+        model = train_rasa()
+        env = self.env()
+        py = sys.executable
+        self._spawn("actions", [py, "-m", "rasa_sdk", "--actions", "actions", "-p", str(self.action_port)], env)
+        self._spawn("rasa", [str(RASA_BIN), "run", "--enable-api", "-m", str(model), "-i", "127.0.0.1",
+                             "-p", str(self.rasa_port), "--endpoints", self.endpoints,
+                             "--credentials", "credentials.yml"], {**_rasa_env(), **env})
+        self._spawn("web", [py, "-m", "uvicorn", "bot.web.app:create_app", "--factory", "--host", "127.0.0.1",
+                            "--port", str(self.web_port), "--workers", str(workers), "--log-level", "warning"], env)
+        try:
+            self._wait(f"http://127.0.0.1:{self.action_port}/health", "actions", timeout)
+            self._wait(f"{self.web_url}/healthz", "web", timeout)
+            self._wait(f"{self.rasa_url}/status", "rasa", timeout)
+        except Exception:
+            self.stop()
+            raise
+        return self
+
+    def _wait(self, url: str, name: str, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            proc = self.procs[name]
+            if proc.poll() is not None:
+                raise StackError(f"{name} exited with {proc.returncode}; see {self.log_dir / (name + '.log')}:\n"
+                                 + self.tail(name))
+            try:
+                if httpx.get(url, timeout=2.0).status_code < 500:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.3)
+        raise StackError(f"{name} did not answer {url} within {timeout:.0f}s:\n" + self.tail(name))
+
+    def tail(self, name: str, chars: int = 3000) -> str:
+        path = self.log_dir / f"{name}.log"
+        return path.read_text(errors="replace")[-chars:] if path.exists() else ""
+
+    def stop(self) -> None:
+        """Terminate every server (their process groups), waiting briefly for each."""
+        import signal
+
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                try:
+                    os.killpg(proc.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+        for proc in self.procs.values():
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+        self.procs.clear()
+
+    def __enter__(self) -> "Stack":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def have_rasa() -> Optional[str]:
+    """None when the Rasa environment is installed, else why not."""
+    return None if RASA_BIN.exists() else f"{RASA_BIN} not installed (make setup)"
+
+
+__all__ = ["Stack", "StackError", "free_port", "train_rasa", "have_rasa"]

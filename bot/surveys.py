@@ -1,0 +1,221 @@
+"""Domain operations on calls, surveys, ratings and reasons.
+
+Every function takes an open session from the caller (``with Session(engine)
+as s, s.begin():``) so a whole dialogue turn commits or rolls back as one,
+and writes an audit row for each change it makes.
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Iterable, Optional
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.db.audit import audit
+from bot.db.models import Agent, Call, CallAgent, Flag, Rating, Reason, Survey
+from classifiers.redact import redact
+
+OPEN_STATUSES = ("pending", "in_progress")
+
+
+def utcnow() -> datetime:
+    """Current time, timezone-aware UTC."""
+    return datetime.now(timezone.utc)
+
+
+def as_utc(dt: datetime) -> datetime:
+    """Treat naive datetimes (SQLite drops the zone) as UTC."""
+    return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
+
+
+class CallConflict(ValueError):
+    """The same call id was posted again with different details."""
+
+
+@dataclass(frozen=True)
+class CallRequest:
+    """What the telephony integration tells us when a call ends."""
+
+    call_id: str
+    agent_ids: list[str]
+    ended_at: datetime
+    customer_channel_id: Optional[str] = None
+    credited_agent_id: Optional[str] = None
+
+
+def _ensure_agent(s: Session, agent_id: str, now: datetime) -> None:
+    if s.get(Agent, agent_id) is None:
+        s.add(Agent(id=agent_id, created_at=now))
+        s.flush()
+        audit(s, at=now, actor="integration", entity="agent", entity_id=agent_id, action="created")
+
+
+def register_call(
+    s: Session, req: CallRequest, *, window_minutes: int, template_version: str, now: Optional[datetime] = None
+) -> tuple[Survey, bool]:
+    """Record an ended call and open its survey; idempotent on the call id.
+
+    Args:
+        s: Open session.
+        req: The call as reported by the integration.
+        window_minutes: How long the survey accepts replies, from when it is sent.
+        template_version: Version of the greeting shown to the customer.
+        now: Clock override for tests.
+
+    Returns:
+        ``(survey, created)``; ``created`` is False when the call was already known.
+
+    Raises:
+        CallConflict: the call id exists with different agents.
+    """
+    now = now or utcnow()
+    existing = s.scalar(select(Call).where(Call.external_id == req.call_id))
+    if existing is not None:
+        known = [ca.agent_id for ca in existing.agents]
+        if known != list(req.agent_ids):
+            raise CallConflict(f"call {req.call_id} already registered with agents {known}")
+        return existing.survey, False
+
+    credited = req.credited_agent_id or req.agent_ids[-1]
+    if credited not in req.agent_ids:
+        raise CallConflict(f"credited agent {credited} did not take part in call {req.call_id}")
+    for agent_id in dict.fromkeys(req.agent_ids):
+        _ensure_agent(s, agent_id, now)
+    call = Call(
+        external_id=req.call_id,
+        ended_at=req.ended_at,
+        customer_channel_id=req.customer_channel_id,
+        credited_agent_id=credited,
+        created_at=now,
+    )
+    call.agents = [CallAgent(agent_id=a, position=i) for i, a in enumerate(req.agent_ids)]
+    s.add(call)
+    s.flush()
+    audit(s, at=now, actor="integration", entity="call", entity_id=call.id, action="created",
+          external_id=req.call_id, agents=list(req.agent_ids), credited=credited)
+    survey = Survey(
+        token=secrets.token_urlsafe(16),
+        call_id=call.id,
+        template_version=template_version,
+        sent_at=now,
+        expires_at=now + timedelta(minutes=window_minutes),
+        status="pending",
+        created_at=now,
+    )
+    s.add(survey)
+    s.flush()
+    audit(s, at=now, actor="integration", entity="survey", entity_id=survey.id, action="created",
+          token=survey.token, expires_at=survey.expires_at.isoformat())
+    return survey, True
+
+
+def survey_by_token(s: Session, token: str) -> Optional[Survey]:
+    """The survey with chat token ``token``, or None."""
+    return s.scalar(select(Survey).where(Survey.token == token))
+
+
+def is_expired(survey: Survey, now: datetime) -> bool:
+    """True once the validity window has passed."""
+    return now > as_utc(survey.expires_at)
+
+
+def set_status(s: Session, survey: Survey, status: str, now: datetime, actor: str = "customer") -> None:
+    """Change a survey's status with an audit row; no-op when unchanged."""
+    if survey.status == status:
+        return
+    audit(s, at=now, actor=actor, entity="survey", entity_id=survey.id, action="status_changed",
+          old=survey.status, new=status)
+    survey.status = status
+
+
+def current_rating(survey: Survey) -> Optional[Rating]:
+    """The rating that counts: the newest valid one, if any."""
+    valid = [r for r in survey.ratings if r.status == "valid"]
+    return valid[-1] if valid else None
+
+
+def record_rating(s: Session, survey: Survey, score: int, raw_reply: str, now: datetime) -> Rating:
+    """Store a score; a newer valid score supersedes the current one, which is kept as ``corrected``.
+
+    After the validity window the score is stored as ``late`` and supersedes
+    nothing, so it never reaches scoring.
+    """
+    if not 1 <= score <= 5:
+        raise ValueError(f"score out of range: {score}")
+    late = is_expired(survey, now)
+    previous = None if late else current_rating(survey)
+    rating = Rating(
+        score=score,
+        raw_reply=redact(raw_reply or "")[:2000],
+        received_at=now,
+        status="late" if late else "valid",
+        supersedes_id=previous.id if previous else None,
+        created_at=now,
+    )
+    survey.ratings.append(rating)
+    s.flush()
+    audit(s, at=now, actor="customer", entity="rating", entity_id=rating.id, action="created",
+          score=score, status=rating.status, supersedes=rating.supersedes_id)
+    if previous is not None:
+        audit(s, at=now, actor="customer", entity="rating", entity_id=previous.id, action="status_changed",
+              old=previous.status, new="corrected", superseded_by=rating.id)
+        previous.status = "corrected"
+    return rating
+
+
+def record_reason(
+    s: Session,
+    rating: Rating,
+    text: str,
+    *,
+    cause: str,
+    attribution: str,
+    source: str,
+    now: datetime,
+    confidence: Optional[float] = None,
+    model_version: Optional[str] = None,
+    evidence: Optional[str] = None,
+    needs_review: bool = False,
+    actor: str = "customer",
+) -> Reason:
+    """Attach a cause to a rating; a later reason supersedes the earlier one, both kept."""
+    previous = rating.reasons[-1] if rating.reasons else None
+    reason = Reason(
+        text=redact(text or "")[:2000],
+        cause=cause,
+        attribution=attribution,
+        confidence=confidence,
+        source=source,
+        model_version=model_version,
+        evidence=redact(evidence) if evidence else evidence,
+        needs_review=needs_review,
+        supersedes_id=previous.id if previous else None,
+        created_at=now,
+    )
+    rating.reasons.append(reason)
+    s.flush()
+    audit(s, at=now, actor=actor, entity="reason", entity_id=reason.id, action="created",
+          rating=rating.id, cause=cause, attribution=attribution, source=source,
+          confidence=confidence, supersedes=reason.supersedes_id)
+    return reason
+
+
+def flag(s: Session, survey: Survey, kind: str, text: str, now: datetime) -> Flag:
+    """Flag a survey for supervisor follow-up (for example a complaint)."""
+    f = Flag(survey_id=survey.id, kind=kind, text=redact(text or "")[:2000], created_at=now)
+    s.add(f)
+    s.flush()
+    audit(s, at=now, actor="customer", entity="flag", entity_id=f.id, action="created", kind=kind, survey=survey.id)
+    if not survey.needs_followup:
+        audit(s, at=now, actor="customer", entity="survey", entity_id=survey.id, action="flagged", kind=kind)
+        survey.needs_followup = True
+    return f
+
+
+def ratings_of(survey: Survey, statuses: Iterable[str] = ("valid",)) -> list[Rating]:
+    """Ratings of a survey with one of ``statuses``, oldest first."""
+    wanted = set(statuses)
+    return [r for r in survey.ratings if r.status in wanted]

@@ -1,0 +1,17 @@
+"""Cause classification for post-call feedback (jieba + spaCy).
+
+Public API (see ``classifiers/api.py`` for the contract)::
+
+    from classifiers import classify, classify_many, CauseResult, CAUSES, ATTRIBUTION
+"""
+from .api import ATTRIBUTION, CAUSES, CauseResult, ModelNotAvailableError, classify, classify_many, current_model_version
+
+__all__ = [
+    "ATTRIBUTION",
+    "CAUSES",
+    "CauseResult",
+    "ModelNotAvailableError",
+    "classify",
+    "classify_many",
+    "current_model_version",
+]

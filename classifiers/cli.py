@@ -1,0 +1,190 @@
+"""``feedbackbot classifier …`` and ``feedbackbot classify`` sub-commands.
+
+Imported by ``bot/cli.py`` on every start, so this module imports nothing
+heavy at module level.
+
+* ``classifier data [--data DIR]``           — show counts per label and split
+* ``classifier train [--data DIR] [--promote]``
+* ``classifier evaluate [VERSION] [--split test]``
+* ``classifier promote VERSION``
+* ``classifier ensure``                       — train + promote only if nothing is promoted
+* ``classifier list``
+* ``classify``                                — JSON lines {"id","text"} on stdin → results on stdout
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+
+def _cmd_data(args) -> int:
+    from .pipeline import prepare
+
+    prepare(args.data, progress=lambda m: print(m))
+    return 0
+
+
+def _cmd_train(args) -> int:
+    from .pipeline import train
+
+    version = train(args.data, promote=args.promote)
+    print(version)
+    return 0
+
+
+def _cmd_evaluate(args) -> int:
+    from .metrics import format_metrics
+    from .pipeline import evaluate
+    from .registry import ModelNotAvailableError
+
+    try:
+        m = evaluate(args.version, split=args.split, data_dir=args.data)
+    except ModelNotAvailableError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(m, ensure_ascii=False, indent=2))
+    else:
+        print(f"split: {args.split}")
+        print(format_metrics(m))
+    return 0
+
+
+def _cmd_promote(args) -> int:
+    from .registry import ModelNotAvailableError, promote
+
+    try:
+        promote(args.version)
+    except ModelNotAvailableError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"promoted {args.version}")
+    return 0
+
+
+def _cmd_ensure(args) -> int:
+    from .pipeline import ensure
+
+    print(ensure(args.data))
+    return 0
+
+
+def _cmd_list(args) -> int:
+    from .registry import current_version, list_versions, model_root, read_json
+
+    root = model_root()
+    cur = current_version(root)
+    versions = list_versions(root)
+    if not versions:
+        print(f"no model versions under {root}")
+        return 0
+    for v in versions:
+        m = read_json(v, "metrics.json", root)
+        t = m.get("test") or {}
+        mark = "*" if v == cur else " "
+        print(
+            f"{mark} {v}  test binary-F1 {t.get('binary_macro_f1', float('nan')):.4f}  "
+            f"cause-F1 {t.get('cause_macro_f1', float('nan')):.4f}  "
+            f"false-blame {t.get('false_blame_rate', float('nan')):.4f}  "
+            f"staff-threshold {m.get('thresholds', {}).get('staff_threshold', float('nan'))}"
+        )
+    return 0
+
+
+def _cmd_classify(args) -> int:
+    """Stream JSON lines; classify in small batches, keep input order, never stop on a bad line."""
+    from .api import classify_many
+    from .registry import ModelNotAvailableError
+
+    out = sys.stdout
+    pending: list[tuple[object, str]] = []
+
+    def flush():
+        if not pending:
+            return
+        results = classify_many([t for _, t in pending])
+        for (rid, _), r in zip(pending, results):
+            out.write(
+                json.dumps(
+                    {
+                        "id": rid,
+                        "cause": r.cause,
+                        "attribution": r.attribution,
+                        "confidence": r.confidence,
+                        "needs_confirmation": r.needs_confirmation,
+                        "evidence": r.evidence,
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
+        pending.clear()
+        out.flush()
+
+    try:
+        classify_many([])  # fail fast, before reading input, if no model is promoted
+    except ModelNotAvailableError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for lineno, line in enumerate(sys.stdin, 1):
+        if not line.strip():
+            continue
+        rid = None
+        try:
+            obj = json.loads(line)
+            if not isinstance(obj, dict):
+                raise ValueError("expected a JSON object")
+            rid = obj.get("id")
+            if "text" not in obj:
+                raise ValueError('missing "text"')
+            text = obj["text"]
+            if text is not None and not isinstance(text, str):
+                raise ValueError('"text" must be a string')
+        except ValueError as exc:  # json.JSONDecodeError is a ValueError
+            flush()  # keep output in input order
+            out.write(json.dumps({"id": rid, "line": lineno, "error": str(exc)}, ensure_ascii=False) + "\n")
+            out.flush()
+            continue
+        pending.append((rid, text))
+        if len(pending) >= args.batch_size:
+            flush()
+    flush()
+    return 0
+
+
+def register(subparsers) -> None:
+    """Add the ``classifier`` and ``classify`` sub-commands to ``subparsers``."""
+    p = subparsers.add_parser("classifier", help="train, evaluate and promote the cause classifier")
+    sub = p.add_subparsers(dest="classifier_command", required=True)
+
+    s = sub.add_parser("data", help="show label counts per split after cleaning")
+    s.add_argument("--data", default=None, help="directory of *.jsonl items (default: classifiers/data/items)")
+    s.set_defaults(func=_cmd_data)
+
+    s = sub.add_parser("train", help="train a new model version")
+    s.add_argument("--data", default=None, help="directory of *.jsonl items (default: classifiers/data/items)")
+    s.add_argument("--promote", action="store_true", help="promote the new version when done")
+    s.set_defaults(func=_cmd_train)
+
+    s = sub.add_parser("evaluate", help="print metrics of a version on a split")
+    s.add_argument("version", nargs="?", default=None, help="version id, 'current' (default) or 'latest'")
+    s.add_argument("--split", default="test", choices=["train", "dev", "test"])
+    s.add_argument("--data", default=None, help="directory of *.jsonl items")
+    s.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    s.set_defaults(func=_cmd_evaluate)
+
+    s = sub.add_parser("promote", help="make VERSION the model classify() uses")
+    s.add_argument("version")
+    s.set_defaults(func=_cmd_promote)
+
+    s = sub.add_parser("ensure", help="train and promote a model only if none is promoted")
+    s.add_argument("--data", default=None, help="directory of *.jsonl items")
+    s.set_defaults(func=_cmd_ensure)
+
+    s = sub.add_parser("list", help="list model versions (* = promoted)")
+    s.set_defaults(func=_cmd_list)
+
+    c = subparsers.add_parser("classify", help='classify JSON lines {"id","text"} from stdin')
+    c.add_argument("--batch-size", type=int, default=256, help=argparse.SUPPRESS)
+    c.set_defaults(func=_cmd_classify)

@@ -1,0 +1,485 @@
+"""The cause model: spaCy textcat (jieba words) + TF-IDF char n-gram LR + rules.
+
+``CauseModel`` holds
+
+* ``nlp`` — ``spacy.blank("zh")`` with the jieba segmenter and an exclusive
+  ``textcat`` over the 12 training labels (11 causes + ``unclear``);
+* ``vec``/``lr`` — a TF-IDF vectoriser over character 1–3-grams and a
+  multinomial logistic regression over the same labels;
+* ``params`` — ensemble weight, rule factors and decision thresholds chosen on
+  the dev split by :func:`fit`.
+
+Decision (``decide``): probabilities of the two models are averaged with
+weight ``w_lr``; the rule layer re-weights them; then
+
+* top label ``unclear`` → provisional non-staff cause, ``needs_confirmation``;
+* top label a staff cause → ``attribution="staff"``, automatic only if the
+  summed staff probability ≥ ``staff_threshold`` and no rule vetoes it;
+* otherwise the non-staff/none cause, confirmed only if its probability ≥
+  ``other_threshold``.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import pickle
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import rules
+from .labels import ATTRIBUTION, CAUSES, LABELS, NON_STAFF_CAUSES, STAFF_CAUSES, UNCLEAR
+
+log = logging.getLogger(__name__)
+
+_IDX = {lab: i for i, lab in enumerate(LABELS)}
+_STAFF_IDX = np.array([_IDX[c] for c in STAFF_CAUSES])
+_UNCLEAR_IDX = _IDX[UNCLEAR]
+# Provisional cause for an unclear text: the best *dissatisfaction* code that
+# blames no-one in particular (never staff, never "none").
+_PLACEHOLDER_IDX = np.array([_IDX[c] for c in NON_STAFF_CAUSES if c != "none"])
+_NONSTAFF_IDX = np.array([_IDX[c] for c in NON_STAFF_CAUSES])
+
+DEFAULT_CONFIG: dict = {
+    "seed": 0,
+    "tfidf": {"analyzer": "char", "ngram_range": [1, 3], "sublinear_tf": True, "min_df": 1, "max_features": 200000},
+    "lr": {"C": 10.0, "max_iter": 3000, "class_weight": "balanced"},
+    "spacy": {
+        "architecture": "bow",  # "bow" | "ensemble"
+        "ngram_size": 2,
+        "epochs": 12,
+        "dropout": 0.2,
+        "batch_size": 16,
+        "patience": 4,
+    },
+    "ensemble": {"w_lr": None},  # None → chosen on dev
+    "rules": {"enabled": True, "exonerate_staff_factor": 0.05, "praise_staff_factor": 0.3, "veto_staff_factor": 0.3},
+    "decision": {"max_false_blame": 0.005, "other_min_precision": 0.9},
+    "max_chars": 400,
+}
+
+
+@dataclass
+class Decision:
+    label_probs: np.ndarray  # (12,) after rules
+    cause: str
+    attribution: str
+    confidence: float
+    needs_confirmation: bool
+    evidence: str
+    top_label: str
+    staff_prob: float
+
+
+def _textcat_config(cfg: dict) -> dict:
+    arch = cfg["architecture"]
+    bow = {
+        "@architectures": "spacy.TextCatBOW.v3",
+        "exclusive_classes": True,
+        "ngram_size": cfg["ngram_size"],
+        "no_output_layer": False,
+        "length": 262144,
+    }
+    if arch == "bow":
+        return {"model": bow, "threshold": 0.0}
+    if arch == "ensemble":
+        return {
+            "model": {
+                "@architectures": "spacy.TextCatEnsemble.v2",
+                "nO": None,
+                "linear_model": bow,
+                "tok2vec": {
+                    "@architectures": "spacy.Tok2Vec.v2",
+                    "embed": {
+                        "@architectures": "spacy.MultiHashEmbed.v2",
+                        "width": 64,
+                        "rows": [2000, 2000, 1000, 1000],
+                        "attrs": ["ORTH", "LOWER", "PREFIX", "SUFFIX"],
+                        "include_static_vectors": False,
+                    },
+                    "encode": {
+                        "@architectures": "spacy.MaxoutWindowEncoder.v2",
+                        "width": 64,
+                        "window_size": 1,
+                        "maxout_pieces": 3,
+                        "depth": 2,
+                    },
+                },
+            },
+            "threshold": 0.0,
+        }
+    raise ValueError(f"unknown spaCy textcat architecture {arch!r}")
+
+
+def _macro_f1(gold: Sequence[str], pred: Sequence[str], labels: Sequence[str]) -> float:
+    from sklearn.metrics import f1_score
+
+    return float(f1_score(gold, pred, labels=list(labels), average="macro", zero_division=0))
+
+
+class CauseModel:
+    def __init__(self, nlp, vec, lr, params: dict, config: dict):
+        self.nlp = nlp
+        self.vec = vec
+        self.lr = lr
+        self.params = params
+        self.config = config
+        self._feat_names = None
+        # LR classes are in sorted order; map them to LABELS order.
+        if lr is not None:
+            self._lr_order = np.array([list(lr.classes_).index(lab) if lab in lr.classes_ else -1 for lab in LABELS])
+
+    # ---------------------------------------------------------------- probs
+    def _clip(self, texts: Sequence[str]) -> list[str]:
+        n = self.config.get("max_chars", 400)
+        return [t[:n] for t in texts]
+
+    def spacy_proba(self, texts: Sequence[str]) -> np.ndarray:
+        if self.nlp is None:
+            return np.full((len(texts), len(LABELS)), 1.0 / len(LABELS))
+        out = np.zeros((len(texts), len(LABELS)))
+        for i, doc in enumerate(self.nlp.pipe(self._clip(texts), batch_size=512)):
+            cats = doc.cats
+            out[i] = [cats.get(lab, 0.0) for lab in LABELS]
+        s = out.sum(axis=1, keepdims=True)
+        s[s == 0] = 1.0
+        return out / s
+
+    def lr_features(self, texts: Sequence[str]):
+        return self.vec.transform([t.lower() for t in self._clip(texts)])
+
+    def lr_proba(self, texts: Sequence[str], X=None) -> np.ndarray:
+        if self.lr is None:
+            return np.full((len(texts), len(LABELS)), 1.0 / len(LABELS))
+        if X is None:
+            X = self.lr_features(texts)
+        raw = self.lr.predict_proba(X)
+        out = np.zeros((len(texts), len(LABELS)))
+        for j, k in enumerate(self._lr_order):
+            if k >= 0:
+                out[:, j] = raw[:, k]
+        return out
+
+    def proba(self, texts: Sequence[str], X=None) -> np.ndarray:
+        w = self.params.get("w_lr", 0.5)
+        if w >= 1.0:
+            return self.lr_proba(texts, X)
+        if w <= 0.0:
+            return self.spacy_proba(texts)
+        return w * self.lr_proba(texts, X) + (1 - w) * self.spacy_proba(texts)
+
+    # ------------------------------------------------------------- decision
+    def apply_rules(self, text: str, p: np.ndarray) -> tuple[np.ndarray, rules.RuleSignals | None]:
+        rc = self.config["rules"]
+        if not rc.get("enabled", True):
+            return p, None
+        s = rules.detect(text)
+        q = p.copy()
+        if s.exonerate:
+            q[_STAFF_IDX] *= rc["exonerate_staff_factor"]
+        elif s.praise_contrast and not s.staff_cue:
+            q[_STAFF_IDX] *= rc["praise_staff_factor"]
+        if (s.misreply or s.survey) and not s.staff_cue:
+            q[_STAFF_IDX] *= rc["veto_staff_factor"]
+        for lab, f in s.boosts.items():
+            q[_IDX[lab]] *= f
+        tot = q.sum()
+        if tot > 0:
+            q /= tot
+        return q, s
+
+    def decide(self, text: str, p: np.ndarray, X_row=None) -> Decision:
+        q, sig = self.apply_rules(text, p)
+        top = int(np.argmax(q))
+        top_label = LABELS[top]
+        staff_prob = float(q[_STAFF_IDX].sum())
+        t_staff = self.params.get("staff_threshold", 1.01)
+        t_other = self.params.get("other_threshold", 0.0)
+        veto = bool(sig and sig.no_auto_staff)
+        if top_label == UNCLEAR:
+            k = int(_PLACEHOLDER_IDX[np.argmax(q[_PLACEHOLDER_IDX])])
+            cause = LABELS[k]
+            return Decision(q, cause, ATTRIBUTION[cause], float(q[k]), True, "", top_label, staff_prob)
+        cause = top_label
+        if cause in STAFF_CAUSES:
+            auto = staff_prob >= t_staff and not veto
+        else:
+            auto = float(q[top]) >= t_other
+        evidence = ""
+        if sig is not None:
+            if cause in STAFF_CAUSES and sig.staff_cue:
+                evidence = sig.staff_cue
+            elif cause not in STAFF_CAUSES and sig.evidence:
+                evidence = sig.evidence
+        if not evidence:
+            evidence = self.evidence(text, cause, X_row)
+        return Decision(q, cause, ATTRIBUTION[cause], float(q[top]), not auto, evidence, top_label, staff_prob)
+
+    def evidence(self, text: str, label: str, X_row=None, top_k: int = 4, max_len: int = 16) -> str:
+        """Span of ``text`` covered by the char n-grams that pushed the LR towards ``label``."""
+        if self.lr is None or not text:
+            return ""
+        if X_row is None:
+            X_row = self.lr_features([text])
+        if self._feat_names is None:
+            self._feat_names = self.vec.get_feature_names_out()
+        k = list(self.lr.classes_).index(label)
+        idx = X_row.indices
+        if len(idx) == 0:
+            return ""
+        contrib = X_row.data * self.lr.coef_[k, idx]
+        order = np.argsort(-contrib)[:top_k]
+        low = text[: self.config.get("max_chars", 400)].lower()
+        weight = np.zeros(len(low))
+        for o in order:
+            if contrib[o] <= 0:
+                break
+            gram = self._feat_names[idx[o]]
+            if not gram.strip() or not any(ch.isalnum() for ch in gram):
+                continue
+            start = low.find(gram)
+            while start >= 0:
+                weight[start : start + len(gram)] = np.maximum(weight[start : start + len(gram)], contrib[o])
+                start = low.find(gram, start + 1)
+        if not weight.any():
+            return ""
+        # Best contiguous run of covered characters.
+        best, best_span, cur, cur_start = 0.0, (0, 0), 0.0, 0
+        for i, w in enumerate(weight):
+            if w > 0:
+                if cur == 0.0:
+                    cur_start = i
+                cur += w
+                if cur > best:
+                    best, best_span = cur, (cur_start, i + 1)
+            else:
+                cur = 0.0
+        a, b = best_span
+        return text[a : min(b, a + max_len)]
+
+    def predict(self, texts: Sequence[str]) -> list[Decision]:
+        if not texts:
+            return []
+        texts = self._clip(texts)
+        X = self.lr_features(texts) if self.lr is not None else None
+        P = self.proba(texts, X)
+        return [self.decide(t, P[i], X[i] if X is not None else None) for i, t in enumerate(texts)]
+
+    # ------------------------------------------------------------- storage
+    def save(self, directory: Path) -> None:
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        if self.nlp is not None:
+            self.nlp.to_disk(directory / "spacy")
+        if self.lr is not None:
+            with open(directory / "lr.pkl", "wb") as fh:
+                pickle.dump({"vec": self.vec, "lr": self.lr}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        (directory / "params.json").write_text(json.dumps(self.params, indent=2, ensure_ascii=False), encoding="utf-8")
+        (directory / "model_config.json").write_text(json.dumps(self.config, indent=2, ensure_ascii=False), encoding="utf-8")
+
+    @classmethod
+    def load(cls, directory: Path) -> "CauseModel":
+        from .tokenize import ensure_jieba
+
+        directory = Path(directory)
+        nlp = vec = lr = None
+        if (directory / "spacy").exists():
+            ensure_jieba()
+            import spacy
+
+            nlp = spacy.load(directory / "spacy")
+        if (directory / "lr.pkl").exists():
+            with open(directory / "lr.pkl", "rb") as fh:
+                obj = pickle.load(fh)  # our own artefact, written by save()
+            vec, lr = obj["vec"], obj["lr"]
+        params = json.loads((directory / "params.json").read_text(encoding="utf-8"))
+        config = json.loads((directory / "model_config.json").read_text(encoding="utf-8"))
+        return cls(nlp, vec, lr, params, config)
+
+
+# ===================================================================== fit
+def _train_lr(texts, labels, cfg):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    tc = dict(cfg["tfidf"])
+    tc["ngram_range"] = tuple(tc["ngram_range"])
+    vec = TfidfVectorizer(lowercase=False, **tc)
+    X = vec.fit_transform([t.lower() for t in texts])
+    lr = LogisticRegression(random_state=cfg["seed"], **cfg["lr"])
+    lr.fit(X, labels)
+    return vec, lr
+
+
+def _train_spacy(texts, labels, dev_texts, dev_labels, cfg, progress: Callable[[str], None]):
+    import spacy
+    from spacy.training import Example
+    from spacy.util import fix_random_seed, minibatch
+
+    from .tokenize import blank_nlp
+
+    sc = cfg["spacy"]
+    fix_random_seed(cfg["seed"])
+    rng = random.Random(cfg["seed"])
+    nlp = blank_nlp()
+    textcat = nlp.add_pipe("textcat", config=_textcat_config(sc))
+    present = [lab for lab in LABELS if lab in set(labels)]
+    for lab in LABELS:
+        textcat.add_label(lab)
+    examples = [
+        Example.from_dict(nlp.make_doc(t), {"cats": {lab: float(lab == y) for lab in LABELS}})
+        for t, y in zip(texts, labels)
+    ]
+    optimizer = nlp.initialize(lambda: examples)
+    dev_docs = [nlp.make_doc(t) for t in dev_texts]
+    best_f1, best_bytes, best_epoch, bad = -1.0, None, 0, 0
+    for epoch in range(1, sc["epochs"] + 1):
+        t0 = time.perf_counter()
+        rng.shuffle(examples)
+        losses: dict = {}
+        for batch in minibatch(examples, size=sc["batch_size"]):
+            nlp.update(batch, drop=sc["dropout"], sgd=optimizer, losses=losses)
+        if dev_docs:
+            preds = []
+            for doc in textcat.pipe((d.copy() for d in dev_docs), batch_size=512):
+                preds.append(max(doc.cats, key=doc.cats.get))
+            f1 = _macro_f1(dev_labels, preds, [lab for lab in present])
+        else:
+            f1 = 0.0
+        progress(
+            f"  spacy epoch {epoch:2d}/{sc['epochs']}  loss {losses.get('textcat', 0.0):8.3f}  "
+            f"dev macro-F1 {f1:.4f}  ({time.perf_counter() - t0:.1f}s)"
+        )
+        if f1 > best_f1:
+            best_f1, best_bytes, best_epoch, bad = f1, textcat.to_bytes(), epoch, 0
+        else:
+            bad += 1
+            if bad >= sc["patience"]:
+                progress(f"  early stop (best epoch {best_epoch})")
+                break
+    if best_bytes is not None:
+        textcat.from_bytes(best_bytes)
+    return nlp, best_epoch, best_f1
+
+
+def _choose_thresholds(model: CauseModel, texts, labels, cfg, progress) -> dict:
+    """Pick the ensemble weight and the decision thresholds on dev."""
+    from .labels import gold_attribution
+
+    lr_p = model.lr_proba(texts) if model.lr is not None else None
+    sp_p = model.spacy_proba(texts) if model.nlp is not None else None
+    w_fixed = cfg["ensemble"]["w_lr"]
+    if lr_p is None:
+        grid = [0.0]
+    elif sp_p is None:
+        grid = [1.0]
+    elif w_fixed is not None:
+        grid = [float(w_fixed)]
+    else:
+        grid = [round(x, 2) for x in np.linspace(0, 1, 11)]
+    best = (-1.0, 0.5)
+    for w in grid:
+        P = (w * lr_p if lr_p is not None else 0) + ((1 - w) * sp_p if sp_p is not None else 0)
+        pred = [LABELS[i] for i in P.argmax(axis=1)]
+        f1 = _macro_f1(labels, pred, LABELS)
+        # prefer the middle on ties: more diverse ensembles generalise better
+        if f1 > best[0] + 1e-9 or (abs(f1 - best[0]) <= 1e-9 and abs(w - 0.5) < abs(best[1] - 0.5)):
+            best = (f1, w)
+    model.params["w_lr"] = best[1]
+    model.params["dev_label_macro_f1_at_w"] = round(best[0], 4)
+    progress(f"  ensemble weight w_lr={best[1]:.2f} (dev 12-label macro-F1 {best[0]:.4f})")
+
+    # Decisions with no thresholds (everything automatic) to read the scores.
+    model.params["staff_threshold"] = 0.0
+    model.params["other_threshold"] = 0.0
+    decs = model.predict(texts)
+    gold_att = [gold_attribution(y) for y in labels]
+    # Staff threshold: smallest t such that (non-staff|none|unclear dev texts
+    # auto-attributed to staff) / (all such texts) <= max_false_blame.
+    neg = [d for d, g in zip(decs, gold_att) if g != "staff"]
+    n_neg = max(1, len(neg))
+    staff_scores = sorted(
+        {round(d.staff_prob, 6) for d in decs if d.top_label in STAFF_CAUSES and not d.needs_confirmation}
+    )
+    target = cfg["decision"]["max_false_blame"]
+    t_staff = 1.01
+    for t in [0.0] + staff_scores:
+        fb = sum(1 for d in neg if d.top_label in STAFF_CAUSES and not d.needs_confirmation and d.staff_prob >= t)
+        if fb / n_neg <= target:
+            t_staff = t
+            break
+    # never below 0.5: an automatic staff booking needs the majority of the mass
+    t_staff = max(t_staff, 0.5)
+    pos = [d for d, g in zip(decs, gold_att) if g == "staff"]
+    cov = sum(1 for d in pos if d.top_label in STAFF_CAUSES and not d.needs_confirmation and d.staff_prob >= t_staff)
+    fb = sum(1 for d in neg if d.top_label in STAFF_CAUSES and not d.needs_confirmation and d.staff_prob >= t_staff)
+    model.params["staff_threshold"] = round(float(t_staff), 6)
+    progress(
+        f"  staff threshold {t_staff:.3f}: dev false blame {fb}/{len(neg)} = {fb / n_neg:.4f}, "
+        f"staff coverage {cov}/{len(pos)} = {cov / max(1, len(pos)):.3f}"
+    )
+    # Non-staff threshold: smallest t whose automatic non-staff decisions have
+    # attribution precision >= other_min_precision on dev.
+    other = [(d.confidence, gold_att[i] == d.attribution) for i, d in enumerate(decs)
+             if d.top_label != UNCLEAR and d.top_label not in STAFF_CAUSES]
+    other.sort()
+    t_other = 0.0
+    min_prec = cfg["decision"]["other_min_precision"]
+    for j, (c, _) in enumerate(other):
+        kept = other[j:]
+        prec = sum(ok for _, ok in kept) / len(kept)
+        if prec >= min_prec:
+            t_other = c
+            break
+    model.params["other_threshold"] = round(float(t_other), 6)
+    progress(f"  non-staff threshold {t_other:.3f} (attribution precision >= {min_prec})")
+    return model.params
+
+
+def fit(
+    train: tuple[list[str], list[str]],
+    dev: tuple[list[str], list[str]],
+    config: dict | None = None,
+    progress: Callable[[str], None] = print,
+    components: Sequence[str] = ("spacy", "lr"),
+) -> tuple[CauseModel, dict]:
+    """Train the ensemble on ``train`` and choose weights/thresholds on ``dev``.
+
+    Returns the model and a dict of timings.
+    """
+    cfg = json.loads(json.dumps(DEFAULT_CONFIG))
+    if config:
+        for k, v in config.items():
+            if isinstance(v, dict) and isinstance(cfg.get(k), dict):
+                cfg[k].update(v)
+            else:
+                cfg[k] = v
+    texts, labels = train
+    dev_texts, dev_labels = dev
+    timings: dict = {}
+    vec = lr = nlp = None
+    params: dict = {}
+    if "lr" in components:
+        t0 = time.perf_counter()
+        progress(f"  training TF-IDF char n-gram LR on {len(texts)} texts ...")
+        vec, lr = _train_lr(texts, labels, cfg)
+        timings["lr_s"] = round(time.perf_counter() - t0, 2)
+        progress(f"  LR done ({timings['lr_s']}s, {len(vec.vocabulary_)} features)")
+    if "spacy" in components:
+        t0 = time.perf_counter()
+        progress(f"  training spaCy textcat ({cfg['spacy']['architecture']}) on {len(texts)} texts ...")
+        nlp, best_epoch, best_f1 = _train_spacy(texts, labels, dev_texts, dev_labels, cfg, progress)
+        timings["spacy_s"] = round(time.perf_counter() - t0, 2)
+        params["spacy_best_epoch"] = best_epoch
+    model = CauseModel(nlp, vec, lr, params, cfg)
+    t0 = time.perf_counter()
+    if dev_texts:
+        _choose_thresholds(model, dev_texts, dev_labels, cfg, progress)
+    else:
+        model.params.update({"w_lr": 0.5, "staff_threshold": 0.9, "other_threshold": 0.5})
+    timings["calibrate_s"] = round(time.perf_counter() - t0, 2)
+    return model, timings

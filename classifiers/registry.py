@@ -1,0 +1,131 @@
+"""Versioned model store.
+
+Layout (root defaults to ``<project>/var/models/classifier``; override with
+the environment variable ``FEEDBACKBOT_MODEL_DIR``)::
+
+    <root>/
+      CURRENT                      # one line: the promoted version id
+      .gitignore                   # "*": model artefacts never enter git
+      <version-id>/
+        model/                     # spaCy pipeline (spacy/), sklearn (lr.pkl), params
+        config.json                # training config, data hash, counts, created_at, library versions
+        metrics.json               # dev + test metrics, thresholds, coverage
+
+Version ids are ``YYYYmmddTHHMMSSZ-<first 8 hex of the data hash>``. A version
+directory is written under a temporary name and renamed when complete, and
+``CURRENT`` is replaced atomically, so a reader never sees half a model.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+ENV_VAR = "FEEDBACKBOT_MODEL_DIR"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_ROOT = PROJECT_ROOT / "var" / "models" / "classifier"
+TRAIN_COMMAND = "feedbackbot classifier ensure"  # also: python -m bot.cli classifier train --promote
+
+_VERSION_RE = re.compile(r"^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{8}(?:-[0-9]+)?$")
+
+
+class ModelNotAvailableError(RuntimeError):
+    """No promoted cause-classifier model exists (or it cannot be read)."""
+
+
+def model_root() -> Path:
+    env = os.environ.get(ENV_VAR)
+    return Path(env) if env else DEFAULT_ROOT
+
+
+def _ensure_root(root: Path) -> None:
+    root.mkdir(parents=True, exist_ok=True)
+    gi = root / ".gitignore"
+    if not gi.exists():
+        gi.write_text("*\n", encoding="utf-8")
+
+
+def new_version_id(data_hash: str, root: Path | None = None) -> str:
+    root = root or model_root()
+    base = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + data_hash[:8]
+    vid, n = base, 1
+    while (root / vid).exists():
+        n += 1
+        vid = f"{base}-{n}"
+    return vid
+
+
+def staging_dir(root: Path | None = None) -> Path:
+    root = root or model_root()
+    _ensure_root(root)
+    return Path(tempfile.mkdtemp(prefix=".staging-", dir=root))
+
+
+def commit_version(staging: Path, version: str, root: Path | None = None) -> Path:
+    root = root or model_root()
+    final = root / version
+    os.rename(staging, final)
+    return final
+
+
+def list_versions(root: Path | None = None) -> list[str]:
+    root = root or model_root()
+    if not root.is_dir():
+        return []
+    return sorted(p.name for p in root.iterdir() if p.is_dir() and _VERSION_RE.match(p.name))
+
+
+def current_version(root: Path | None = None) -> str | None:
+    root = root or model_root()
+    try:
+        v = (root / "CURRENT").read_text(encoding="utf-8").strip()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    return v or None
+
+
+def version_dir(version: str, root: Path | None = None) -> Path:
+    root = root or model_root()
+    d = root / version
+    if not (d / "model").is_dir():
+        raise ModelNotAvailableError(f"model version {version!r} not found under {root}")
+    return d
+
+
+def resolve(version: str | None, root: Path | None = None) -> str:
+    """``None``/``"current"`` → promoted version, ``"latest"`` → newest; else as given."""
+    root = root or model_root()
+    if version in (None, "current", "CURRENT"):
+        v = current_version(root)
+        if not v:
+            raise ModelNotAvailableError(
+                f"no promoted cause-classifier model under {root}; train one with `{TRAIN_COMMAND}` "
+                f"(or `feedbackbot classifier train --promote`)"
+            )
+        return v
+    if version == "latest":
+        vs = list_versions(root)
+        if not vs:
+            raise ModelNotAvailableError(f"no model versions under {root}; run `{TRAIN_COMMAND}`")
+        return vs[-1]
+    return version
+
+
+def promote(version: str, root: Path | None = None) -> None:
+    root = root or model_root()
+    version_dir(version, root)  # must exist
+    _ensure_root(root)
+    fd, tmp = tempfile.mkstemp(prefix=".CURRENT-", dir=root)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(version + "\n")
+    os.replace(tmp, root / "CURRENT")
+
+
+def read_json(version: str, name: str, root: Path | None = None) -> dict:
+    path = version_dir(version, root) / name
+    if not path.exists():
+        return {}
+    return json.loads(path.read_text(encoding="utf-8"))
