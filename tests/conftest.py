@@ -88,3 +88,30 @@ def _drop_db(name: str) -> None:
     engine_for.cache_clear()
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def live_stacks(request, tmp_path_factory):
+    """Start (once per session and backend) Rasa + action server + web app; returns ``get(backend) -> Live``."""
+    from bot.stack import Stack, have_rasa
+    from tests.live import Live
+
+    started: dict[str, Live] = {}
+
+    def get(backend: str) -> Live:
+        if backend in started:
+            return started[backend]
+        why = have_rasa()
+        if why:
+            unavailable(why)
+        base = tmp_path_factory.mktemp(f"stack-{backend}")
+        url = (f"sqlite:///{base / 'feedbackbot.db'}" if backend == "sqlite"
+               else request.getfixturevalue("pg_url"))
+        stack = Stack(database_url=url, log_dir=base / "log").start()
+        started[backend] = Live(stack)
+        return started[backend]
+
+    yield get
+    for live in started.values():
+        live.close()
+        live.stack.stop()

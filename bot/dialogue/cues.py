@@ -52,3 +52,25 @@ def cause_choice(text: str) -> Optional[str]:
         return list(CAUSE_CHOICES.values())[int(m.group(1)) - 1]
     hits = {name for name, rx in _CHOICE_WORDS if rx.search(t)}
     return hits.pop() if len(hits) == 1 else None
+
+
+_LEADING_DIGIT = re.compile(r"^\s*([1-5])(?![\d.]|\s*(?:分钟|分半|个|小时|天|号|[GgKkMm]|次|年|月|元|块|点|楼|岁|[-~到至或]))(?:\s*分)?\s*[,，。.、!！ ]?\s*(.*)$", re.S)
+
+
+def contradicted_score(text: str) -> Optional[tuple[int, str]]:
+    """A leading 1–5 followed by words that mean another score ("5 态度太差了", "1 非常满意").
+
+    The parser refuses such replies; the dialogue asks which score was meant
+    rather than failing the attempt, since this is the classic scale-direction
+    confusion. Returns the digit and the remaining text, or None.
+    """
+    from bot.rating import parse_reply
+
+    m = _LEADING_DIGIT.match(normalize(text))
+    if not m or not m.group(2).strip():
+        return None
+    digit, rest = int(m.group(1)), m.group(2).strip()
+    words = parse_reply(rest)
+    if words.score is None or words.score == digit or words.kind != "rating":
+        return None
+    return digit, rest

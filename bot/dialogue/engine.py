@@ -151,6 +151,14 @@ def _score(s, survey, parsed: ParsedReply, text, now, out: Outcome, classify: Cl
     if parsed.score is None:
         if complaint:
             return out.add("utter_reask_score")  # the complaint is not a failed attempt
+        contradicted = cues.contradicted_score(text)
+        if contradicted is not None:
+            score, rest = contradicted
+            surveys.record_rating(s, survey, score, text, now)
+            surveys.set_status(s, survey, "in_progress", now)
+            out.state.stage = AWAITING_SCORE_CONFIRM
+            out.state.pending_reason = rest
+            return out.add("utter_confirm_score", score=score)
         if out.state.retries >= 1:
             surveys.set_status(s, survey, "closed_no_score", now)
             out.state = DialogueState(stage=DONE)

@@ -27,9 +27,19 @@ Choices for ambiguous input (the contract leaves these open):
   ("不一般", "不给差评", "不是很差") is ambiguous → unparseable.
 * Any Arabic 0 is out of range, including "0分"; only the word 零分 means 1.
 * A single out-of-range or decimal number anywhere makes the reply
-  unparseable ("订单号 123 5分" is ambiguous), except numbers that follow an
-  identifier word (工号, 订单号, 验证码, ...) or are glued to letters or code
-  characters ("5G", "alert(1)"): those are ignored.
+  unparseable ("13812345678 5分" is ambiguous), except numbers that follow an
+  identifier word ("订单号 123 5分" → 5), carry a unit of time or quantity
+  ("等了3个小时 1" → 1) or are glued to letters or code characters ("5G",
+  "alert(1)"): those are ignored.
+* N filled stars (⭐, ★, 🌟; 1 ≤ N ≤ 5) mean N, "★★★☆☆" means 3 and "⭐×5"
+  means 5; more than five stars are out of range.
+* A bare Chinese numeral counts only as a whole clause ("五", "就三吧"), while
+  one followed by 分/星 counts anywhere ("服务一般 两分"); 十分/万分/百分百
+  followed by more text are adverbs.
+* A trailing "?" does not turn a score into a question ("5?" → 5); only the
+  scale-question patterns or a reply made of "?" alone do.
+* Correction markers count only at the start of a clause, after at most a
+  short preamble (刚才, 不好意思, 我 ...): "客服把地址写错了 1分" is a rating.
 * ``reason`` for ``rating`` and ``correction``: the normalised text without
   the score token, without clauses made only of scale words or filler
   ("3分 一般吧 等得有点久" → "等得有点久"); a clause that only *contains* a
@@ -319,7 +329,6 @@ class _Token:
     start: int
     end: int
     value: int | None  # None: a number in score position that is not 1-5
-    is_word: bool = False
     negated: bool = False
 
 
@@ -339,7 +348,7 @@ def _scan_words(text: str, masked: list[str]) -> list[_Token]:
     for m in _SCALE_RE.finditer(text):
         before = text[max(0, m.start() - 4) : m.start()]
         tokens.append(
-            _Token(m.start(), m.end(), _SCALE_WORDS[m.group(0)], is_word=True,
+            _Token(m.start(), m.end(), _SCALE_WORDS[m.group(0)],
                    negated=bool(_NEGATED_RE.search(before)))
         )
         masked[m.start() : m.end()] = _MASK * (m.end() - m.start())
@@ -433,7 +442,7 @@ def _scan_chinese(text: str, masked: str) -> list[_Token]:
 # the entire clause, so "好评" is not mistaken for "好" + "评".
 _FILLER_RE = re.compile(
     r"(?:不好意思|对不起|抱歉|sorry|谢谢你们|谢谢你|谢谢啦|谢谢了|谢谢|感谢|多谢|好的|好吧|好嘞|好哒"
-    r"|没问题|知道了|明白|收到|okay|ok|那就|应该是|给个|打个|回复|我觉得|觉得|感觉|以后|今后|麻烦|你们|可以"
+    r"|没问题|知道了|明白|收到|okay|ok|那就|应该是|给个|打个|回复|评分|打分|分数|我觉得|觉得|感觉|以后|今后|麻烦|你们|可以"
     r"|[嗯哦噢哈好行就我是为那请给" + _PARTICLES + r"])*+",
     re.I,
 )
@@ -478,15 +487,14 @@ def _score(text: str) -> _Scored:
         return _Scored(None, "none", None)
     if any(t.value is None for t in numbers) or any(t.negated for t in words):
         return _Scored(None, "invalid", None)
-    number_values = {t.value for t in numbers}
-    word_values = {t.value for t in words}
+    number_values = {t.value for t in numbers if t.value is not None}
+    word_values = {t.value for t in words if t.value is not None}
     if len(number_values) > 1:
         return _Scored(None, "conflict", None)
     if number_values:
         score = next(iter(number_values))
-        assert score is not None
         # Words one point away are agreement in spirit ("5 满意"); farther is a contradiction.
-        if any(abs(score - w) >= 2 for w in word_values if w is not None):
+        if any(abs(score - w) >= 2 for w in word_values):
             return _Scored(None, "conflict", None)
     elif len(word_values) > 1:
         return _Scored(None, "conflict", None)

@@ -51,3 +51,16 @@ def test_complaint_intent_counts_only_when_confident():
 ])
 def test_cause_choice(text, expected):
     assert cause_choice(text) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("5 客服态度太差了，直接挂我电话", (5, "客服态度太差了,直接挂我电话")),
+    ("1 非常满意", (1, "非常满意")),
+    ("1分，非常满意", (1, "非常满意")),
+    ("5", None), ("5 非常满意", None), ("5G信号差", None), ("3-4 一般", None), ("4.5 满意", None),
+    ("13812345678", None), ("5分钟都没人接 差评", None), ("5个小时 满意", None), ("", None),
+])
+def test_contradicted_score(text, expected):
+    from bot.dialogue.cues import contradicted_score
+
+    assert contradicted_score(text) == expected
