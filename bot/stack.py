@@ -121,7 +121,7 @@ class Stack:
         model = train_rasa()
         env = self.env()
         py = sys.executable
-        self._spawn("actions", [py, "-m", "rasa_sdk", "--actions", "actions", "-p", str(self.action_port)], env)
+        self._spawn("actions", [py, "-m", "actions.server", "-p", str(self.action_port)], env)
         self._spawn("rasa", [str(RASA_BIN), "run", "--enable-api", "-m", str(model), "-i", "127.0.0.1",
                              "-p", str(self.rasa_port), "--endpoints", self.endpoints,
                              "--credentials", "credentials.yml"], {**_rasa_env(), **env})

@@ -154,6 +154,7 @@ def record_rating(s: Session, survey: Survey, score: int, raw_reply: str, now: d
         status="late" if late else "valid",
         supersedes_id=previous.id if previous else None,
         created_at=now,
+        reasons=[],  # a new rating has none; saves a lazy-load query per turn
     )
     survey.ratings.append(rating)
     s.flush()

@@ -26,11 +26,14 @@ from dataclasses import dataclass, field
 _STAFF_REF = (
     r"(?:客服|人工|工作人员|服务人员|接线员|话务员|坐席|专员|柜员|业务员|员工|接电话的|"
     r"小姑娘|姑娘|小伙子|小伙|小哥|小妹|妹子|美女|帅哥|大姐|大哥|师傅|"
-    r"那位|这位|那个人|那人|对方|他们|她们|他|她|你们的人)"
+    r"那位|这位|那个人|那人|对方|他们|她们|他|她|你们的人|前台|老师|护士|司机|骑手|快递员|经理)"
 )
 # Verbs of reported speech: "他说不是他的问题" is the agent deflecting, not the
 # customer exonerating him.
 _REPORTED = re.compile(r"(?:说|称|讲|表示|声称|咬定|坚持|推说|认为|觉得是)[^，,。.!！?？]{0,3}$")
+
+# "这不是我的问题" / "凭什么怪我": a denial, not an exoneration.
+_NEGATED = re.compile(r"(?:不|没|并非|怎么|难道|凭什么|为什么|咋)$")
 
 _EXONERATE = [
     re.compile(rf"(?:跟|和|与|同){_STAFF_REF}(?:们)?(?:的服务)?(?:没|没有|无|毫无|扯不上)(?:什么|啥|任何|半毛钱)?关系?"),
@@ -41,6 +44,10 @@ _EXONERATE = [
         r"挺尽力|尽心尽力|也没办法|也没辙|也做不了主|做不了主|无能为力|也很无奈|也挺无奈|也是按规定|只是按规定|也是照章办事)"
     ),
     re.compile(rf"{_STAFF_REF}(?:的)?(?:服务|态度)?(?:没问题|没毛病|没得说|没话说|无可挑剔)"),
+    re.compile(rf"{_STAFF_REF}(?:们)?(?:说的|讲的|解释的|做的|处理的)(?:都|也|倒是|其实)?(?:对|没错|没问题|挺好|很清楚)"),
+    # The customer blames themself.
+    re.compile(r"(?:是我|我自己|怪我)(?:自己)?(?:的)?(?:问题|错|搞错|弄错|看错|记错|忘了|没注意|没看清|操作错|不小心)"),
+    re.compile(r"(?:不是|并不是|并非|没有)(?:对|针对|冲着)(?:人家)?{_STAFF_REF}(?:们)?(?:本人)?(?:有)?(?:意见|不满|有看法|发火)?"),
 ]
 
 _PRAISE = re.compile(
@@ -48,6 +55,12 @@ _PRAISE = re.compile(
     r"(?:挺|很|蛮|非常|特别|十分|超|超级|真的|还算|算|比较|相当)?"
     r"(?:好|不错|耐心|热情|专业|客气|礼貌|温柔|可以|还行|到位|负责|认真|细心|有耐心|和气|友好|nice)"
 )
+# Praise words (not negated) in a text without any staff complaint: the agent is
+# being praised, so an automatic staff booking would be absurd.
+_PRAISE_WORD = re.compile(
+    r"(?:有礼貌|礼貌|耐心|温柔|热情|专业|周到|贴心|客气|细心|负责|靠谱|给力|棒|点赞|好评|满意|感谢|谢谢|辛苦|照顾|体贴|和蔼|亲切)"
+)
+_NEGATION_BEFORE = re.compile(r"(?:不|没|没有|缺乏|毫无|欠|不够|不太|别)[^，,。!！?？]{0,2}$")
 _CONTRAST = re.compile(r"(?:就是|但是|但|可是|不过|只是|然而|可惜|问题是|关键是|主要是)")
 
 _MISREPLY = re.compile(
@@ -79,7 +92,7 @@ STAFF_CUES = {
     "staff.attitude": re.compile(
         r"(?:态度[^，,。]{0,4}(?:差|恶劣|不好|烂|冷|傲慢|生硬|横|凶|冲)|不耐烦|没耐心|没有耐心|吼|骂|嘲笑|讽刺|阴阳怪气|"
         r"冷冰冰|冷漠|爱答不理|爱理不理|敷衍|应付我|打断|抢话|挂(?:了)?(?:我)?(?:的)?电话|挂断|直接挂|挂我|"
-        r"吵架|顶嘴|没礼貌|不礼貌|凶巴巴|语气[^，,。]{0,3}(?:差|冲|不好|凶|冷)|故意把我转)"
+        r"吵架|顶嘴|没礼貌|不礼貌|凶巴巴|凶我|凶人|冷嘲热讽|嘲讽|翻白眼|不搭理|不理我|没理我|语气[^，,。]{0,3}(?:差|冲|不好|凶|冷)|故意把我转)"
     ),
     "staff.competence": re.compile(
         r"(?:一问三不知|业务不熟|不熟悉|不专业|业务能力|说错|讲错|答错|说得不对|说的不对|信息不对|前后矛盾|"
@@ -121,16 +134,19 @@ class RuleSignals:
     survey: str = ""
     staff_cue: str = ""  # explicit staff complaint phrase
     staff_cue_cause: str = ""
+    praise: str = ""  # non-negated praise word, no staff complaint, no contrast
     boosts: dict = field(default_factory=dict)
 
     @property
     def no_auto_staff(self) -> bool:
         """True when the agent must not be blamed without asking."""
-        return bool(self.exonerate or self.misreply or self.survey or (self.praise_contrast and not self.staff_cue))
+        return bool(
+            self.exonerate or self.misreply or self.survey or self.praise or (self.praise_contrast and not self.staff_cue)
+        )
 
     @property
     def evidence(self) -> str:
-        return self.exonerate or self.misreply or self.survey or self.praise_contrast
+        return self.exonerate or self.misreply or self.survey or self.praise_contrast or self.praise
 
 
 def _first(patterns, text: str) -> re.Match | None:
@@ -145,7 +161,8 @@ def _first(patterns, text: str) -> re.Match | None:
 def _exoneration(text: str) -> str:
     for p in _EXONERATE:
         for m in p.finditer(text):
-            if _REPORTED.search(text[max(0, m.start() - 6) : m.start()]):
+            before = text[max(0, m.start() - 6) : m.start()]
+            if _REPORTED.search(before) or _NEGATED.search(before):
                 continue
             return m.group(0)
     return ""
@@ -179,6 +196,14 @@ def detect(text: str) -> RuleSignals:
                 if mm:
                     s.staff_cue, s.staff_cue_cause = mm.group(0), cause
                     break
+    if not s.staff_cue and not s.praise_contrast:
+        for m in _PRAISE_WORD.finditer(text):
+            if _NEGATION_BEFORE.search(text[max(0, m.start() - 4) : m.start()]):
+                continue
+            if _CONTRAST.search(text, m.end()):
+                break
+            s.praise = m.group(0)
+            break
     if s.misreply:
         s.boosts["customer.misreply"] = 4.0
     if s.survey:

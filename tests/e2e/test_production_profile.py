@@ -1,0 +1,114 @@
+"""The production profile: Rasa's tracker store in PostgreSQL, Redis lock store, RabbitMQ event broker.
+
+One real conversation through two Rasa workers, then the evidence that each
+service was used: the tracker's events in PostgreSQL, the events on the
+RabbitMQ queue, and our own records in PostgreSQL.
+"""
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+
+from bot.stack import Stack, have_rasa
+from tests.conftest import PG_ADMIN_URL, port_open, unavailable
+from tests.live import Live
+
+pytestmark = [pytest.mark.e2e, pytest.mark.services]
+
+
+@pytest.fixture(scope="module")
+def prod_live(pg_url, tmp_path_factory):
+    why = have_rasa()
+    if why:
+        unavailable(why)
+    for name, port in (("Redis", 6379), ("RabbitMQ", 5672)):
+        if not port_open("127.0.0.1", port):
+            unavailable(f"{name} not reachable on 127.0.0.1:{port}")
+    import psycopg
+
+    tracker_db = f"rasa_tracker_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{tracker_db}"')
+    queue = f"feedbackbot_events_{uuid.uuid4().hex[:8]}"
+    env = {
+        "RASA_TRACKER_DB_HOST": "127.0.0.1", "RASA_TRACKER_DB_PORT": "5432", "RASA_TRACKER_DB_NAME": tracker_db,
+        "RASA_TRACKER_DB_USER": "postgres", "RASA_TRACKER_DB_PASSWORD": "",
+        "REDIS_HOST": "127.0.0.1", "REDIS_PORT": "6379", "REDIS_DB": "0",
+        "RABBITMQ_HOST": "127.0.0.1", "RABBITMQ_USER": "guest", "RABBITMQ_PASSWORD": "guest",
+        "RABBITMQ_QUEUE": queue, "SANIC_WORKERS": "2",
+    }
+    base = tmp_path_factory.mktemp("stack-production")
+    stack = Stack(database_url=pg_url, log_dir=base / "log", extra_env=env,
+                  endpoints="endpoints.production.yml").start()
+    live = Live(stack)
+    yield live, tracker_db, queue
+    live.close()
+    stack.stop()
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{tracker_db}" WITH (FORCE)')
+    import pika
+
+    conn = pika.BlockingConnection(pika.ConnectionParameters("127.0.0.1", 5672))
+    conn.channel().queue_delete(queue)
+    conn.close()
+
+
+def test_conversation_uses_postgres_tracker_redis_lock_and_rabbitmq(prod_live):
+    live, tracker_db, queue = prod_live
+    token = live.new_survey()
+    assert live.start(token)
+    live.say(token, "2")
+    live.say(token, "等了四十分钟才有人接，排队太久了")
+    [reason] = live.reasons(token)
+    assert (reason.cause, reason.attribution) == ("company.system", "non_staff")
+
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{tracker_db}") as conn:
+        n = conn.execute("SELECT count(*) FROM events WHERE sender_id = %s", (token,)).fetchone()[0]
+    assert n >= 6  # user messages, actions and slot events of three turns
+
+    import pika
+
+    conn = pika.BlockingConnection(pika.ConnectionParameters("127.0.0.1", 5672))
+    channel = conn.channel()
+    seen = []
+    for _ in range(500):
+        method, _props, body = channel.basic_get(queue, auto_ack=True)
+        if method is None:
+            break
+        event = json.loads(body)
+        if event.get("sender_id") == token:
+            seen.append(event.get("event"))
+    conn.close()
+    assert "user" in seen and "action" in seen
+
+
+
+def test_turns_take_the_conversation_lock_in_redis(prod_live):
+    live, _, _ = prod_live
+    token = live.new_survey()
+    live.start(token)
+    import threading
+
+    import redis
+
+    commands: list[str] = []
+    ready = threading.Event()
+
+    def watch() -> None:
+        with redis.Redis(host="127.0.0.1", port=6379).monitor() as monitor:
+            ready.set()
+            for entry in monitor.listen():
+                commands.append(entry["command"])
+                if token in entry["command"] and entry["command"].upper().startswith("DEL"):
+                    return
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    ready.wait(5)
+    live.say(token, "5")
+    watcher.join(10)
+    assert any(token in c and "feedbackbot" in c for c in commands), commands[-20:]
