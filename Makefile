@@ -49,7 +49,8 @@ demo:
 # Browser tests drive Debian's Chromium (Playwright's own browser download
 # cannot work without internet access).
 browser-deps:
-	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@if ! test -x /usr/bin/chromium || ! test -d /usr/share/fonts/opentype/noto; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; fi
 
 test: setup browser-deps
 	$(VENV)/bin/python -m pytest -ra $(PYTEST_ARGS)

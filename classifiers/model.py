@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 
 _IDX = {lab: i for i, lab in enumerate(LABELS)}
 _STAFF_IDX = np.array([_IDX[c] for c in STAFF_CAUSES])
+_STAFF_SET = frozenset(STAFF_CAUSES)
 _UNCLEAR_IDX = _IDX[UNCLEAR]
 # Provisional cause for an unclear text: the best *dissatisfaction* code that
 # blames no-one in particular (never staff, never "none").
@@ -50,6 +51,7 @@ DEFAULT_CONFIG: dict = {
     "lr": {"C": 10.0, "max_iter": 3000, "class_weight": "balanced"},
     "spacy": {
         "architecture": "bow",  # "bow" | "ensemble"
+        "hmm": False,  # jieba HMM new-word discovery (slow; see tokenize.py)
         "ngram_size": 2,
         "epochs": 12,
         "dropout": 0.2,
@@ -65,7 +67,7 @@ DEFAULT_CONFIG: dict = {
         "staff_cue_factor": 3.0,
         "boost": 4.0,
     },
-    "decision": {"max_false_blame": 0.005, "other_min_precision": 0.9, "unclear_min_confirmation": 0.95},
+    "decision": {"max_false_blame": 0.005, "other_min_precision": 0.9, "unclear_min_confirmation": 0.95, "unclear_staff_threshold": 0.1},
     "max_chars": 400,
 }
 
@@ -183,71 +185,106 @@ class CauseModel:
         return w * self.lr_proba(texts, X) + (1 - w) * self.spacy_proba(texts)
 
     # ------------------------------------------------------------- decision
-    def apply_rules(self, text: str, p: np.ndarray) -> tuple[np.ndarray, rules.RuleSignals | None]:
+    def rule_factors(self, texts: Sequence[str]) -> tuple[np.ndarray, list]:
+        """Multiplicative factors (n, 12) from the rule layer, and the signals per text."""
+        n = len(texts)
+        F = np.ones((n, len(LABELS)))
         rc = self.config["rules"]
         if not rc.get("enabled", True):
-            return p, None
-        s = rules.detect(text)
-        q = p.copy()
-        if s.exonerate:
-            q[_STAFF_IDX] *= rc["exonerate_staff_factor"]
-        elif (s.praise_contrast or s.praise) and not s.staff_cue:
-            q[_STAFF_IDX] *= rc["praise_staff_factor"]
-        elif s.staff_cue:
-            # Taxonomy rule 1: a clearly stated staff complaint wins over other reasons.
-            q[_STAFF_IDX] *= rc["staff_cue_factor"]
-        if (s.misreply or s.survey) and not s.staff_cue:
-            q[_STAFF_IDX] *= rc["veto_staff_factor"]
-        for lab in s.boosts:
-            q[_IDX[lab]] *= rc["boost"]
-        tot = q.sum()
-        if tot > 0:
-            q /= tot
-        return q, s
+            return F, [None] * n
+        sigs = [rules.detect(t) for t in texts]
+        for i, s in enumerate(sigs):
+            staff = 1.0
+            if s.exonerate:
+                staff = rc["exonerate_staff_factor"]
+            elif (s.praise_contrast or s.praise) and not s.staff_cue:
+                staff = rc["praise_staff_factor"]
+            elif s.staff_cue:
+                # Taxonomy rule 1: a clearly stated staff complaint wins over other reasons.
+                staff = rc["staff_cue_factor"]
+            if (s.misreply or s.survey) and not s.staff_cue:
+                staff *= rc["veto_staff_factor"]
+            if staff != 1.0:
+                F[i, _STAFF_IDX] = staff
+            for lab in s.boosts:
+                F[i, _IDX[lab]] *= rc["boost"]
+        return F, sigs
 
-    def decide(self, text: str, p: np.ndarray, X_row=None) -> Decision:
-        q, sig = self.apply_rules(text, p)
-        top = int(np.argmax(q))
-        top_label = LABELS[top]
-        staff_prob = float(q[_STAFF_IDX].sum())
+    def decide_batch(self, texts: Sequence[str], P: np.ndarray, X=None) -> list[Decision]:
+        """Turn ensemble probabilities into decisions (rules, thresholds, evidence)."""
+        F, sigs = self.rule_factors(texts)
+        Q = P * F
+        tot = Q.sum(axis=1, keepdims=True)
+        tot[tot == 0] = 1.0
+        Q = Q / tot
+        tops = Q.argmax(axis=1).tolist()
+        staff_probs = Q[:, _STAFF_IDX].sum(axis=1).tolist()
+        unclear_probs = Q[:, _UNCLEAR_IDX].tolist()
+        placeholders = _PLACEHOLDER_IDX[Q[:, _PLACEHOLDER_IDX].argmax(axis=1)].tolist()
         t_staff = self.params.get("staff_threshold", 1.01)
         t_other = self.params.get("other_threshold", 0.0)
-        veto = bool(sig and sig.no_auto_staff)
-        if top_label == UNCLEAR:
-            k = int(_PLACEHOLDER_IDX[np.argmax(q[_PLACEHOLDER_IDX])])
-            cause = LABELS[k]
-            return Decision(q, cause, ATTRIBUTION[cause], float(q[k]), True, "", top_label, staff_prob)
-        cause = top_label
-        if cause in STAFF_CAUSES:
-            auto = staff_prob >= t_staff and not veto
-        else:
-            auto = float(q[top]) >= t_other
-        # A text the model also finds plausibly "unclear" is asked about.
-        if q[_UNCLEAR_IDX] >= self.params.get("unclear_threshold", 1.01):
-            auto = False
-        evidence = ""
-        if sig is not None:
-            if cause in STAFF_CAUSES and sig.staff_cue:
-                evidence = sig.staff_cue
-            elif cause not in STAFF_CAUSES and sig.evidence:
-                evidence = sig.evidence
-        if not evidence:
-            evidence = self.evidence(text, cause, X_row)
-        return Decision(q, cause, ATTRIBUTION[cause], float(q[top]), not auto, evidence, top_label, staff_prob)
+        t_unclear = self.params.get("unclear_threshold", 1.01)
+        t_unclear_staff = self.config["decision"].get("unclear_staff_threshold", 1.01)
+        out = []
+        for i, text in enumerate(texts):
+            q = Q[i]
+            top, sig, staff_prob = tops[i], sigs[i], staff_probs[i]
+            top_label = LABELS[top]
+            # An uncertain staff guess on a text that may well be "unclear" is treated as
+            # unclear: the provisional cause must not point at the agent (taxonomy rule 2).
+            treat_unclear = top_label == UNCLEAR or (
+                top_label in _STAFF_SET
+                and unclear_probs[i] >= t_unclear_staff
+                and not (staff_prob >= t_staff and sig is not None and sig.staff_cue)
+            )
+            if treat_unclear:
+                k = placeholders[i]
+                cause = LABELS[k]
+                out.append(Decision(q, cause, ATTRIBUTION[cause], float(q[k]), True, "", top_label, staff_prob))
+                continue
+            cause = top_label
+            conf = float(q[top])
+            is_staff = cause in _STAFF_SET
+            if is_staff:
+                auto = staff_prob >= t_staff and not (sig is not None and sig.no_auto_staff)
+            else:
+                auto = conf >= t_other
+            # A text the model also finds plausibly "unclear" is asked about.
+            if unclear_probs[i] >= t_unclear:
+                auto = False
+            evidence = ""
+            if sig is not None:
+                if is_staff and sig.staff_cue:
+                    evidence = sig.staff_cue
+                elif not is_staff and sig.evidence:
+                    evidence = sig.evidence
+            if not evidence:
+                row = None
+                if X is not None:
+                    a, b = X.indptr[i], X.indptr[i + 1]
+                    row = (X.indices[a:b], X.data[a:b])
+                evidence = self.evidence(text, cause, row)
+            out.append(Decision(q, cause, ATTRIBUTION[cause], conf, not auto, evidence, top_label, staff_prob))
+        return out
+
+    def decide(self, text: str, p: np.ndarray) -> Decision:
+        return self.decide_batch([text], p[None, :])[0]
 
     def evidence(self, text: str, label: str, X_row=None, top_k: int = 4, max_len: int = 16) -> str:
         """Span of ``text`` covered by the char n-grams that pushed the LR towards ``label``."""
         if self.lr is None or not text:
             return ""
         if X_row is None:
-            X_row = self.lr_features([text])
+            X = self.lr_features([text])
+            X_row = (X.indices, X.data)
         if self._feat_names is None:
             self._feat_names = self.vec.get_feature_names_out()
-        k = list(self.lr.classes_).index(label)
-        idx = X_row.indices
+            self._class_index = {c: i for i, c in enumerate(self.lr.classes_)}
+        k = self._class_index[label]
+        idx, data = X_row
         if len(idx) == 0:
             return ""
-        contrib = X_row.data * self.lr.coef_[k, idx]
+        contrib = data * self.lr.coef_[k, idx]
         order = np.argsort(-contrib)[:top_k]
         low = text[: self.config.get("max_chars", 400)].lower()
         weight = np.zeros(len(low))
@@ -283,7 +320,7 @@ class CauseModel:
         texts = self._clip(texts)
         X = self.lr_features(texts) if self.lr is not None else None
         P = self.proba(texts, X)
-        return [self.decide(t, P[i], X[i] if X is not None else None) for i, t in enumerate(texts)]
+        return self.decide_batch(texts, P, X)
 
     # ------------------------------------------------------------- storage
     def save(self, directory: Path) -> None:
@@ -299,12 +336,13 @@ class CauseModel:
 
     @classmethod
     def load(cls, directory: Path) -> "CauseModel":
-        from .tokenize import ensure_jieba
+        from .tokenize import ensure_jieba, register_spacy_tokenizer
 
         directory = Path(directory)
         nlp = vec = lr = None
         if (directory / "spacy").exists():
             ensure_jieba()
+            register_spacy_tokenizer()
             import spacy
 
             nlp = spacy.load(directory / "spacy")
@@ -341,7 +379,7 @@ def _train_spacy(texts, labels, dev_texts, dev_labels, cfg, progress: Callable[[
     sc = cfg["spacy"]
     fix_random_seed(cfg["seed"])
     rng = random.Random(cfg["seed"])
-    nlp = blank_nlp()
+    nlp = blank_nlp(hmm=sc.get("hmm", False))
     textcat = nlp.add_pipe("textcat", config=_textcat_config(sc))
     present = [lab for lab in LABELS if lab in set(labels)]
     for lab in LABELS:

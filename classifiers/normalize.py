@@ -64,18 +64,19 @@ def to_simplified(text: str) -> str:
     return _t2s().convert(text)
 
 
+_HALFWIDTH = {0x3000: " ", **{code: chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)}}
+
+
 def to_halfwidth(text: str) -> str:
     """Convert full-width ASCII variants (Ｕ+FF01–FF5E) and the ideographic space to half-width."""
-    out = []
-    for ch in text:
-        code = ord(ch)
-        if code == 0x3000:
-            out.append(" ")
-        elif 0xFF01 <= code <= 0xFF5E:
-            out.append(chr(code - 0xFEE0))
-        else:
-            out.append(ch)
-    return "".join(out)
+    return text.translate(_HALFWIDTH)
+
+
+def _drop_invisible(text: str) -> str:
+    """Drop zero-width (Cf) and control (Cc) characters except newline and tab."""
+    if text.isprintable():  # fast path: no Cc/Cf (nor other non-printables) at all
+        return text
+    return "".join(ch for ch in text if unicodedata.category(ch) not in ("Cf", "Cc") or ch in "\n\t")
 
 
 def normalize(text: str | None) -> str:
@@ -94,6 +95,6 @@ def normalize(text: str | None) -> str:
         return ""
     text = to_halfwidth(str(text))
     # Drop zero-width and control characters that phones and copy-paste insert.
-    text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cf", "Cc") or ch in "\n\t")
+    text = _drop_invisible(text)
     text = to_simplified(text)
     return _WS.sub(" ", text).strip()

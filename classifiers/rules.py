@@ -88,23 +88,27 @@ _SURVEY = [
 
 # Explicit complaints about what the agent did (taxonomy "typical wording"
 # generalised). Used by the keyword baseline and as the evidence of last resort.
+_DEGREE = r"(?:很|太|特别|非常|极其|极|超|超级|真|也|还|就|更|实在|相当|巨|贼|忒|好)?"
 STAFF_CUES = {
     "staff.attitude": re.compile(
-        r"(?:态度[^，,。]{0,4}(?:差|恶劣|不好|烂|冷|傲慢|生硬|横|凶|冲)|不耐烦|没耐心|没有耐心|吼|骂|嘲笑|讽刺|阴阳怪气|"
-        r"冷冰冰|冷漠|爱答不理|爱理不理|敷衍|应付我|打断|抢话|挂(?:了)?(?:我)?(?:的)?电话|挂断|直接挂|挂我|"
-        r"吵架|顶嘴|没礼貌|不礼貌|凶巴巴|凶我|凶人|冷嘲热讽|嘲讽|翻白眼|不搭理|不理我|没理我|语气[^，,。]{0,3}(?:差|冲|不好|凶|冷)|故意把我转)"
+        rf"(?:(?:态度|口气|语气){_DEGREE}(?:差|恶劣|不好|烂|冷|傲慢|生硬|横|凶|冲|恶心|差劲)|不耐烦|没耐心|没有耐心|"
+        r"吼我|吼人|大吼|骂我|骂人|嘲笑|讽刺|阴阳怪气|冷冰冰|冷漠|爱答不理|爱理不理|爱搭不理|敷衍|应付我|打断|抢话|"
+        r"挂(?:了)?我(?:的)?电话|挂我|直接挂了|(?<!自动)挂断了?我|顶嘴|没礼貌|不礼貌|凶巴巴|凶我|冷嘲热讽|嘲讽|"
+        r"翻白眼|不搭理|不理我|没理我|故意把我转)"
     ),
     "staff.competence": re.compile(
-        r"(?:一问三不知|业务不熟|不熟悉|不专业|业务能力|说错|讲错|答错|说得不对|说的不对|信息不对|前后矛盾|"
-        r"说法不一|自相矛盾|解释不清|讲不清|说不清|说不明白|讲不明白|答非所问|办错|弄错|搞错|操作错|乱操作|"
-        r"什么都不懂|啥都不懂|啥也不懂|什么都不知道|啥都不知道|一点都不懂)"
+        r"(?:一问三不知|业务不熟|业务不精|不熟悉业务|不专业|业务能力|说错|讲错|答错|说得不对|说的不对|信息不对|前后矛盾|"
+        r"说法不一|自相矛盾|解释不清|讲不清|说不清楚|说不明白|讲不明白|答非所问|办错|给我弄错|给我搞错|帮我弄错|"
+        r"帮我搞错|操作错|乱操作|什么都不懂|啥都不懂|啥也不懂|什么都不知道|啥都不知道|一点都不懂)"
     ),
     "staff.resolution": re.compile(
-        r"(?:没回电|不回电|没有回电|没回电话|没给我回|不给我回|没回复我|说好[^，,。]{0,8}(?:回|联系|打)|"
-        r"答应[^，,。]{0,8}(?:回|联系|处理|办|跟进)|没跟进|不跟进|推来推去|推三阻四|踢皮球|推脱|推卸|"
-        r"不给(?:我)?办|不给处理|拖着不办|不作为|没提醒|没告诉我|又得再打|还得再打|白打)"
+        r"(?:没回电|不回电|没有回电|没回电话|没给我回|不给我回|没回复我|"
+        r"(?:说好|答应|承诺)[^。!！?？]{0,12}(?:没|不|也没|还没|一直没|结果没|根本没)|"
+        r"没跟进|不跟进|推来推去|推三阻四|踢皮球|推脱|推卸|不给(?:我)?处理|拖着不办|不作为|没提醒我|没告诉我|也不提醒)"
     ),
 }
+# A bot or the IVR is not an agent: staff cues do not count in such a text.
+_BOT_CONTEXT = re.compile(r"(?:智能客服|机器人|自动语音|语音导航|语音菜单|AI客服|ai客服|人工智能|系统自动|自动挂)")
 
 NON_STAFF_CUES = {
     "company.policy": re.compile(
@@ -178,9 +182,10 @@ def detect(text: str) -> RuleSignals:
     m = _first(_SURVEY, text)
     if m:
         s.survey = m.group(0)
+    bot = _BOT_CONTEXT.search(text) is not None
     for cause, pat in STAFF_CUES.items():
         m = pat.search(text)
-        if m:
+        if m and not bot:
             s.staff_cue, s.staff_cue_cause = m.group(0), cause
             break
     m = _PRAISE.search(text)
@@ -193,7 +198,7 @@ def detect(text: str) -> RuleSignals:
             s.staff_cue_cause = ""
             for cause, pat in STAFF_CUES.items():
                 mm = pat.search(rest)
-                if mm:
+                if mm and not bot:
                     s.staff_cue, s.staff_cue_cause = mm.group(0), cause
                     break
     if not s.staff_cue and not s.praise_contrast:
