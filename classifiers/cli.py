@@ -52,14 +52,15 @@ def _cmd_evaluate(args) -> int:
 
 
 def _cmd_promote(args) -> int:
-    from .registry import ModelNotAvailableError, promote
+    from .registry import ModelNotAvailableError, promote, resolve
 
     try:
-        promote(args.version)
+        version = resolve(args.version)
+        promote(version)
     except ModelNotAvailableError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(f"promoted {args.version}")
+    print(f"promoted {version}")
     return 0
 
 
@@ -175,7 +176,7 @@ def register(subparsers) -> None:
     s.set_defaults(func=_cmd_evaluate)
 
     s = sub.add_parser("promote", help="make VERSION the model classify() uses")
-    s.add_argument("version")
+    s.add_argument("version", help="version id or 'latest'")
     s.set_defaults(func=_cmd_promote)
 
     s = sub.add_parser("ensure", help="train and promote a model only if none is promoted")

@@ -55,16 +55,17 @@ DEFAULT_CONFIG: dict = {
         "ngram_size": 2,
         "epochs": 12,
         "dropout": 0.2,
-        "batch_size": 16,
-        "patience": 4,
+        "batch_size": 32,
+        "patience": 3,
     },
     "ensemble": {"w_lr": None},  # None → chosen on dev
     "rules": {
         "enabled": True,
         "exonerate_staff_factor": 0.05,
         "praise_staff_factor": 0.3,
+        "praise_only_staff_factor": 0.1,
         "veto_staff_factor": 0.3,
-        "staff_cue_factor": 3.0,
+        "staff_cue_factor": 6.0,
         "boost": 4.0,
     },
     "decision": {"max_false_blame": 0.005, "other_min_precision": 0.9, "unclear_min_confirmation": 0.95, "unclear_staff_threshold": 0.1},
@@ -197,8 +198,10 @@ class CauseModel:
             staff = 1.0
             if s.exonerate:
                 staff = rc["exonerate_staff_factor"]
-            elif (s.praise_contrast or s.praise) and not s.staff_cue:
+            elif s.praise_contrast and not s.staff_cue:
                 staff = rc["praise_staff_factor"]
+            elif s.praise:
+                staff = rc["praise_only_staff_factor"]
             elif s.staff_cue:
                 # Taxonomy rule 1: a clearly stated staff complaint wins over other reasons.
                 staff = rc["staff_cue_factor"]
@@ -254,16 +257,20 @@ class CauseModel:
                 auto = False
             evidence = ""
             if sig is not None:
-                if is_staff and sig.staff_cue:
-                    evidence = sig.staff_cue
-                elif not is_staff and sig.evidence:
-                    evidence = sig.evidence
+                # A rule's phrase is the evidence only when it points at the returned cause.
+                evidence = {
+                    "customer.misreply": sig.misreply,
+                    "survey.issue": sig.survey,
+                    "none": sig.praise,
+                }.get(cause, sig.staff_cue if is_staff else "")
             if not evidence:
                 row = None
                 if X is not None:
                     a, b = X.indptr[i], X.indptr[i + 1]
                     row = (X.indices[a:b], X.data[a:b])
                 evidence = self.evidence(text, cause, row)
+            if not evidence and sig is not None and not is_staff:
+                evidence = sig.exonerate or sig.praise_contrast
             out.append(Decision(q, cause, ATTRIBUTION[cause], conf, not auto, evidence, top_label, staff_prob))
         return out
 
@@ -312,7 +319,15 @@ class CauseModel:
             else:
                 cur = 0.0
         a, b = best_span
-        return text[a : min(b, a + max_len)]
+        b = min(b, a + max_len)
+        # Snap the edges to whole words ("餐太贵" → "套餐太贵") with jieba's dictionary.
+        freq = _jieba_freq()
+        for _ in range(2):
+            if a > 0 and freq.get(text[a - 1 : a + 1], 0) > 0:
+                a -= 1
+            if b < len(text) and freq.get(text[b - 1 : b + 1], 0) > 0:
+                b += 1
+        return text[a:b]
 
     def predict(self, texts: Sequence[str]) -> list[Decision]:
         if not texts:
@@ -351,8 +366,31 @@ class CauseModel:
                 obj = pickle.load(fh)  # our own artefact, written by save()
             vec, lr = obj["vec"], obj["lr"]
         params = json.loads((directory / "params.json").read_text(encoding="utf-8"))
-        config = json.loads((directory / "model_config.json").read_text(encoding="utf-8"))
+        config = _merge(DEFAULT_CONFIG, json.loads((directory / "model_config.json").read_text(encoding="utf-8")))
         return cls(nlp, vec, lr, params, config)
+
+
+def _jieba_freq() -> dict:
+    from .tokenize import ensure_jieba
+
+    ensure_jieba()
+    import jieba
+
+    return jieba.dt.FREQ
+
+
+def _merge(base: dict, over: dict) -> dict:
+    """Deep copy of ``base`` updated with ``over`` (one level of nested dicts).
+
+    Also fills keys added to DEFAULT_CONFIG after an older model was saved.
+    """
+    cfg = json.loads(json.dumps(base))
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(cfg.get(k), dict):
+            cfg[k].update(v)
+        else:
+            cfg[k] = v
+    return cfg
 
 
 # ===================================================================== fit
@@ -525,13 +563,7 @@ def fit(
 
     Returns the model and a dict of timings.
     """
-    cfg = json.loads(json.dumps(DEFAULT_CONFIG))
-    if config:
-        for k, v in config.items():
-            if isinstance(v, dict) and isinstance(cfg.get(k), dict):
-                cfg[k].update(v)
-            else:
-                cfg[k] = v
+    cfg = _merge(DEFAULT_CONFIG, config or {})
     texts, labels = train
     dev_texts, dev_labels = dev
     timings: dict = {}

@@ -89,6 +89,8 @@ def train(
             "staff_threshold": model.params["staff_threshold"],
             "staff_threshold_applies_to": "sum of staff.* probabilities after rules; plus no rule veto",
             "other_threshold": model.params["other_threshold"],
+            "unclear_threshold": model.params.get("unclear_threshold"),
+            "unclear_staff_threshold": model.config["decision"].get("unclear_staff_threshold"),
             "max_false_blame_on_dev": model.config["decision"]["max_false_blame"],
             "w_lr": model.params["w_lr"],
         },

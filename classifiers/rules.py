@@ -46,8 +46,11 @@ _EXONERATE = [
     re.compile(rf"{_STAFF_REF}(?:的)?(?:服务|态度)?(?:没问题|没毛病|没得说|没话说|无可挑剔)"),
     re.compile(rf"{_STAFF_REF}(?:们)?(?:说的|讲的|解释的|做的|处理的)(?:都|也|倒是|其实)?(?:对|没错|没问题|挺好|很清楚)"),
     # The customer blames themself.
-    re.compile(r"(?:是我|我自己|怪我)(?:自己)?(?:的)?(?:问题|错|搞错|弄错|看错|记错|忘了|没注意|没看清|操作错|不小心)"),
-    re.compile(r"(?:不是|并不是|并非|没有)(?:对|针对|冲着)(?:人家)?{_STAFF_REF}(?:们)?(?:本人)?(?:有)?(?:意见|不满|有看法|发火)?"),
+    re.compile(
+        r"(?:是我|我自己|怪我)(?:自己)?(?:的)?(?:问题|错|搞错|弄错|看错|记错|忘了|忘记|没注意|没看清|没看|操作错|不小心|粗心)"
+    ),
+    re.compile(r"(?:怪我|怪我自己|我的错|我自己的错)(?:$|[,，。!！~])"),
+    re.compile(rf"(?:不是|并不是|并非|没有)(?:对|针对|冲着)(?:人家)?{_STAFF_REF}(?:们)?(?:本人)?(?:有)?(?:意见|不满|有看法|发火)?"),
 ]
 
 _PRAISE = re.compile(
@@ -68,7 +71,8 @@ _MISREPLY = re.compile(
     r"不小心(?:按|点|回|打|选)|本来(?:想|要|是想)(?:打|回|按|给|选|评)|"
     r"(?:应该|本来|其实)(?:是)?(?:想)?(?:回|打|给|按|选|评)(?:个)?[0-9一二三四五六七八九十]+(?:分|星)?|"
     r"应该是[0-9]+(?:分|星)?|"
-    r"(?:改成|改为|更正为|更正成)[0-9一二三四五六七八九十]|刚才(?:那个|那条|的)?(?:回复|评分|分数)?(?:不算|作废|错了))"
+    r"(?:改成|改为|更正为|更正成)(?:[0-9一二三四五六七八九十]|满意|好评|满分|五星)|"
+    r"刚才(?:那个|那条|的)?(?:回复|评分|分数)?(?:不算|作废|错了))"
 )
 # "给我办错了 / 帮我填错" is the agent mis-operating, not a mis-reply.
 _MIS_OPERATE = re.compile(r"(?:给我|帮我|把我|替我)[^，,。]{0,4}(?:办错|填错|弄错|搞错|输错|选错|点错)")
@@ -84,6 +88,7 @@ _SURVEY = [
     re.compile(rf"{_SURVEY_COMPLAINT}[^。!！?？]{{0,8}}{_SURVEY_NOUN}"),
     re.compile(r"(?:别|不要|不用|少)再?(?:给我)?发(?:了|这种|这些|短信|评价)"),
     re.compile(r"(?:回|按|打|选)几(?:是|分是|代表|才是)"),
+    re.compile(r"(?:分数|分|评分|星)越(?:高|低|多|少)越(?:好|满意|差)"),
 ]
 
 # Explicit complaints about what the agent did (taxonomy "typical wording"
@@ -94,16 +99,21 @@ STAFF_CUES = {
         rf"(?:(?:态度|口气|语气){_DEGREE}(?:差|恶劣|不好|烂|冷|傲慢|生硬|横|凶|冲|恶心|差劲)|不耐烦|没耐心|没有耐心|"
         r"吼我|吼人|大吼|骂我|骂人|嘲笑|讽刺|阴阳怪气|冷冰冰|冷漠|爱答不理|爱理不理|爱搭不理|敷衍|应付我|打断|抢话|"
         r"挂(?:了)?我(?:的)?电话|挂我|直接挂了|(?<!自动)挂断了?我|顶嘴|没礼貌|不礼貌|凶巴巴|凶我|冷嘲热讽|嘲讽|"
-        r"翻白眼|不搭理|不理我|没理我|故意把我转)"
+        r"翻白眼|不搭理|不理我|没理我|故意把我转|"
+        rf"{_DEGREE}(?:傲慢|嚣张|蛮横|不客气|不友好|没素质|凶)(?:了|的|得很|死了)?(?:$|[,，。!！~]))"
     ),
     "staff.competence": re.compile(
         r"(?:一问三不知|业务不熟|业务不精|不熟悉业务|不专业|业务能力|说错|讲错|答错|说得不对|说的不对|信息不对|前后矛盾|"
         r"说法不一|自相矛盾|解释不清|讲不清|说不清楚|说不明白|讲不明白|答非所问|办错|给我弄错|给我搞错|帮我弄错|"
-        r"帮我搞错|操作错|乱操作|什么都不懂|啥都不懂|啥也不懂|什么都不知道|啥都不知道|一点都不懂)"
+        r"帮我搞错|操作错|乱操作|什么都不懂|啥都不懂|啥也不懂|什么都不知道|啥都不知道|一点都不懂|不懂装懂|"
+        r"自己(?:都|也)(?:不懂|不知道|不清楚|搞不清|没搞懂|不明白))"
     ),
     "staff.resolution": re.compile(
         r"(?:没回电|不回电|没有回电|没回电话|没给我回|不给我回|没回复我|"
-        r"(?:说好|答应|承诺)[^。!！?？]{0,12}(?:没|不|也没|还没|一直没|结果没|根本没)|"
+        # a personal promise of an agent action (call back, follow up, register...) that was broken;
+        # company commitments (delivery, refund deadlines) are company.policy (taxonomy rule 4)
+        r"(?:说好|答应)(?!的)[^。!！?？]{0,8}(?:回电|回个电话|回电话|回复|回我|联系我|打给我|打回来|跟进|登记|反馈|上报|派单|"
+        r"帮我|给我(?:查|催|申请|处理|反馈|登记|办))[^。!！?？]{0,14}(?:没|不|也没|还没|一直没|结果没|根本没)|"
         r"没跟进|不跟进|推来推去|推三阻四|踢皮球|推脱|推卸|不给(?:我)?处理|拖着不办|不作为|没提醒我|没告诉我|也不提醒)"
     ),
 }
@@ -124,7 +134,7 @@ NON_STAFF_CUES = {
     ),
     "company.network": re.compile(r"(?:信号|网络|网速|断网|掉线|没网|宽带|掉话|通话中断|基站|wifi|WiFi|覆盖)"),
     "customer.other": re.compile(r"(?:心情不好|随便回|随便按|随便打|跟你们没关系|和你们没关系|与你们无关|测试|哈哈)"),
-    "none": re.compile(r"(?:满意|很好|挺好|不错|谢谢|感谢|辛苦|点赞|没什么|没事|没有不满|好评)"),
+    "none": re.compile(r"(?:(?<![不没])满意|很好|挺好|(?<!很)不错|谢谢|感谢|辛苦|点赞|没什么|没事|没有不满|(?<!不)好评)"),
 }
 
 
@@ -139,7 +149,7 @@ class RuleSignals:
     staff_cue: str = ""  # explicit staff complaint phrase
     staff_cue_cause: str = ""
     praise: str = ""  # non-negated praise word, no staff complaint, no contrast
-    boosts: dict = field(default_factory=dict)
+    boosts: set = field(default_factory=set)  # labels the rules make more likely
 
     @property
     def no_auto_staff(self) -> bool:
@@ -172,6 +182,19 @@ def _exoneration(text: str) -> str:
     return ""
 
 
+# "我也说不清楚" / "我都搞不懂": the customer is the subject, not the agent.
+_FIRST_PERSON = re.compile(r"(?<![给帮把替让叫对跟和向被])我(?:也|都|自己|还|就|真|实在|是)?$")
+
+
+def _staff_cue(text: str) -> tuple[str, str]:
+    for cause, pat in STAFF_CUES.items():
+        for m in pat.finditer(text):
+            if _FIRST_PERSON.search(text[max(0, m.start() - 4) : m.start()]):
+                continue
+            return m.group(0), cause
+    return "", ""
+
+
 def detect(text: str) -> RuleSignals:
     """Run the rule layer on a prepared (normalised, redacted) text."""
     s = RuleSignals()
@@ -183,24 +206,14 @@ def detect(text: str) -> RuleSignals:
     if m:
         s.survey = m.group(0)
     bot = _BOT_CONTEXT.search(text) is not None
-    for cause, pat in STAFF_CUES.items():
-        m = pat.search(text)
-        if m and not bot:
-            s.staff_cue, s.staff_cue_cause = m.group(0), cause
-            break
+    if not bot:
+        s.staff_cue, s.staff_cue_cause = _staff_cue(text)
     m = _PRAISE.search(text)
     if m:
         c = _CONTRAST.search(text, m.end())
         if c:
             s.praise_contrast = text[m.start() : c.end()]
-            rest = text[c.end() :]
-            s.staff_cue = ""
-            s.staff_cue_cause = ""
-            for cause, pat in STAFF_CUES.items():
-                mm = pat.search(rest)
-                if mm and not bot:
-                    s.staff_cue, s.staff_cue_cause = mm.group(0), cause
-                    break
+            s.staff_cue, s.staff_cue_cause = ("", "") if bot else _staff_cue(text[c.end() :])
     if not s.staff_cue and not s.praise_contrast:
         for m in _PRAISE_WORD.finditer(text):
             if _NEGATION_BEFORE.search(text[max(0, m.start() - 4) : m.start()]):
@@ -209,10 +222,12 @@ def detect(text: str) -> RuleSignals:
                 break
             s.praise = m.group(0)
             break
+    if bot:
+        s.boosts.add("company.system")
     if s.misreply:
-        s.boosts["customer.misreply"] = 4.0
+        s.boosts.add("customer.misreply")
     if s.survey:
-        s.boosts["survey.issue"] = 4.0
+        s.boosts.add("survey.issue")
     return s
 
 
