@@ -63,6 +63,17 @@ def train_rasa(force: bool = False, log=print) -> Path:
     return model
 
 
+def _die_with_parent() -> None:
+    """Ask Linux to SIGTERM the server if the process that started it dies (no orphaned servers)."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:  # not Linux: rely on stop()
+        pass
+
+
 def _rasa_env() -> dict[str, str]:
     env = dict(os.environ)
     # Rasa's own telemetry and TensorFlow chatter are noise here.
@@ -111,7 +122,7 @@ class Stack:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         logf = open(self.log_dir / f"{name}.log", "ab")
         self.procs[name] = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=logf, stderr=subprocess.STDOUT,
-                                            start_new_session=True)
+                                            start_new_session=True, preexec_fn=_die_with_parent)
 
     def start(self, timeout: float = 180.0, workers: int = 1) -> "Stack":
         """Migrate the database, start all three servers and wait until each answers."""
