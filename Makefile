@@ -58,6 +58,7 @@ test: setup browser-deps
 benchmark: setup
 	$(VENV)/bin/python benchmarks/turn_latency.py
 	$(VENV)/bin/python benchmarks/classifier.py
+	$(VENV)/bin/python benchmarks/independent_eval.py
 
 clean:
 	rm -rf var/log var/test-*
