@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 MAX_MESSAGE_CHARS = 1000
 BUSY = "抱歉，系统暂时有点忙，请稍后再试。"
+NOT_FOUND_TEXT = "抱歉，没有找到这次评价，链接可能已失效。"
 
 
 class CallIn(BaseModel):
@@ -153,6 +154,9 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         msgs = [{"text": m.get("text"), "buttons": m.get("buttons") or []} for m in replies if m.get("text")]
         return JSONResponse({"messages": msgs})
 
+    def not_found() -> JSONResponse:
+        return JSONResponse({"messages": [{"text": NOT_FOUND_TEXT, "buttons": []}]}, status_code=404)
+
     def known(s: Session, token: str) -> bool:
         return len(token) <= 64 and surveys.survey_by_token(s, token) is not None
 
@@ -160,16 +164,14 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     async def chat_start(request: Request, token: str, s: Session = Depends(db)):
         """Open the conversation: the bot greets and states the scale."""
         if not known(s, token):
-            return JSONResponse({"messages": [{"text": "抱歉，没有找到这次评价，链接可能已失效。", "buttons": []}]},
-                                status_code=404)
+            return not_found()
         return await to_rasa(request, token, "/start_survey")
 
     @app.post("/api/chat/{token}", response_model=ChatOut, tags=["chat"])
     async def chat(request: Request, token: str, body: ChatIn, s: Session = Depends(db)):
         """Relay one customer message to the dialogue engine and return the bot's replies."""
         if not known(s, token):
-            return JSONResponse({"messages": [{"text": "抱歉，没有找到这次评价，链接可能已失效。", "buttons": []}]},
-                                status_code=404)
+            return not_found()
         message = body.message.strip()
         if not message:
             return JSONResponse({"messages": [{"text": "请输入内容后再发送哦。", "buttons": []}]})
