@@ -446,6 +446,10 @@ def _train_spacy(texts, labels, dev_texts, dev_labels, cfg, progress: Callable[[
             f"  spacy epoch {epoch:2d}/{sc['epochs']}  loss {losses.get('textcat', 0.0):8.3f}  "
             f"dev macro-F1 {f1:.4f}  ({time.perf_counter() - t0:.1f}s)"
         )
+        if not dev_docs:
+            # Nothing to stop on (refit on train+dev): run the epochs asked for.
+            best_epoch = epoch
+            continue
         if f1 > best_f1:
             best_f1, best_bytes, best_epoch, bad = f1, textcat.to_bytes(), epoch, 0
         else:

@@ -47,9 +47,15 @@ _EXONERATE = [
     re.compile(rf"{_STAFF_REF}(?:们)?(?:说的|讲的|解释的|做的|处理的)(?:都|也|倒是|其实)?(?:对|没错|没问题|挺好|很清楚)"),
     # The customer blames themself.
     re.compile(
-        r"(?:是我|我自己|怪我)(?:自己)?(?:的)?(?:问题|错|搞错|弄错|看错|记错|忘了|忘记|没注意|没看清|没看|操作错|不小心|粗心)"
+        r"(?:是我|我自己|怪我|都怪我|赖我|我本人)(?:自己)?(?:的)?(?:问题|错|原因|责任|疏忽|失误|搞错|弄错|看错|记错|"
+        r"填错|输错|写错|听错|忘了|忘记|没注意|没看清|没看|没听清|没说清|没讲清|没说明白|没讲明白|没表达清楚|"
+        r"操作错|操作失误|不小心|粗心|大意|马虎)"
     ),
-    re.compile(r"(?:怪我|怪我自己|我的错|我自己的错)(?:$|[,，。!！~])"),
+    re.compile(r"我自己(?:把|给)[^，,。!！?？]{1,8}(?:错|丢|忘|删)"),
+    re.compile(r"(?:自己|本人)(?:的)?(?:操作)?(?:失误|疏忽|粗心大意)"),
+    re.compile(r"(?:怪我|怪我自己|我的错|我自己的错|怪不了别人|不怪别人|怨不得别人)(?:$|[,，。!！~])"),
+    # "跟你们的服务没关系": nobody at the company is being blamed.
+    re.compile(r"(?:跟|和|与|同)(?:你们|贵公司|你们公司)?(?:的)?服务(?:没|没有|无|毫无)(?:什么|啥|任何)?关系"),
     re.compile(rf"(?:不是|并不是|并非|没有)(?:对|针对|冲着)(?:人家)?{_STAFF_REF}(?:们)?(?:本人)?(?:有)?(?:意见|不满|有看法|发火)?"),
 ]
 
@@ -61,8 +67,13 @@ _PRAISE = re.compile(
 # Praise words (not negated) in a text without any staff complaint: the agent is
 # being praised, so an automatic staff booking would be absurd.
 _PRAISE_WORD = re.compile(
-    r"(?:有礼貌|礼貌|耐心|温柔|热情|专业|周到|贴心|客气|细心|负责|靠谱|给力|棒|点赞|好评|满意|感谢|谢谢|辛苦|照顾|体贴|和蔼|亲切)"
+    r"(?:有礼貌|礼貌|耐心|温柔|热情|专业|周到|贴心|客气|细心|负责|靠谱|给力|棒|点赞|赞一个|好评|五星|满分|满意|感谢|谢谢|"
+    r"辛苦|照顾|体贴|和蔼|亲切|及时|到位|高效|麻利|利索)"
 )
+# "问题处理好了": the customer reports the job done. Not after reported speech
+# ("说处理好了，结果…") and not when a negation or setback follows.
+_DONE = re.compile(r"(?<![没未不])(?:处理|解决|办|弄|搞|修|改)(?:得)?(?:好|完|妥|定)了")
+_DONE_SETBACK = re.compile(r"(?:没|不|又|结果|但|可是|还是|根本)")
 _NEGATION_BEFORE = re.compile(r"(?:不|没|没有|缺乏|毫无|欠|不够|不太|别)[^，,。!！?？]{0,2}$")
 _CONTRAST = re.compile(r"(?:就是|但是|但|可是|不过|只是|然而|可惜|问题是|关键是|主要是)")
 
@@ -222,6 +233,15 @@ def detect(text: str) -> RuleSignals:
                 break
             s.praise = m.group(0)
             break
+    if not s.staff_cue and not s.praise and not s.praise_contrast:
+        m = _DONE.search(text)
+        if (
+            m
+            and not _REPORTED.search(text[max(0, m.start() - 6) : m.start()])
+            and not _NEGATION_BEFORE.search(text[max(0, m.start() - 4) : m.start()])
+            and not _DONE_SETBACK.search(text, m.end())
+        ):
+            s.praise = m.group(0)
     if bot:
         s.boosts.add("company.system")
     if s.misreply:
