@@ -36,7 +36,11 @@ _REPORTED = re.compile(r"(?:说|称|讲|表示|声称|咬定|坚持|推说|认�
 _NEGATED = re.compile(r"(?:不|没|并非|怎么|难道|凭什么|为什么|咋)$")
 
 _EXONERATE = [
-    re.compile(rf"(?:跟|和|与|同){_STAFF_REF}(?:们)?(?:的服务)?(?:没|没有|无|毫无|扯不上)(?:什么|啥|任何|半毛钱)?关系?"),
+    # "跟你们客服没关系", "跟教练和你们都没关系" (the company as a whole counts too).
+    re.compile(
+        rf"(?:跟|和|与|同)(?:[^，,。!！?？]{{0,6}}(?:和|跟|与|、))?(?:你们|您们|贵司|贵公司)?(?:的)?(?:{_STAFF_REF}|你们|您们|贵司|贵公司)"
+        r"(?:们)?(?:的服务)?(?:都|也)?(?:没|没有|无|毫无|扯不上)(?:什么|啥|任何|半毛钱)?关系?"
+    ),
     re.compile(rf"(?:不是|并不是|并非|不能算|算不上)(?:人家)?{_STAFF_REF}(?:们)?(?:的)?(?:问题|错|责任|原因|过错|锅)"),
     re.compile(rf"(?:不怪|别怪|不能怪|怪不了|怪不得|不赖|不关|不该怪|不应该怪)(?:人家)?{_STAFF_REF}"),
     re.compile(
@@ -44,7 +48,12 @@ _EXONERATE = [
         r"挺尽力|尽心尽力|也没办法|也没辙|也做不了主|做不了主|无能为力|也很无奈|也挺无奈|也是按规定|只是按规定|也是照章办事)"
     ),
     re.compile(rf"{_STAFF_REF}(?:的)?(?:服务|态度)?(?:没问题|没毛病|没得说|没话说|无可挑剔)"),
-    re.compile(rf"{_STAFF_REF}(?:们)?(?:说的|讲的|解释的|做的|处理的)(?:都|也|倒是|其实)?(?:对|没错|没问题|挺好|很清楚)"),
+    # "不是她不帮我": the customer rules out unwillingness.
+    re.compile(rf"不是{_STAFF_REF}(?:们)?(?:不想|不愿|不肯|不帮|不给|不管|故意)"),
+    re.compile(
+        rf"{_STAFF_REF}(?:们)?(?:说|讲|解释|做|处理|办)(?:的|得)(?:都|也|倒是|其实|挺|很|蛮|非常|特别)*"
+        r"(?:对|没错|没问题|挺好|好|清楚|明白|到位)"
+    ),
     # The customer blames themself.
     re.compile(
         r"(?:是我|我自己|怪我|都怪我|赖我|我本人)(?:自己)?(?:的)?(?:问题|错|原因|责任|疏忽|失误|搞错|弄错|看错|记错|"
@@ -68,7 +77,7 @@ _PRAISE = re.compile(
 # being praised, so an automatic staff booking would be absurd.
 _PRAISE_WORD = re.compile(
     r"(?:有礼貌|礼貌|耐心|温柔|热情|专业|周到|贴心|客气|细心|负责|靠谱|给力|棒|点赞|赞一个|好评|五星|满分|满意|感谢|谢谢|"
-    r"辛苦|照顾|体贴|和蔼|亲切|及时|到位|高效|麻利|利索)"
+    r"辛苦|照顾|体贴|和蔼|亲切|及时|到位|高效|麻利|利索|安心|放心|暖心)"
 )
 # "问题处理好了": the customer reports the job done. Not after reported speech
 # ("说处理好了，结果…") and not when a negation or setback follows.
@@ -104,7 +113,7 @@ _SURVEY = [
 
 # Explicit complaints about what the agent did (taxonomy "typical wording"
 # generalised). Used by the keyword baseline and as the evidence of last resort.
-_DEGREE = r"(?:很|太|特别|非常|极其|极|超|超级|真|也|还|就|更|实在|相当|巨|贼|忒|好)?"
+_DEGREE = r"(?:很|太|特别|非常|极其|极|超|超级|真|也|还|就|更|实在|相当|巨|贼|忒|好){0,2}"
 STAFF_CUES = {
     "staff.attitude": re.compile(
         rf"(?:(?:态度|口气|语气){_DEGREE}(?:差|恶劣|不好|烂|冷|傲慢|生硬|横|凶|冲|恶心|差劲)|不耐烦|没耐心|没有耐心|"
@@ -128,6 +137,22 @@ STAFF_CUES = {
         r"没跟进|不跟进|推来推去|推三阻四|踢皮球|推脱|推卸|不给(?:我)?处理|拖着不办|不作为|没提醒我|没告诉我|也不提醒)"
     ),
 }
+# A system fault named in the text ("后台出故障了查不到", "电脑一直转圈"): whether the
+# agent could have done more is then a question for the customer, not a booking.
+_SYSTEM_FAULT = re.compile(
+    r"(?:系统|后台|电脑|网站|网页|服务器|app|APP|页面|平台|机器)[^，,。!！?？]{0,6}"
+    r"(?:故障|崩|瘫|维护|升级|卡死|卡住|卡了|转圈|出错|报错|bug|BUG|异常|宕机|出问题|有问题|坏了|调不出|打不开)"
+)
+# The agent conveyed a rule ("客服说合同写得清清楚楚", "她说这是公司规定"): the complaint
+# is most likely about the rule; if it is about the agent, the customer can say so.
+_RULE_CITED = re.compile(
+    r"(?:说|讲|告诉我|解释|表示)[^，,。!！?？]{0,6}(?:规定|合同|条款|政策|制度|标准|协议|规则|流程)"
+)
+# The customer says they cannot tell whose fault it is (taxonomy rule 2).
+_UNCERTAIN = re.compile(
+    r"(?:不知道|说不清|说不上来|搞不清|也不懂|弄不明白)[^，,。!！?？]{0,6}(?:该怪谁|怪谁|该找谁|找谁|谁的(?:问题|责任|错)|"
+    r"哪(?:一步|里|儿|个环节)出了?(?:问题|错))"
+)
 # A bot or the IVR is not an agent: staff cues do not count in such a text.
 _BOT_CONTEXT = re.compile(r"(?:智能客服|机器人|自动语音|语音导航|语音菜单|AI客服|ai客服|人工智能|系统自动|自动挂)")
 
@@ -160,13 +185,17 @@ class RuleSignals:
     staff_cue: str = ""  # explicit staff complaint phrase
     staff_cue_cause: str = ""
     praise: str = ""  # non-negated praise word, no staff complaint, no contrast
+    system_fault: str = ""  # a system outage is named
+    rule_cited: str = ""  # the agent is reported citing a rule or contract
+    uncertain: str = ""  # the customer cannot tell whose fault it is
     boosts: set = field(default_factory=set)  # labels the rules make more likely
 
     @property
     def no_auto_staff(self) -> bool:
         """True when the agent must not be blamed without asking."""
         return bool(
-            self.exonerate or self.misreply or self.survey or self.praise or (self.praise_contrast and not self.staff_cue)
+            self.exonerate or self.misreply or self.survey or self.praise or self.uncertain
+            or ((self.praise_contrast or self.system_fault or self.rule_cited) and not self.staff_cue)
         )
 
     @property
@@ -242,6 +271,16 @@ def detect(text: str) -> RuleSignals:
             and not _DONE_SETBACK.search(text, m.end())
         ):
             s.praise = m.group(0)
+    m = _SYSTEM_FAULT.search(text)
+    if m:
+        s.system_fault = m.group(0)
+    m = _RULE_CITED.search(text)
+    if m:
+        s.rule_cited = m.group(0)
+    m = _UNCERTAIN.search(text)
+    if m:
+        s.uncertain = m.group(0)
+        s.boosts.add("unclear")
     if bot:
         s.boosts.add("company.system")
     if s.misreply:

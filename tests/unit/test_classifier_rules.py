@@ -12,7 +12,8 @@ from classifiers.rules import detect, keyword_baseline
         "跟客服没关系，是宽带的问题", "不是客服的问题", "不怪客服", "客服已经尽力了", "不是对客服有意见", "是我自己搞错了",
         # self-blame in other words
         "怪我自己没听清楚", "我自己把身份证号填错了", "本人操作失误", "是我没表达清楚", "这事怨不得别人。",
-        "跟你们的服务没关系，家里事多",
+        "跟你们的服务没关系，家里事多", "查不了是真的查不了，不是她不想帮我",
+        "跟你们客服没关系，我跟家里人吵架了", "是我自己考砸了，跟老师和你们都没关系", "客服说得很清楚，是我没记住",
     ],
 )
 def test_exoneration(text):
@@ -21,7 +22,11 @@ def test_exoneration(text):
 
 
 @pytest.mark.parametrize(
-    "text", ["他说不是他的问题", "这不是我的问题", "客服自己搞错了", "凭什么怪我", "不是我自己搞错的，是她办错了"]
+    "text",
+    [
+        "他说不是他的问题", "这不是我的问题", "客服自己搞错了", "凭什么怪我", "不是我自己搞错的，是她办错了",
+        "客服说得不对", "客服讲得一点都不清楚",
+    ],
 )
 def test_not_exoneration(text):
     assert not detect(text).exonerate
@@ -82,3 +87,26 @@ def test_praise_of_a_job_done(text):
 )
 def test_no_praise_when_the_job_is_not_done(text):
     assert not detect(text).praise
+
+
+@pytest.mark.parametrize("text", ["客服说后台出故障了查不到订单", "她电脑一直转圈，保单调不出来", "系统维护，啥也办不了"])
+def test_a_named_system_fault_is_asked_about_not_booked(text):
+    s = detect(text)
+    assert s.system_fault and s.no_auto_staff
+
+
+def test_a_staff_complaint_beside_a_system_fault_still_counts():
+    s = detect("系统是卡了，可她态度也太差了")
+    assert s.system_fault and s.staff_cue and not s.no_auto_staff
+
+
+@pytest.mark.parametrize("text", ["不知道该怪谁，反正没办好", "我也说不清是哪一步出了问题", "说不上来是谁的问题"])
+def test_the_customer_cannot_tell_whose_fault_it_is(text):
+    s = detect(text)
+    assert s.uncertain and s.no_auto_staff and "unclear" in s.boosts
+
+
+def test_a_rule_the_agent_cited_is_asked_about_not_booked():
+    assert detect("客服说合同写得清清楚楚，过了期限一分不赔").no_auto_staff
+    # ...unless the agent is blamed in so many words
+    assert not detect("她说这是规定，说完就挂我电话").no_auto_staff
