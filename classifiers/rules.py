@@ -119,11 +119,11 @@ STAFF_CUES = {
         rf"(?:(?:态度|口气|语气){_DEGREE}(?:差|恶劣|不好|烂|冷|傲慢|生硬|横|凶|冲|恶心|差劲)|不耐烦|没耐心|没有耐心|"
         r"吼我|吼人|大吼|骂我|骂人|嘲笑|讽刺|阴阳怪气|冷冰冰|冷漠|爱答不理|爱理不理|爱搭不理|敷衍|应付我|打断|抢话|"
         r"挂(?:了)?我(?:的)?电话|挂我|直接挂了|(?<!自动)挂断了?我|顶嘴|没礼貌|不礼貌|凶巴巴|凶我|冷嘲热讽|嘲讽|"
-        r"翻白眼|不搭理|不理我|没理我|故意把我转|"
+        r"翻白眼|不搭理|不理我|没理我|故意把我转|(?:跟|和)我(?:吵|争|抬杠)|吵起来|抬杠|"
         rf"{_DEGREE}(?:傲慢|嚣张|蛮横|不客气|不友好|没素质|凶)(?:了|的|得很|死了)?(?:$|[,，。!！~]))"
     ),
     "staff.competence": re.compile(
-        r"(?:一问三不知|业务不熟|业务不精|不熟悉业务|不专业|业务能力|说错|讲错|答错|说得不对|说的不对|信息不对|前后矛盾|"
+        r"(?:一问三不知|瞎说|乱说|胡说|乱讲|瞎讲|瞎指挥|乱指导|瞎指导|胡乱|业务不熟|业务不精|不熟悉业务|不专业|业务能力|说错|讲错|答错|说得不对|说的不对|信息不对|前后矛盾|"
         r"说法不一|自相矛盾|解释不清|讲不清|说不清楚|说不明白|讲不明白|答非所问|办错|给我弄错|给我搞错|帮我弄错|"
         r"帮我搞错|操作错|乱操作|什么都不懂|啥都不懂|啥也不懂|什么都不知道|啥都不知道|一点都不懂|不懂装懂|"
         r"自己(?:都|也)(?:不懂|不知道|不清楚|搞不清|没搞懂|不明白))"
@@ -134,7 +134,7 @@ STAFF_CUES = {
         # company commitments (delivery, refund deadlines) are company.policy (taxonomy rule 4)
         r"(?:说好|答应)(?!的)[^。!！?？]{0,8}(?:回电|回个电话|回电话|回复|回我|联系我|打给我|打回来|跟进|登记|反馈|上报|派单|"
         r"帮我|给我(?:查|催|申请|处理|反馈|登记|办))[^。!！?？]{0,14}(?:没|不|也没|还没|一直没|结果没|根本没)|"
-        r"没跟进|不跟进|推来推去|推三阻四|踢皮球|推脱|推卸|不给(?:我)?处理|拖着不办|不作为|没提醒我|没告诉我|也不提醒)"
+        r"没跟进|不跟进|放我鸽子|(?:让|叫)我(?:改天|下次|明天|过两天)再打|推来推去|推三阻四|踢皮球|推脱|推卸|不给(?:我)?处理|拖着不办|不作为|没提醒我|没告诉我|也不提醒)"
     ),
 }
 # A system fault named in the text ("后台出故障了查不到", "电脑一直转圈"): whether the
@@ -152,6 +152,12 @@ _RULE_CITED = re.compile(
 _UNCERTAIN = re.compile(
     r"(?:不知道|说不清|说不上来|搞不清|也不懂|弄不明白)[^，,。!！?？]{0,6}(?:该怪谁|怪谁|该找谁|找谁|谁的(?:问题|责任|错)|"
     r"哪(?:一步|里|儿|个环节)出了?(?:问题|错))"
+)
+# Waiting and transfers are the company's staffing and routing (taxonomy rule 3);
+# only an explicit staff cue ("故意把我转走") makes them the agent's doing.
+_WAIT_TRANSFER = re.compile(
+    r"(?:转来转去|来回转|转了[^，,。!！?？]{0,3}(?:次|遍|个|道)|又转回|转到另一个|排队|占线|打不进|等了[^，,。!！?？]{0,6}(?:分钟|小时|钟头|半天)|"
+    r"等(?:太|好|很)久|才接通|接通太慢)"
 )
 # A bot or the IVR is not an agent: staff cues do not count in such a text.
 _BOT_CONTEXT = re.compile(r"(?:智能客服|机器人|自动语音|语音导航|语音菜单|AI客服|ai客服|人工智能|系统自动|自动挂)")
@@ -185,7 +191,7 @@ class RuleSignals:
     staff_cue: str = ""  # explicit staff complaint phrase
     staff_cue_cause: str = ""
     praise: str = ""  # non-negated praise word, no staff complaint, no contrast
-    system_fault: str = ""  # a system outage is named
+    system_fault: str = ""  # a system outage, a wait or a transfer is named
     rule_cited: str = ""  # the agent is reported citing a rule or contract
     uncertain: str = ""  # the customer cannot tell whose fault it is
     boosts: set = field(default_factory=set)  # labels the rules make more likely
@@ -271,7 +277,7 @@ def detect(text: str) -> RuleSignals:
             and not _DONE_SETBACK.search(text, m.end())
         ):
             s.praise = m.group(0)
-    m = _SYSTEM_FAULT.search(text)
+    m = _SYSTEM_FAULT.search(text) or _WAIT_TRANSFER.search(text)
     if m:
         s.system_fault = m.group(0)
     m = _RULE_CITED.search(text)

@@ -40,6 +40,10 @@ def test_not_exoneration(text):
         ("给我办错了", "staff.competence"),
         ("说好回电没回", "staff.resolution"),
         ("小姑娘挺好的，就是业务不熟", "staff.competence"),
+        ("跟我吵起来了", "staff.attitude"),
+        ("瞎说一通", "staff.competence"),
+        ("放我鸽子", "staff.resolution"),
+        ("能办的非让我改天再打", "staff.resolution"),
     ],
 )
 def test_staff_cues(text, cause):
@@ -89,7 +93,10 @@ def test_no_praise_when_the_job_is_not_done(text):
     assert not detect(text).praise
 
 
-@pytest.mark.parametrize("text", ["客服说后台出故障了查不到订单", "她电脑一直转圈，保单调不出来", "系统维护，啥也办不了"])
+@pytest.mark.parametrize(
+    "text",
+    ["客服说后台出故障了查不到订单", "她电脑一直转圈，保单调不出来", "系统维护，啥也办不了", "转到另一个部门又转回来", "等了四十分钟才接通"],
+)
 def test_a_named_system_fault_is_asked_about_not_booked(text):
     s = detect(text)
     assert s.system_fault and s.no_auto_staff
@@ -110,3 +117,8 @@ def test_a_rule_the_agent_cited_is_asked_about_not_booked():
     assert detect("客服说合同写得清清楚楚，过了期限一分不赔").no_auto_staff
     # ...unless the agent is blamed in so many words
     assert not detect("她说这是规定，说完就挂我电话").no_auto_staff
+
+
+def test_a_deliberate_transfer_is_still_the_agents_doing():
+    s = detect("她故意把我转到没人接的分机")
+    assert s.staff_cue_cause == "staff.attitude" and not s.no_auto_staff
