@@ -92,6 +92,7 @@ def train(
             "unclear_threshold": model.params.get("unclear_threshold"),
             "unclear_staff_threshold": model.config["decision"].get("unclear_staff_threshold"),
             "max_false_blame_on_dev": model.config["decision"]["max_false_blame"],
+            "false_blame_confidence": model.config["decision"].get("false_blame_confidence"),
             "w_lr": model.params["w_lr"],
         },
         "train_seconds": train_seconds,

@@ -43,7 +43,6 @@ def test_not_exoneration(text):
         ("跟我吵起来了", "staff.attitude"),
         ("瞎说一通", "staff.competence"),
         ("放我鸽子", "staff.resolution"),
-        ("能办的非让我改天再打", "staff.resolution"),
     ],
 )
 def test_staff_cues(text, cause):
@@ -58,6 +57,7 @@ def test_staff_cues(text, cause):
         "机器人客服答非所问",  # a bot is not an agent
         "态度不差",
         "小姑娘挺好的，就是套餐太贵",
+        "后台在升级办不了，她叫我过两天再打",  # the agent passed on a system outage
     ],
 )
 def test_no_staff_cue(text):
