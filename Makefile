@@ -59,6 +59,7 @@ benchmark: setup
 	$(VENV)/bin/python benchmarks/turn_latency.py
 	$(VENV)/bin/python benchmarks/classifier.py
 	$(VENV)/bin/python benchmarks/independent_eval.py
+	$(VENV)/bin/python benchmarks/leave_one_writer_out.py
 
 clean:
 	rm -rf var/log var/test-*
