@@ -81,7 +81,9 @@ _PRAISE_WORD = re.compile(
 )
 # "问题处理好了": the customer reports the job done. Not after reported speech
 # ("说处理好了，结果…") and not when a negation or setback follows.
-_DONE = re.compile(r"(?<![没未不])(?:处理|解决|办|弄|搞|修|改)(?:得)?(?:好|完|妥|定)了")
+_DONE = re.compile(
+    r"(?<![没未不])(?:(?:处理|解决|办|弄|搞|修|改)(?:得)?(?:好|完|妥|定)|找到|找回来|送回来|寄出来|退回来|到账|查清楚)了"
+)
 _DONE_SETBACK = re.compile(r"(?:没|不|又|结果|但|可是|还是|根本)")
 _NEGATION_BEFORE = re.compile(r"(?:不|没|没有|缺乏|毫无|欠|不够|不太|别)[^，,。!！?？]{0,2}$")
 _CONTRAST = re.compile(r"(?:就是|但是|但|可是|不过|只是|然而|可惜|问题是|关键是|主要是)")

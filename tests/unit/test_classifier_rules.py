@@ -79,7 +79,9 @@ def test_keyword_baseline():
     assert keyword_baseline("不满意")[0] == "unclear"
 
 
-@pytest.mark.parametrize("text", ["当天就回电话了，问题也处理好了", "跟进得很到位", "回复很及时，五星", "改签一下就办好了"])
+@pytest.mark.parametrize(
+    "text", ["当天就回电话了，问题也处理好了", "跟进得很到位", "回复很及时，五星", "改签一下就办好了", "她帮我联系到司机，包找回来了"]
+)
 def test_praise_of_a_job_done(text):
     s = detect(text)
     assert s.praise and s.no_auto_staff
@@ -87,7 +89,10 @@ def test_praise_of_a_job_done(text):
 
 @pytest.mark.parametrize(
     "text",
-    ["问题还没处理好", "说处理好了，结果根本没好", "回电不及时", "办好了又说不行", "她说已经改好了，可是还是错的"],
+    [
+        "问题还没处理好", "说处理好了，结果根本没好", "回电不及时", "办好了又说不行", "她说已经改好了，可是还是错的",
+        "钱到账了但是少了一百", "没找到",
+    ],
 )
 def test_no_praise_when_the_job_is_not_done(text):
     assert not detect(text).praise
