@@ -13,7 +13,7 @@ VENV := .venv
 RASA_VENV := .venv-rasa
 PIP_QUIET := --quiet --disable-pip-version-check
 
-.PHONY: help setup run test demo browser-deps benchmark clean
+.PHONY: help setup run test lint demo browser-deps benchmark clean
 
 help:
 	@echo "make run    set everything up (first time) and start the product on SQLite"
@@ -52,7 +52,11 @@ browser-deps:
 	@if ! test -x /usr/bin/chromium || ! test -d /usr/share/fonts/opentype/noto; then \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; fi
 
-test: setup browser-deps
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+test: setup browser-deps lint
 	$(VENV)/bin/python -m pytest -ra $(PYTEST_ARGS)
 
 benchmark: setup

@@ -18,7 +18,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -39,7 +39,7 @@ def make_surveys(url: str, n: int) -> list[str]:
     with Session(engine) as s, s.begin():
         for i in range(n):
             req = surveys.CallRequest(call_id=f"bench-{time.time_ns()}-{i}", agent_ids=["B1"],
-                                      ended_at=datetime.now(timezone.utc))
+                                      ended_at=datetime.now(UTC))
             survey, _ = surveys.register_call(s, req, window_minutes=60, template_version="v1")
             tokens.append(survey.token)
     engine.dispose()

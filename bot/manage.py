@@ -6,7 +6,7 @@ import signal
 import sys
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
@@ -41,7 +41,7 @@ def create_demo_survey(database_url: str, public_url: str, agent: str = "demo-ag
 
     settings = Settings.from_env()
     req = surveys.CallRequest(call_id=f"demo-{uuid.uuid4().hex[:12]}", agent_ids=[agent],
-                              ended_at=datetime.now(timezone.utc))
+                              ended_at=datetime.now(UTC))
     with Session(engine_for(database_url)) as s, s.begin():
         survey, _ = surveys.register_call(s, req, window_minutes=settings.survey_window_minutes,
                                           template_version=settings.greeting_version)

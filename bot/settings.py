@@ -46,7 +46,7 @@ class Settings:
     greeting_version: str = "v1"
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         """Build settings from ``environ`` (default ``os.environ``) and validate them.
 
         Raises:

@@ -5,6 +5,7 @@ both exercise the same start-up path.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -12,7 +13,6 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
 
 import httpx
 
@@ -124,7 +124,7 @@ class Stack:
         self.procs[name] = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=logf, stderr=subprocess.STDOUT,
                                             start_new_session=True, preexec_fn=_die_with_parent)
 
-    def start(self, timeout: float = 180.0, workers: int = 1) -> "Stack":
+    def start(self, timeout: float = 180.0, workers: int = 1) -> Stack:
         """Migrate the database, start all three servers and wait until each answers."""
         from bot.db.migrate import upgrade
 
@@ -172,10 +172,8 @@ class Stack:
 
         for proc in self.procs.values():
             if proc.poll() is None:
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.killpg(proc.pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    pass
         for proc in self.procs.values():
             try:
                 proc.wait(timeout=15)
@@ -183,14 +181,14 @@ class Stack:
                 os.killpg(proc.pid, signal.SIGKILL)
         self.procs.clear()
 
-    def __enter__(self) -> "Stack":
+    def __enter__(self) -> Stack:
         return self.start()
 
     def __exit__(self, *exc) -> None:
         self.stop()
 
 
-def have_rasa() -> Optional[str]:
+def have_rasa() -> str | None:
     """None when the Rasa environment is installed, else why not."""
     return None if RASA_BIN.exists() else f"{RASA_BIN} not installed (make setup)"
 

@@ -7,9 +7,9 @@ and writes an audit row for each change it makes.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Iterable, Optional
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,12 +23,12 @@ OPEN_STATUSES = ("pending", "in_progress")
 
 def utcnow() -> datetime:
     """Current time, timezone-aware UTC."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def as_utc(dt: datetime) -> datetime:
     """Treat naive datetimes (SQLite drops the zone) as UTC."""
-    return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
 
 
 class CallConflict(ValueError):
@@ -42,8 +42,8 @@ class CallRequest:
     call_id: str
     agent_ids: list[str]
     ended_at: datetime
-    customer_channel_id: Optional[str] = None
-    credited_agent_id: Optional[str] = None
+    customer_channel_id: str | None = None
+    credited_agent_id: str | None = None
 
 
 def _ensure_agent(s: Session, agent_id: str, now: datetime) -> None:
@@ -54,7 +54,7 @@ def _ensure_agent(s: Session, agent_id: str, now: datetime) -> None:
 
 
 def register_call(
-    s: Session, req: CallRequest, *, window_minutes: int, template_version: str, now: Optional[datetime] = None
+    s: Session, req: CallRequest, *, window_minutes: int, template_version: str, now: datetime | None = None
 ) -> tuple[Survey, bool]:
     """Record an ended call and open its survey; idempotent on the call id.
 
@@ -112,7 +112,7 @@ def register_call(
     return survey, True
 
 
-def survey_by_token(s: Session, token: str) -> Optional[Survey]:
+def survey_by_token(s: Session, token: str) -> Survey | None:
     """The survey with chat token ``token``, or None."""
     return s.scalar(select(Survey).where(Survey.token == token))
 
@@ -131,7 +131,7 @@ def set_status(s: Session, survey: Survey, status: str, now: datetime, actor: st
     survey.status = status
 
 
-def current_rating(survey: Survey) -> Optional[Rating]:
+def current_rating(survey: Survey) -> Rating | None:
     """The rating that counts: the newest valid one, if any."""
     valid = [r for r in survey.ratings if r.status == "valid"]
     return valid[-1] if valid else None
@@ -176,9 +176,9 @@ def record_reason(
     attribution: str,
     source: str,
     now: datetime,
-    confidence: Optional[float] = None,
-    model_version: Optional[str] = None,
-    evidence: Optional[str] = None,
+    confidence: float | None = None,
+    model_version: str | None = None,
+    evidence: str | None = None,
     needs_review: bool = False,
     actor: str = "customer",
 ) -> Reason:

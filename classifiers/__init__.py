@@ -4,7 +4,15 @@ Public API (see ``classifiers/api.py`` for the contract)::
 
     from classifiers import classify, classify_many, CauseResult, CAUSES, ATTRIBUTION
 """
-from .api import ATTRIBUTION, CAUSES, CauseResult, ModelNotAvailableError, classify, classify_many, current_model_version
+from .api import (
+    ATTRIBUTION,
+    CAUSES,
+    CauseResult,
+    ModelNotAvailableError,
+    classify,
+    classify_many,
+    current_model_version,
+)
 
 __all__ = [
     "ATTRIBUTION",

@@ -78,7 +78,7 @@ class Dataset:
     def data_hash(self) -> str:
         h = hashlib.sha256()
         for it in sorted(self.items, key=lambda i: (i.split, i.label, i.text)):
-            h.update(f"{it.split}\t{it.label}\t{it.text}\n".encode("utf-8"))
+            h.update(f"{it.split}\t{it.label}\t{it.text}\n".encode())
         return h.hexdigest()
 
     def counts(self) -> dict[str, dict[str, int]]:

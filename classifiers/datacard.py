@@ -10,7 +10,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from .data import DEFAULT_DATA_DIR, SPLITS, load_dataset
+from .data import DEFAULT_DATA_DIR, load_dataset
 from .labels import LABELS
 from .normalize import to_simplified
 

@@ -43,7 +43,8 @@ def evaluate(
     out["false_blame_rate"] = len(fb) / max(1, len(neg))
     unc = [i for i, g in enumerate(gold) if g == UNCLEAR]
     out["unclear_not_blamed"] = sum(attributions[i] != "staff" for i in unc) / max(1, len(unc))
-    out["unclear_not_auto_blamed"] = sum(not (attributions[i] == "staff" and not needs_confirmation[i]) for i in unc) / max(1, len(unc))
+    auto_blamed = sum(attributions[i] == "staff" and not needs_confirmation[i] for i in unc)
+    out["unclear_not_auto_blamed"] = 1 - auto_blamed / max(1, len(unc))
     out["unclear_confirmation_rate"] = sum(bool(needs_confirmation[i]) for i in unc) / max(1, len(unc))
     out["coverage"] = sum(not c for c in needs_confirmation) / max(1, n)
     pos = [i for i, g in enumerate(gold) if gold_attribution(g) == "staff"]
@@ -61,7 +62,8 @@ def format_metrics(m: dict) -> str:
         f"binary staff/non-staff macro-F1 {m['binary_macro_f1']:.4f}",
         f"11-cause macro-F1               {m['cause_macro_f1']:.4f}  (accuracy {m['cause_accuracy']:.4f})",
         f"false blame                     {m['false_blame']} = {m['false_blame_rate']:.4f}",
-        f"unclear not blamed on staff     {m['unclear_not_blamed']:.4f} (confirmation asked {m['unclear_confirmation_rate']:.4f})",
+        f"unclear not blamed on staff     {m['unclear_not_blamed']:.4f} "
+        f"(confirmation asked {m['unclear_confirmation_rate']:.4f})",
         f"coverage (no confirmation)      {m['coverage']:.4f}  staff coverage {m['staff_coverage']:.4f}",
         "per-cause F1: " + "  ".join(f"{k}={v:.2f}" for k, v in m["per_cause_f1"].items()),
     ]

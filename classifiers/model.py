@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from . import rules
-from .labels import ATTRIBUTION, CAUSES, LABELS, NON_STAFF_CAUSES, STAFF_CAUSES, UNCLEAR
+from .labels import ATTRIBUTION, LABELS, NON_STAFF_CAUSES, STAFF_CAUSES, UNCLEAR
 
 log = logging.getLogger(__name__)
 
@@ -359,7 +359,7 @@ class CauseModel:
         (directory / "model_config.json").write_text(json.dumps(self.config, indent=2, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
-    def load(cls, directory: Path) -> "CauseModel":
+    def load(cls, directory: Path) -> CauseModel:
         from .tokenize import ensure_jieba, register_spacy_tokenizer
 
         directory = Path(directory)
@@ -417,7 +417,6 @@ def _train_lr(texts, labels, cfg):
 
 
 def _train_spacy(texts, labels, dev_texts, dev_labels, cfg, progress: Callable[[str], None]):
-    import spacy
     from spacy.training import Example
     from spacy.util import fix_random_seed, minibatch
 

@@ -11,7 +11,7 @@ import platform
 import sys
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from . import registry
@@ -35,7 +35,8 @@ def prepare(data_dir: str | Path | None = None, progress: Progress = _stderr) ->
     progress(
         f"data: {ds.stats.get('items')} items from {data_dir or DEFAULT_DATA_DIR} "
         f"(lines {ds.stats.get('lines', 0)}, duplicates dropped {ds.stats.get('duplicates_dropped', 0)}, "
-        f"conflicting {ds.stats.get('conflicting_lines', 0)}, bad {ds.stats.get('bad_json', 0) + ds.stats.get('unknown_label', 0)})"
+        f"conflicting {ds.stats.get('conflicting_lines', 0)}, "
+        f"bad {ds.stats.get('bad_json', 0) + ds.stats.get('unknown_label', 0)})"
     )
     for lab in LABELS:
         c = counts[lab]
@@ -112,7 +113,7 @@ def train(
 
     config_out = {
         "version": version,
-        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "data_dir": str(Path(data_dir).resolve()) if data_dir else str(DEFAULT_DATA_DIR),
         "data_hash": ds.data_hash,
         "data_stats": ds.stats,

@@ -21,7 +21,7 @@ import json
 import os
 import re
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ENV_VAR = "FEEDBACKBOT_MODEL_DIR"
@@ -50,7 +50,7 @@ def _ensure_root(root: Path) -> None:
 
 def new_version_id(data_hash: str, root: Path | None = None) -> str:
     root = root or model_root()
-    base = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + data_hash[:8]
+    base = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + data_hash[:8]
     vid, n = base, 1
     while (root / vid).exists():
         n += 1

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx
 from sqlalchemy import select
@@ -27,7 +27,7 @@ class Live:
 
     def post_call(self, call_id: str | None = None, agents: list[str] | None = None, **extra) -> httpx.Response:
         body = {"call_id": call_id or f"call-{uuid.uuid4().hex[:10]}", "agent_ids": agents or ["A100"],
-                "ended_at": datetime.now(timezone.utc).isoformat(), **extra}
+                "ended_at": datetime.now(UTC).isoformat(), **extra}
         return self.http.post("/api/calls", json=body,
                               headers={"Authorization": f"Bearer {DEV_INTEGRATION_TOKEN}"})
 
@@ -75,7 +75,7 @@ class Live:
         """Move a survey's window into the past (test set-up, not product behaviour)."""
         with Session(self.engine) as s, s.begin():
             survey = s.scalar(select(Survey).where(Survey.token == token))
-            survey.expires_at = datetime(2000, 1, 1, tzinfo=timezone.utc)
+            survey.expires_at = datetime(2000, 1, 1, tzinfo=UTC)
 
     def close(self) -> None:
         self.http.close()

@@ -8,7 +8,7 @@ row supersedes an older one and both stay. Status columns that do change
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Optional
+from typing import Any
 
 from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -28,7 +28,7 @@ class Agent(Base):
     __tablename__ = "agents"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    name: Mapped[Optional[str]] = mapped_column(String(128))
+    name: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime]
 
 
@@ -38,14 +38,14 @@ class Call(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     external_id: Mapped[str] = mapped_column(String(128), unique=True)
     ended_at: Mapped[datetime]
-    customer_channel_id: Mapped[Optional[str]] = mapped_column(String(128))
+    customer_channel_id: Mapped[str | None] = mapped_column(String(128))
     # The agent whose KPI the survey touches: the last agent after transfers
     # unless the integration says otherwise.
     credited_agent_id: Mapped[str] = mapped_column(ForeignKey("agents.id"))
     created_at: Mapped[datetime]
 
-    agents: Mapped[list["CallAgent"]] = relationship(order_by="CallAgent.position", cascade="all, delete-orphan")
-    survey: Mapped[Optional["Survey"]] = relationship(back_populates="call")
+    agents: Mapped[list[CallAgent]] = relationship(order_by="CallAgent.position", cascade="all, delete-orphan")
+    survey: Mapped[Survey | None] = relationship(back_populates="call")
 
 
 class CallAgent(Base):
@@ -72,7 +72,7 @@ class Survey(Base):
     created_at: Mapped[datetime]
 
     call: Mapped[Call] = relationship(back_populates="survey")
-    ratings: Mapped[list["Rating"]] = relationship(order_by="Rating.id", back_populates="survey")
+    ratings: Mapped[list[Rating]] = relationship(order_by="Rating.id", back_populates="survey")
 
 
 class Rating(Base):
@@ -84,11 +84,11 @@ class Rating(Base):
     raw_reply: Mapped[str] = mapped_column(Text)  # redacted before storage
     received_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(16))
-    supersedes_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ratings.id"))
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("ratings.id"))
     created_at: Mapped[datetime]
 
     survey: Mapped[Survey] = relationship(back_populates="ratings")
-    reasons: Mapped[list["Reason"]] = relationship(order_by="Reason.id", back_populates="rating")
+    reasons: Mapped[list[Reason]] = relationship(order_by="Reason.id", back_populates="rating")
 
 
 class Reason(Base):
@@ -99,14 +99,14 @@ class Reason(Base):
     text: Mapped[str] = mapped_column(Text)  # redacted
     cause: Mapped[str] = mapped_column(String(32))
     attribution: Mapped[str] = mapped_column(String(16))
-    confidence: Mapped[Optional[float]] = mapped_column(Float)
+    confidence: Mapped[float | None] = mapped_column(Float)
     source: Mapped[str] = mapped_column(String(16))
-    model_version: Mapped[Optional[str]] = mapped_column(String(64))
-    evidence: Mapped[Optional[str]] = mapped_column(Text)
+    model_version: Mapped[str | None] = mapped_column(String(64))
+    evidence: Mapped[str | None] = mapped_column(Text)
     # True when nobody confirmed an uncertain attribution: an admin must look
     # before it can count against an agent.
     needs_review: Mapped[bool] = mapped_column(Boolean, default=False)
-    supersedes_id: Mapped[Optional[int]] = mapped_column(ForeignKey("reasons.id"))
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("reasons.id"))
     created_at: Mapped[datetime]
 
     rating: Mapped[Rating] = relationship(back_populates="reasons")
@@ -122,7 +122,7 @@ class Flag(Base):
     kind: Mapped[str] = mapped_column(String(32))
     text: Mapped[str] = mapped_column(Text)  # redacted
     created_at: Mapped[datetime]
-    resolved_at: Mapped[Optional[datetime]]
+    resolved_at: Mapped[datetime | None]
 
 
 class AuditLog(Base):

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-from typing import Optional
 
 from classifiers.normalize import normalize
 
@@ -29,14 +28,14 @@ _CHOICE_WORDS = [
 _OPTION_NUMBER = re.compile(r"^\s*([1-4])\s*$")
 
 
-def is_complaint(text: str, intent: Optional[str] = None, confidence: float = 0.0) -> bool:
+def is_complaint(text: str, intent: str | None = None, confidence: float = 0.0) -> bool:
     """True when the customer asks to complain or escalate."""
     if _COMPLAINT.search(normalize(text)):
         return True
     return intent == "complain" and confidence >= 0.85
 
 
-def cause_choice(text: str) -> Optional[str]:
+def cause_choice(text: str) -> str | None:
     """Map a reply to the cause-choice question to ``staff``/``policy``/``network_system``/``other``.
 
     Accepts the button titles, the option's position (1–4) and the key words
@@ -57,7 +56,7 @@ def cause_choice(text: str) -> Optional[str]:
 _LEADING_DIGIT = re.compile(r"^\s*([1-5])(?![\d.]|\s*(?:分钟|分半|个|小时|天|号|[GgKkMm]|次|年|月|元|块|点|楼|岁|[-~到至或]))(?:\s*分)?\s*[,，。.、!！ ]?\s*(.*)$", re.S)
 
 
-def contradicted_score(text: str) -> Optional[tuple[int, str]]:
+def contradicted_score(text: str) -> tuple[int, str] | None:
     """A leading 1–5 followed by words that mean another score ("5 态度太差了", "1 非常满意").
 
     The parser refuses such replies; the dialogue asks which score was meant

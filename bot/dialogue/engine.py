@@ -5,8 +5,8 @@ core does not care whether it is the promoted model or a test model.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Callable, Optional
 
 from sqlalchemy.orm import Session
 
@@ -41,7 +41,7 @@ _CHOICE_CAUSES = {
 }
 
 
-def start(s: Session, survey: Optional[Survey], state: DialogueState, now: datetime, greeting: str) -> Outcome:
+def start(s: Session, survey: Survey | None, state: DialogueState, now: datetime, greeting: str) -> Outcome:
     """Open the conversation: greet with the versioned scale statement, or explain why not."""
     if survey is None:
         return Outcome(state).add("utter_survey_not_found")
@@ -58,12 +58,12 @@ def start(s: Session, survey: Optional[Survey], state: DialogueState, now: datet
 
 def handle_reply(
     s: Session,
-    survey: Optional[Survey],
+    survey: Survey | None,
     state: DialogueState,
     text: str,
     now: datetime,
     classify: Classify,
-    intent: Optional[str] = None,
+    intent: str | None = None,
     intent_confidence: float = 0.0,
 ) -> Outcome:
     """Handle one customer message within a survey.

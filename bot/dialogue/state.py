@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 # Stages of one survey conversation.
 AWAITING_SCORE = "awaiting_score"
@@ -17,12 +17,12 @@ DONE = "done"
 class DialogueState:
     """Per-conversation state mirrored into Rasa slots."""
 
-    stage: Optional[str] = None
+    stage: str | None = None
     retries: int = 0
-    pending_reason: Optional[str] = None
+    pending_reason: str | None = None
 
     @classmethod
-    def from_slots(cls, slots: dict[str, Any]) -> "DialogueState":
+    def from_slots(cls, slots: dict[str, Any]) -> DialogueState:
         """Read the state from a tracker's slot values (missing slots mean a new conversation)."""
         retries = slots.get("retries") or 0
         try:
@@ -43,6 +43,6 @@ class Outcome:
     state: DialogueState
     say: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
-    def add(self, response: str, **variables: Any) -> "Outcome":
+    def add(self, response: str, **variables: Any) -> Outcome:
         self.say.append((response, variables))
         return self

@@ -11,7 +11,7 @@ import logging
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import httpx
 from fastapi import Depends, FastAPI, Header, HTTPException, Request, Response
@@ -39,9 +39,9 @@ class CallIn(BaseModel):
     agent_ids: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
         min_length=1, max_length=20, description="Every agent on the call, in order; the last one is credited")
     ended_at: datetime = Field(description="When the call ended (ISO 8601 with time zone)")
-    customer_channel_id: Optional[str] = Field(default=None, max_length=128,
+    customer_channel_id: str | None = Field(default=None, max_length=128,
                                                description="Where to send the survey link (e.g. a messaging id)")
-    credited_agent_id: Optional[str] = Field(default=None, max_length=64,
+    credited_agent_id: str | None = Field(default=None, max_length=64,
                                              description="Override of the credited agent; must be one of agent_ids")
 
     @field_validator("ended_at")
@@ -67,7 +67,7 @@ class ChatIn(BaseModel):
 
 
 class ChatMessage(BaseModel):
-    text: Optional[str] = None
+    text: str | None = None
     buttons: list[dict] = Field(default_factory=list)
 
 
@@ -75,7 +75,7 @@ class ChatOut(BaseModel):
     messages: list[ChatMessage]
 
 
-def create_app(settings: Optional[Settings] = None) -> FastAPI:
+def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the web application.
 
     Args:
@@ -102,7 +102,7 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         with Session(engine_for(settings.database_url), expire_on_commit=False) as s:
             yield s
 
-    def integration_auth(authorization: Annotated[Optional[str], Header()] = None) -> None:
+    def integration_auth(authorization: Annotated[str | None, Header()] = None) -> None:
         expected = f"Bearer {settings.integration_token}"
         if not authorization or not hmac.compare_digest(authorization.encode(), expected.encode()):
             raise HTTPException(status_code=401, detail="invalid or missing integration token",

@@ -1,7 +1,7 @@
 """Custom actions with trackers built inline: exact events and responses, real database and classifier."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from rasa_sdk import Tracker
@@ -20,7 +20,7 @@ from bot.db.engine import engine_for
 def survey_token(db_url, monkeypatch) -> str:
     monkeypatch.setenv("DATABASE_URL", db_url)
     runtime.settings.cache_clear()
-    req = surveys.CallRequest(call_id="call-1", agent_ids=["A1"], ended_at=datetime.now(timezone.utc))
+    req = surveys.CallRequest(call_id="call-1", agent_ids=["A1"], ended_at=datetime.now(UTC))
     with Session(engine_for(db_url)) as s, s.begin():
         survey, _ = surveys.register_call(s, req, window_minutes=60, template_version="v1")
         token = survey.token

@@ -10,9 +10,9 @@ import subprocess
 import sys
 import time
 import uuid
-from datetime import datetime, timezone
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable, Iterator
 
 import httpx
 import pytest
@@ -79,7 +79,7 @@ class WebOnly:
         r = httpx.post(f"{self.url}/api/calls", timeout=30,
                        headers={"Authorization": f"Bearer {DEV_INTEGRATION_TOKEN}"},
                        json={"call_id": f"browser-{uuid.uuid4().hex[:10]}", "agent_ids": ["A100"],
-                             "ended_at": datetime.now(timezone.utc).isoformat()})
+                             "ended_at": datetime.now(UTC).isoformat()})
         assert r.status_code == 201, r.text
         return r.json()["survey_token"]
 

@@ -26,6 +26,7 @@ def test_call_api_is_authenticated_idempotent_and_credits_last_agent(live):
     assert bad.status_code == 401
     survey = live.survey(first["survey_token"])
     from sqlalchemy.orm import Session
+
     from bot.db.models import Call
 
     with Session(live.engine) as s:

@@ -1,7 +1,7 @@
 """Storage and domain operations on SQLite and PostgreSQL (migrated by Alembic)."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, inspect, select
@@ -12,7 +12,7 @@ from bot.db.engine import engine_for
 from bot.db.migrate import alembic_config
 from bot.db.models import AuditLog, Rating, Survey
 
-T0 = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
 
 def call(call_id="c1", agents=("A1",), **kw) -> surveys.CallRequest:
