@@ -15,7 +15,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
-from bot.db.engine import engine_for
+from bot.db.session import open_session
 from bot.dialogue.state import DialogueState, Outcome
 from bot.settings import Settings
 
@@ -30,7 +30,7 @@ def settings() -> Settings:
 
 def session() -> Session:
     """A new session on the configured database; the caller opens the transaction."""
-    return Session(engine_for(settings().database_url), expire_on_commit=False)
+    return open_session(settings().database_url)
 
 
 def classify(text: str):
@@ -66,6 +66,6 @@ def fail(dispatcher: CollectingDispatcher, exc: BaseException) -> list[dict[str,
 
 
 def now() -> datetime:
-    from bot.surveys import utcnow
+    from bot.services.surveys import utcnow
 
     return utcnow()

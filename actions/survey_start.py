@@ -7,8 +7,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import runtime
-from bot import surveys
 from bot.dialogue import engine
+from bot.services import surveys
 
 
 class ActionStartSurvey(Action):

@@ -26,8 +26,8 @@ from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot import surveys  # noqa: E402
 from bot.db.engine import make_engine  # noqa: E402
+from bot.services import surveys  # noqa: E402
 from bot.stack import Stack  # noqa: E402
 
 TEXT = "2 客服态度太差了，一直打断我"

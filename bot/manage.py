@@ -8,8 +8,6 @@ import time
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy.orm import Session
-
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add ``db-upgrade``, ``demo-survey`` and ``run`` to the CLI."""
@@ -35,14 +33,14 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 def create_demo_survey(database_url: str, public_url: str, agent: str = "demo-agent-001") -> str:
     """Register a demo call on ``database_url`` and return its chat URL."""
-    from bot import surveys
-    from bot.db.engine import engine_for
+    from bot.db.session import open_session
+    from bot.services import surveys
     from bot.settings import Settings
 
     settings = Settings.from_env()
     req = surveys.CallRequest(call_id=f"demo-{uuid.uuid4().hex[:12]}", agent_ids=[agent],
                               ended_at=datetime.now(UTC))
-    with Session(engine_for(database_url)) as s, s.begin():
+    with open_session(database_url) as s, s.begin():
         survey, _ = surveys.register_call(s, req, window_minutes=settings.survey_window_minutes,
                                           template_version=settings.greeting_version)
         token = survey.token
@@ -58,11 +56,11 @@ def cmd_demo_survey(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from bot.settings import ROOT, Settings
+    from bot.settings import Settings
     from bot.stack import Stack, StackError
 
     settings = Settings.from_env()
-    stack = Stack(database_url=settings.database_url, log_dir=ROOT / "var" / "log", web_port=args.web_port,
+    stack = Stack(database_url=settings.database_url, log_dir=settings.log_dir, web_port=args.web_port,
                   rasa_port=5005, action_port=5055)
     print("starting Rasa, the action server and the web app (first start trains the Rasa model)…", flush=True)
     try:

@@ -1,81 +1,107 @@
-"""One settings object, read from environment variables.
+"""One settings object for every process of ours, read from environment variables with pydantic-settings.
 
-Defaults suit a developer laptop (SQLite file, development secrets). Outside
-``FEEDBACKBOT_ENV=development`` the development defaults for secrets are
-refused, so a production deployment cannot start with a known token.
+Defaults suit a developer laptop (SQLite file under ``var/``, development
+secrets). Outside ``FEEDBACKBOT_ENV=development`` the development secrets are
+refused, so a test or production deployment cannot start with a known token.
+Every path under ``var/`` and every environment variable the product reads is
+declared here.
 """
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_INTEGRATION_TOKEN = "dev-integration-token"
-DEV_ADMIN_TOKEN = "dev-admin-token"
+DEV_SESSION_SECRET = "dev-session-secret-not-for-production"
+MIN_SECRET_CHARS = 16
 
 
 class SettingsError(RuntimeError):
     """Raised when the environment describes an unsafe or invalid configuration."""
 
 
-def _int(env: dict[str, str], name: str, default: int) -> int:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError as exc:
-        raise SettingsError(f"{name} must be an integer, got {raw!r}") from exc
-    if value <= 0:
-        raise SettingsError(f"{name} must be positive, got {value}")
-    return value
+def _env(name: str) -> AliasChoices:
+    return AliasChoices(name)
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Runtime configuration of every process of ours (web app, action server, CLI)."""
+class Settings(BaseSettings):
+    """Runtime configuration of the web app, the action server and the CLI."""
 
-    env: str = "development"
-    database_url: str = field(default_factory=lambda: f"sqlite:///{ROOT / 'var' / 'feedbackbot.db'}")
-    integration_token: str = DEV_INTEGRATION_TOKEN
-    admin_token: str = DEV_ADMIN_TOKEN
-    survey_window_minutes: int = 60
-    rasa_url: str = "http://127.0.0.1:5005"
-    public_base_url: str = "http://127.0.0.1:8000"
-    greeting_version: str = "v1"
+    model_config = SettingsConfigDict(frozen=True, extra="ignore", env_ignore_empty=True, populate_by_name=True)
+
+    env: Literal["development", "test", "production"] = Field("development", validation_alias=_env("FEEDBACKBOT_ENV"))
+    var_dir: Path = Field(ROOT / "var", validation_alias=_env("FEEDBACKBOT_VAR_DIR"),
+                          description="Runtime files: SQLite database, logs, Rasa models, classifier models")
+    database_url_override: str | None = Field(None, validation_alias=_env("DATABASE_URL"))
+    model_dir_override: Path | None = Field(None, validation_alias=_env("FEEDBACKBOT_MODEL_DIR"))
+    integration_token: str = Field(DEV_INTEGRATION_TOKEN, validation_alias=_env("FEEDBACKBOT_INTEGRATION_TOKEN"))
+    session_secret: str = Field(DEV_SESSION_SECRET, validation_alias=_env("FEEDBACKBOT_SESSION_SECRET"),
+                                description="Signs staff session cookies and CSRF tokens")
+    survey_window_minutes: int = Field(60, gt=0, validation_alias=_env("FEEDBACKBOT_SURVEY_WINDOW_MINUTES"))
+    rasa_url: str = Field("http://127.0.0.1:5005", validation_alias=_env("RASA_URL"))
+    public_base_url: str = Field("http://127.0.0.1:8000", validation_alias=_env("FEEDBACKBOT_PUBLIC_URL"))
+    greeting_version: str = Field("v1", validation_alias=_env("FEEDBACKBOT_GREETING_VERSION"))
+    timezone: str = Field("Asia/Shanghai", validation_alias=_env("FEEDBACKBOT_TIMEZONE"),
+                          description="The centre's time zone: a call belongs to the period of its end time there")
+    min_sample: int = Field(10, gt=0, validation_alias=_env("FEEDBACKBOT_MIN_SAMPLE"),
+                            description="Fewer counted responses than this: figures shown, no verdict")
+
+    @field_validator("rasa_url", "public_base_url")
+    @classmethod
+    def _no_trailing_slash(cls, v: str) -> str:
+        return v.rstrip("/")
+
+    @model_validator(mode="after")
+    def _refuse_unsafe(self) -> Settings:
+        for name, value, dev in (
+            ("FEEDBACKBOT_INTEGRATION_TOKEN", self.integration_token, DEV_INTEGRATION_TOKEN),
+            ("FEEDBACKBOT_SESSION_SECRET", self.session_secret, DEV_SESSION_SECRET),
+        ):
+            if not value.strip():
+                raise ValueError(f"{name} must not be empty")
+            if self.env != "development" and (value == dev or len(value) < MIN_SECRET_CHARS):
+                raise ValueError(f"{name}: set a real secret (≥{MIN_SECRET_CHARS} characters) outside development")
+        return self
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
-        """Build settings from ``environ`` (default ``os.environ``) and validate them.
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Build settings from ``environ`` (default: the process environment) and validate them.
 
         Raises:
             SettingsError: when a value is malformed, or a development secret is
                 used outside development.
         """
-        env = dict(os.environ if environ is None else environ)
-        settings = cls(
-            env=env.get("FEEDBACKBOT_ENV", "development"),
-            database_url=env.get("DATABASE_URL") or cls().database_url,
-            integration_token=env.get("FEEDBACKBOT_INTEGRATION_TOKEN", DEV_INTEGRATION_TOKEN),
-            admin_token=env.get("FEEDBACKBOT_ADMIN_TOKEN", DEV_ADMIN_TOKEN),
-            survey_window_minutes=_int(env, "FEEDBACKBOT_SURVEY_WINDOW_MINUTES", 60),
-            rasa_url=env.get("RASA_URL", "http://127.0.0.1:5005").rstrip("/"),
-            public_base_url=env.get("FEEDBACKBOT_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
-            greeting_version=env.get("FEEDBACKBOT_GREETING_VERSION", "v1"),
-        )
-        settings.validate()
-        return settings
+        try:
+            if environ is None:
+                return cls()
+            # model_validate reads only the mapping given, never the process environment.
+            return cls.model_validate({k: v for k, v in environ.items() if v != ""})
+        except ValidationError as exc:
+            raise SettingsError(str(exc)) from exc
 
-    def validate(self) -> None:
-        """Refuse development secrets outside development and empty secrets anywhere."""
-        if self.env not in ("development", "test", "production"):
-            raise SettingsError(f"FEEDBACKBOT_ENV must be development, test or production, got {self.env!r}")
-        for name, value, dev in (
-            ("FEEDBACKBOT_INTEGRATION_TOKEN", self.integration_token, DEV_INTEGRATION_TOKEN),
-            ("FEEDBACKBOT_ADMIN_TOKEN", self.admin_token, DEV_ADMIN_TOKEN),
-        ):
-            if not value:
-                raise SettingsError(f"{name} must not be empty")
-            if self.env == "production" and (value == dev or len(value) < 16):
-                raise SettingsError(f"{name}: set a real secret (≥16 characters) in production")
+    # --- derived values ------------------------------------------------------
+
+    @property
+    def database_url(self) -> str:
+        """``DATABASE_URL``, or the SQLite file under ``var/``."""
+        return self.database_url_override or f"sqlite:///{self.var_dir / 'feedbackbot.db'}"
+
+    @property
+    def model_dir(self) -> Path:
+        """Versioned cause-classifier models and their ``CURRENT`` pointer."""
+        return self.model_dir_override or self.var_dir / "models" / "classifier"
+
+    @property
+    def log_dir(self) -> Path:
+        """Server logs written by ``feedbackbot run``."""
+        return self.var_dir / "log"
+
+    @property
+    def rasa_models_dir(self) -> Path:
+        """Trained Rasa model archives."""
+        return self.var_dir / "rasa-models"

@@ -16,10 +16,9 @@ from pathlib import Path
 
 import httpx
 
-from bot.settings import ROOT
+from bot.settings import ROOT, Settings
 
 RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
-RASA_MODELS = ROOT / "var" / "rasa-models"
 RASA_MODEL_NAME = "feedbackbot"
 
 
@@ -35,7 +34,8 @@ def free_port() -> int:
 
 
 def rasa_model_path() -> Path:
-    return RASA_MODELS / f"{RASA_MODEL_NAME}.tar.gz"
+    """Where the trained Rasa model archive lives (under ``Settings().rasa_models_dir``)."""
+    return Settings.from_env().rasa_models_dir / f"{RASA_MODEL_NAME}.tar.gz"
 
 
 def train_rasa(force: bool = False, log=print) -> Path:
@@ -53,9 +53,9 @@ def train_rasa(force: bool = False, log=print) -> Path:
     if not RASA_BIN.exists():
         raise StackError(f"{RASA_BIN} is missing: run `make setup` first")
     log("training the Rasa model (about a minute)…")
-    RASA_MODELS.mkdir(parents=True, exist_ok=True)
+    model.parent.mkdir(parents=True, exist_ok=True)
     cmd = [str(RASA_BIN), "train", "--config", "config.yml", "--domain", "domain.yml", "--data", "nlu",
-           "--out", str(RASA_MODELS), "--fixed-model-name", RASA_MODEL_NAME, "--force"]
+           "--out", str(model.parent), "--fixed-model-name", RASA_MODEL_NAME, "--force"]
     proc = subprocess.run(cmd, cwd=ROOT, env=_rasa_env(), capture_output=True, text=True)
     if proc.returncode != 0 or not model.exists():
         raise StackError(f"rasa train failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")

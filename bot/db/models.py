@@ -10,12 +10,27 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-SURVEY_STATUSES = ("pending", "in_progress", "completed", "closed_no_score", "opted_out", "expired")
-RATING_STATUSES = ("valid", "late", "corrected", "opted_out")
-REASON_SOURCES = ("model", "customer", "reviewer")
+from bot.domain import CAUSES, Attribution, RatingStatus, ReasonSource, SurveyStatus
+
+
+def _one_of(column: str, values) -> str:
+    """SQL text of ``column IN (...)`` for a CHECK constraint."""
+    return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
 
 
 class Base(DeclarativeBase):
@@ -34,6 +49,10 @@ class Agent(Base):
 
 class Call(Base):
     __tablename__ = "calls"
+    __table_args__ = (
+        Index("ix_calls_credited_agent_ended", "credited_agent_id", "ended_at"),
+        Index("ix_calls_ended_at", "ended_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     external_id: Mapped[str] = mapped_column(String(128), unique=True)
@@ -60,6 +79,10 @@ class CallAgent(Base):
 
 class Survey(Base):
     __tablename__ = "surveys"
+    __table_args__ = (
+        CheckConstraint(_one_of("status", SurveyStatus), name="ck_surveys_status"),
+        Index("ix_surveys_status", "status"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     token: Mapped[str] = mapped_column(String(64), unique=True)
@@ -67,7 +90,7 @@ class Survey(Base):
     template_version: Mapped[str] = mapped_column(String(32))
     sent_at: Mapped[datetime]
     expires_at: Mapped[datetime]
-    status: Mapped[str] = mapped_column(String(32), default="pending")
+    status: Mapped[str] = mapped_column(String(32), default=SurveyStatus.PENDING)
     needs_followup: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]
 
@@ -77,6 +100,11 @@ class Survey(Base):
 
 class Rating(Base):
     __tablename__ = "ratings"
+    __table_args__ = (
+        CheckConstraint(_one_of("status", RatingStatus), name="ck_ratings_status"),
+        CheckConstraint("score BETWEEN 1 AND 5", name="ck_ratings_score"),
+        Index("ix_ratings_survey_status", "survey_id", "status", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id"), index=True)
@@ -93,6 +121,13 @@ class Rating(Base):
 
 class Reason(Base):
     __tablename__ = "reasons"
+    __table_args__ = (
+        CheckConstraint(_one_of("source", ReasonSource), name="ck_reasons_source"),
+        CheckConstraint(_one_of("attribution", Attribution), name="ck_reasons_attribution"),
+        CheckConstraint(_one_of("cause", CAUSES), name="ck_reasons_cause"),
+        Index("ix_reasons_rating_current", "rating_id", "id"),
+        Index("ix_reasons_needs_review", "needs_review"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     rating_id: Mapped[int] = mapped_column(ForeignKey("ratings.id"), index=True)

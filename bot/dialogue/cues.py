@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+from bot.domain import CAUSE_CHOICES, choice_by_title
 from classifiers.normalize import normalize
 
 # Escalation wording; kept narrow on purpose (a false flag costs a supervisor's time).
@@ -11,14 +12,6 @@ _COMPLAINT = re.compile(
     r"(找|叫|让|要)(你们)?(的)?(领导|经理|主管|负责人|上级)"
 )
 
-# Titles of the cause-choice buttons; the payload is the title itself so
-# typing the words works as well as tapping.
-CAUSE_CHOICES: dict[str, str] = {
-    "客服人员的服务": "staff",
-    "公司业务或规定": "policy",
-    "网络或系统": "network_system",
-    "其他": "other",
-}
 _CHOICE_WORDS = [
     ("staff", re.compile(r"客服|人员|服务人员|接线|工作人员|态度|坐席|人工")),
     ("policy", re.compile(r"公司|业务|规定|政策|制度|资费|价格|套餐|产品")),
@@ -44,11 +37,12 @@ def cause_choice(text: str) -> str | None:
     t = normalize(text)
     if not t:
         return None
-    if t in CAUSE_CHOICES:
-        return CAUSE_CHOICES[t]
+    titled = choice_by_title(t)
+    if titled is not None:
+        return titled.key
     m = _OPTION_NUMBER.match(t)
     if m:
-        return list(CAUSE_CHOICES.values())[int(m.group(1)) - 1]
+        return CAUSE_CHOICES[int(m.group(1)) - 1].key
     hits = {name for name, rx in _CHOICE_WORDS if rx.search(t)}
     return hits.pop() if len(hits) == 1 else None
 

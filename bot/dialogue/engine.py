@@ -10,7 +10,6 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from bot import surveys
 from bot.db.models import Rating, Survey
 from bot.dialogue import cues
 from bot.dialogue.state import (
@@ -23,35 +22,39 @@ from bot.dialogue.state import (
     DialogueState,
     Outcome,
 )
+from bot.domain import (
+    CLOSED_SURVEY_STATUSES,
+    OPEN_SURVEY_STATUSES,
+    Attribution,
+    FlagKind,
+    ReasonSource,
+    SurveyStatus,
+    choice_by_key,
+)
 from bot.rating import ParsedReply, parse_reply
+from bot.services import surveys
 from classifiers import CauseResult
 
 Classify = Callable[[str], CauseResult]
 
 LOW_SCORE_MAX = 3  # scores up to this ask for a reason
-CLOSED = ("completed", "closed_no_score", "opted_out", "expired")
-
-# Which concrete cause a customer's coarse choice maps to when the model's
-# best guess lies outside the chosen group.
-_CHOICE_CAUSES = {
-    "staff": (("staff.attitude", "staff.competence", "staff.resolution"), "staff.resolution", "staff"),
-    "policy": (("company.policy", "company.product"), "company.policy", "non_staff"),
-    "network_system": (("company.network", "company.system"), "company.system", "non_staff"),
-    "other": (("customer.other",), "customer.other", "non_staff"),
-}
+CLOSED = CLOSED_SURVEY_STATUSES
+OPEN = OPEN_SURVEY_STATUSES
+# Causes that contradict a top score when the model is sure of them.
+_COMPLAINT_CAUSES = ("company.policy", "company.product", "company.system", "company.network")
 
 
 def start(s: Session, survey: Survey | None, state: DialogueState, now: datetime, greeting: str) -> Outcome:
     """Open the conversation: greet with the versioned scale statement, or explain why not."""
     if survey is None:
         return Outcome(state).add("utter_survey_not_found")
-    if survey.status == "opted_out":
+    if survey.status == SurveyStatus.OPTED_OUT:
         return Outcome(DialogueState(stage=DONE))
     if survey.status in CLOSED:
         return Outcome(DialogueState(stage=DONE)).add("utter_survey_closed")
     if surveys.is_expired(survey, now):
         return Outcome(DialogueState(stage=AWAITING_SCORE)).add("utter_late")
-    surveys.set_status(s, survey, "in_progress", now)
+    surveys.set_status(s, survey, SurveyStatus.IN_PROGRESS, now)
     state = DialogueState(stage=AWAITING_SCORE, retries=0)
     return Outcome(state).add(f"utter_greeting_{greeting}")
 
@@ -84,7 +87,7 @@ def handle_reply(
     text = (text or "")[:5000]
     if survey is None:
         return Outcome(state).add("utter_survey_not_found")
-    if survey.status == "opted_out":
+    if survey.status == SurveyStatus.OPTED_OUT:
         return Outcome(DialogueState(stage=DONE))  # the customer asked for silence
 
     parsed = parse_reply(text)
@@ -96,14 +99,14 @@ def handle_reply(
 
     complaint = cues.is_complaint(text, intent, intent_confidence) and parsed.kind != "optout"
     if complaint:
-        surveys.flag(s, survey, "complaint", text, now)
+        surveys.flag(s, survey, FlagKind.COMPLAINT, text, now)
         out.add("utter_complaint_ack")
 
     if parsed.kind == "optout" or parsed.optout:
         return _opt_out(s, survey, parsed, text, now, out, classify)
 
     if survey.status in CLOSED:
-        if parsed.kind == "correction" and survey.status == "completed":
+        if parsed.kind == "correction" and survey.status == SurveyStatus.COMPLETED:
             return _correction(s, survey, parsed, text, now, out, classify)
         if not complaint:
             out.add("utter_survey_closed")
@@ -129,20 +132,21 @@ def handle_reply(
 
 def _late(s, survey, parsed: ParsedReply, text, now, out: Outcome) -> Outcome:
     """After the window: keep what the customer said as late, never for scoring."""
-    if parsed.score is not None and survey.status in ("pending", "in_progress"):
+    if parsed.score is not None and survey.status in OPEN:
         surveys.record_rating(s, survey, parsed.score, text, now)
-    if survey.status in ("pending", "in_progress"):
-        surveys.set_status(s, survey, "opted_out" if parsed.kind == "optout" or parsed.optout else "expired", now)
+    if survey.status in OPEN:
+        opted_out = parsed.kind == "optout" or parsed.optout
+        surveys.set_status(s, survey, SurveyStatus.OPTED_OUT if opted_out else SurveyStatus.EXPIRED, now)
     out.state.stage = DONE
     return out.add("utter_late")
 
 
 def _opt_out(s, survey, parsed: ParsedReply, text, now, out: Outcome, classify: Classify) -> Outcome:
-    if parsed.score is not None and survey.status in ("pending", "in_progress"):
+    if parsed.score is not None and survey.status in OPEN:
         rating = surveys.record_rating(s, survey, parsed.score, text, now)
         if parsed.reason and parsed.score <= LOW_SCORE_MAX:
             _store_model_reason(s, rating, parsed.reason, now, classify, force_review=False)
-    surveys.set_status(s, survey, "opted_out", now)
+    surveys.set_status(s, survey, SurveyStatus.OPTED_OUT, now)
     out.state = DialogueState(stage=DONE)
     return out.add("utter_optout_ack")
 
@@ -155,19 +159,19 @@ def _score(s, survey, parsed: ParsedReply, text, now, out: Outcome, classify: Cl
         if contradicted is not None:
             score, rest = contradicted
             surveys.record_rating(s, survey, score, text, now)
-            surveys.set_status(s, survey, "in_progress", now)
+            surveys.set_status(s, survey, SurveyStatus.IN_PROGRESS, now)
             out.state.stage = AWAITING_SCORE_CONFIRM
             out.state.pending_reason = rest
             return out.add("utter_confirm_score", score=score)
         if out.state.retries >= 1:
-            surveys.set_status(s, survey, "closed_no_score", now)
+            surveys.set_status(s, survey, SurveyStatus.CLOSED_NO_SCORE, now)
             out.state = DialogueState(stage=DONE)
             return out.add("utter_close_no_score")
         out.state.retries += 1
         return out.add("utter_reask_score")
 
     rating = surveys.record_rating(s, survey, parsed.score, text, now)
-    surveys.set_status(s, survey, "in_progress", now)
+    surveys.set_status(s, survey, SurveyStatus.IN_PROGRESS, now)
     out.state.retries = 0
     if parsed.reason:
         result = _classify(classify, parsed.reason)
@@ -185,7 +189,7 @@ def _score(s, survey, parsed: ParsedReply, text, now, out: Outcome, classify: Cl
 
 
 def _reason(s, survey, text, now, out: Outcome, classify: Classify) -> Outcome:
-    rating = surveys.current_rating(survey)
+    rating = surveys.current_rating(s, survey)
     if rating is None:  # state lost (e.g. tracker reset): start over politely
         out.state = DialogueState(stage=AWAITING_SCORE)
         return out.add("utter_reask_score")
@@ -212,7 +216,7 @@ def _attribute(s, survey, rating: Rating, reason_text: str, result: CauseResult,
 
 
 def _cause_choice(s, survey, text, now, out: Outcome, classify: Classify) -> Outcome:
-    rating = surveys.current_rating(survey)
+    rating = surveys.current_rating(s, survey)
     reason_text = out.state.pending_reason or ""
     if rating is None:
         out.state = DialogueState(stage=AWAITING_SCORE)
@@ -227,10 +231,10 @@ def _cause_choice(s, survey, text, now, out: Outcome, classify: Classify) -> Out
         out.state.retries += 1
         return out.add("utter_ask_cause_choice")
     result = _classify(classify, reason_text) if reason_text else None
-    group, default, attribution = _CHOICE_CAUSES[choice]
-    cause = result.cause if result is not None and result.cause in group else default
+    option = choice_by_key(choice)
+    cause = result.cause if result is not None and result.cause in option.causes else option.default_cause
     surveys.record_reason(
-        s, rating, reason_text, cause=cause, attribution=attribution, source="customer", now=now,
+        s, rating, reason_text, cause=cause, attribution=option.attribution, source=ReasonSource.CUSTOMER, now=now,
         confidence=None, model_version=result.model_version if result else None,
         evidence=f"客户选择：{text.strip()[:50]}",
     )
@@ -238,7 +242,7 @@ def _cause_choice(s, survey, text, now, out: Outcome, classify: Classify) -> Out
 
 
 def _confirmed_score(s, survey, parsed: ParsedReply, text, now, out: Outcome, classify: Classify) -> Outcome:
-    rating = surveys.current_rating(survey)
+    rating = surveys.current_rating(s, survey)
     if parsed.score is None:
         if out.state.retries >= 1 and rating is not None:
             return _after_score(s, survey, rating, now, out, classify)  # keep what they gave
@@ -273,11 +277,12 @@ def _correction(s, survey, parsed: ParsedReply, text, now, out: Outcome, classif
         return out.add("utter_ask_corrected_score")
     surveys.record_rating(s, survey, parsed.score, text, now)
     out.add("utter_correction_done", score=parsed.score)
-    if survey.status == "completed":
+    if survey.status == SurveyStatus.COMPLETED:
         out.state = DialogueState(stage=DONE)
         return out
-    surveys.set_status(s, survey, "in_progress", now)
-    rating = surveys.current_rating(survey)
+    surveys.set_status(s, survey, SurveyStatus.IN_PROGRESS, now)
+    rating = surveys.current_rating(s, survey)
+    assert rating is not None, "a score was just recorded"
     return _after_score(s, survey, rating, now, out, classify)
 
 
@@ -292,8 +297,7 @@ def _contradicts(score: int, result: CauseResult) -> bool:
     if result.needs_confirmation:
         return False
     if score >= 4:
-        return result.attribution == "staff" or result.cause in (
-            "company.policy", "company.product", "company.system", "company.network")
+        return result.attribution == Attribution.STAFF or result.cause in _COMPLAINT_CAUSES
     if score <= 2:
         return result.cause == "none"
     return False
@@ -301,7 +305,7 @@ def _contradicts(score: int, result: CauseResult) -> bool:
 
 def _store_result(s, rating: Rating, text: str, result: CauseResult, now, needs_review: bool = False) -> None:
     surveys.record_reason(
-        s, rating, text, cause=result.cause, attribution=result.attribution, source="model", now=now,
+        s, rating, text, cause=result.cause, attribution=result.attribution, source=ReasonSource.MODEL, now=now,
         confidence=result.confidence, model_version=result.model_version, evidence=result.evidence,
         needs_review=needs_review or result.needs_confirmation,
     )
@@ -313,6 +317,6 @@ def _store_model_reason(s, rating: Rating, text: str, now, classify: Classify, f
 
 
 def _complete(s, survey, now, out: Outcome, response: str) -> Outcome:
-    surveys.set_status(s, survey, "completed", now)
+    surveys.set_status(s, survey, SurveyStatus.COMPLETED, now)
     out.state = DialogueState(stage=DONE)
     return out.add(response)

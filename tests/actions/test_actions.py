@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from actions import runtime
 from actions.survey_reply import ActionHandleReply
 from actions.survey_start import ActionStartSurvey
-from bot import surveys
 from bot.db.engine import engine_for
+from bot.services import surveys
 
 
 @pytest.fixture()

@@ -7,10 +7,10 @@ import pytest
 from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
-from bot import surveys
 from bot.db.engine import engine_for
 from bot.db.migrate import alembic_config
 from bot.db.models import AuditLog, Rating, Survey
+from bot.services import surveys
 
 T0 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
@@ -65,7 +65,7 @@ def test_new_score_supersedes_and_late_score_is_kept_apart(db_url):
         assert (rows[ids[0]].status, rows[ids[1]].status, rows[ids[2]].status) == ("corrected", "valid", "late")
         assert rows[ids[1]].supersedes_id == ids[0]
         assert rows[ids[2]].supersedes_id is None
-        assert surveys.current_rating(s.get(Survey, survey.id)).id == ids[1]
+        assert surveys.current_rating(s, s.get(Survey, survey.id)).id == ids[1]
         actions = [(a.entity, a.action) for a in s.scalars(select(AuditLog).order_by(AuditLog.id))]
         assert actions.count(("rating", "created")) == 3
         assert ("rating", "status_changed") in actions

@@ -7,7 +7,6 @@ and writes an audit row for each change it makes.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -16,9 +15,11 @@ from sqlalchemy.orm import Session
 
 from bot.db.audit import audit
 from bot.db.models import Agent, Call, CallAgent, Flag, Rating, Reason, Survey
+from bot.domain import OPEN_SURVEY_STATUSES, FlagKind, RatingStatus, ReasonSource, SurveyStatus
+from bot.services import counting
 from classifiers.redact import redact
 
-OPEN_STATUSES = ("pending", "in_progress")
+OPEN_STATUSES = OPEN_SURVEY_STATUSES
 
 
 def utcnow() -> datetime:
@@ -77,6 +78,7 @@ def register_call(
         known = [ca.agent_id for ca in existing.agents]
         if known != list(req.agent_ids):
             raise CallConflict(f"call {req.call_id} already registered with agents {known}")
+        assert existing.survey is not None, "every registered call has a survey"
         return existing.survey, False
 
     credited = req.credited_agent_id or req.agent_ids[-1]
@@ -102,7 +104,7 @@ def register_call(
         template_version=template_version,
         sent_at=now,
         expires_at=now + timedelta(minutes=window_minutes),
-        status="pending",
+        status=SurveyStatus.PENDING,
         created_at=now,
     )
     s.add(survey)
@@ -131,10 +133,14 @@ def set_status(s: Session, survey: Survey, status: str, now: datetime, actor: st
     survey.status = status
 
 
-def current_rating(survey: Survey) -> Rating | None:
-    """The rating that counts: the newest valid one, if any."""
-    valid = [r for r in survey.ratings if r.status == "valid"]
-    return valid[-1] if valid else None
+def current_rating(s: Session, survey: Survey) -> Rating | None:
+    """The rating that counts (``bot.services.counting``), if any."""
+    return counting.counted_rating(s, survey.id)
+
+
+def current_reason(s: Session, rating: Rating) -> Reason | None:
+    """The current reason of ``rating`` (``bot.services.counting``), if any."""
+    return counting.current_reason(s, rating.id)
 
 
 def record_rating(s: Session, survey: Survey, score: int, raw_reply: str, now: datetime) -> Rating:
@@ -146,12 +152,12 @@ def record_rating(s: Session, survey: Survey, score: int, raw_reply: str, now: d
     if not 1 <= score <= 5:
         raise ValueError(f"score out of range: {score}")
     late = is_expired(survey, now)
-    previous = None if late else current_rating(survey)
+    previous = None if late else current_rating(s, survey)
     rating = Rating(
         score=score,
         raw_reply=redact(raw_reply or "")[:2000],
         received_at=now,
-        status="late" if late else "valid",
+        status=RatingStatus.LATE if late else RatingStatus.VALID,
         supersedes_id=previous.id if previous else None,
         created_at=now,
         reasons=[],  # a new rating has none; saves a lazy-load query per turn
@@ -162,8 +168,8 @@ def record_rating(s: Session, survey: Survey, score: int, raw_reply: str, now: d
           score=score, status=rating.status, supersedes=rating.supersedes_id)
     if previous is not None:
         audit(s, at=now, actor="customer", entity="rating", entity_id=previous.id, action="status_changed",
-              old=previous.status, new="corrected", superseded_by=rating.id)
-        previous.status = "corrected"
+              old=previous.status, new=RatingStatus.CORRECTED, superseded_by=rating.id)
+        previous.status = RatingStatus.CORRECTED
     return rating
 
 
@@ -174,7 +180,7 @@ def record_reason(
     *,
     cause: str,
     attribution: str,
-    source: str,
+    source: ReasonSource,
     now: datetime,
     confidence: float | None = None,
     model_version: str | None = None,
@@ -183,7 +189,7 @@ def record_reason(
     actor: str = "customer",
 ) -> Reason:
     """Attach a cause to a rating; a later reason supersedes the earlier one, both kept."""
-    previous = rating.reasons[-1] if rating.reasons else None
+    previous = current_reason(s, rating)
     reason = Reason(
         text=redact(text or "")[:2000],
         cause=cause,
@@ -204,7 +210,7 @@ def record_reason(
     return reason
 
 
-def flag(s: Session, survey: Survey, kind: str, text: str, now: datetime) -> Flag:
+def flag(s: Session, survey: Survey, kind: FlagKind, text: str, now: datetime) -> Flag:
     """Flag a survey for supervisor follow-up (for example a complaint)."""
     f = Flag(survey_id=survey.id, kind=kind, text=redact(text or "")[:2000], created_at=now)
     s.add(f)
@@ -214,9 +220,3 @@ def flag(s: Session, survey: Survey, kind: str, text: str, now: datetime) -> Fla
         audit(s, at=now, actor="customer", entity="survey", entity_id=survey.id, action="flagged", kind=kind)
         survey.needs_followup = True
     return f
-
-
-def ratings_of(survey: Survey, statuses: Iterable[str] = ("valid",)) -> list[Rating]:
-    """Ratings of a survey with one of ``statuses``, oldest first."""
-    wanted = set(statuses)
-    return [r for r in survey.ratings if r.status in wanted]

@@ -1,0 +1,43 @@
+"""Which rating of a survey counts and which reason of a rating is current, defined once in SQL.
+
+The dialogue uses these to find the score a reason belongs to; scoring
+aggregates over the same expressions, so the two can never disagree.
+
+* The **counted rating** of a survey is its newest rating with status
+  ``valid``. Late, corrected (superseded) and opted-out ratings never count.
+* The **current reason** of a rating is its newest reason; older ones were
+  superseded (by the customer, a reviewer or an appeal) and are kept.
+"""
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, and_, exists, select
+from sqlalchemy.orm import Session, aliased
+
+from bot.db.models import Rating, Reason
+from bot.domain import RatingStatus
+
+
+def is_counted_rating() -> ColumnElement[bool]:
+    """SQL condition true for the rows of ``ratings`` that count (at most one per survey)."""
+    newer = aliased(Rating)
+    return and_(
+        Rating.status == RatingStatus.VALID,
+        ~exists().where(newer.survey_id == Rating.survey_id, newer.status == RatingStatus.VALID,
+                        newer.id > Rating.id),
+    )
+
+
+def is_current_reason() -> ColumnElement[bool]:
+    """SQL condition true for the rows of ``reasons`` that are their rating's current reason."""
+    later = aliased(Reason)
+    return ~exists().where(later.rating_id == Reason.rating_id, later.id > Reason.id)
+
+
+def counted_rating(s: Session, survey_id: int) -> Rating | None:
+    """The rating that counts for survey ``survey_id``, or None."""
+    return s.scalar(select(Rating).where(Rating.survey_id == survey_id, is_counted_rating()))
+
+
+def current_reason(s: Session, rating_id: int) -> Reason | None:
+    """The current reason of rating ``rating_id``, or None."""
+    return s.scalar(select(Reason).where(Reason.rating_id == rating_id, is_current_reason()))

@@ -1,0 +1,115 @@
+"""The migrated schema enforces the vocabulary and has the KPI indexes (SQLite and PostgreSQL)."""
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
+
+from bot.db.engine import engine_for
+from bot.db.migrate import alembic_config, upgrade
+from bot.db.session import open_session
+from bot.domain import CAUSES, Attribution, RatingStatus, ReasonSource, SurveyStatus
+from bot.services import counting, surveys
+
+T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+def _survey(url):
+    with open_session(url) as s, s.begin():
+        survey, _ = surveys.register_call(
+            s, surveys.CallRequest(call_id="c1", agent_ids=["A1"], ended_at=T0),
+            window_minutes=60, template_version="v1", now=T0)
+        rating = surveys.record_rating(s, survey, 2, "2", T0 + timedelta(minutes=1))
+        return survey.id, rating.id
+
+
+def _raw(url, sql, **params):
+    with engine_for(url).begin() as conn:
+        conn.execute(text(sql), params)
+
+
+@pytest.mark.parametrize("status", [s.value for s in SurveyStatus])
+def test_every_survey_status_is_accepted(db_url, status):
+    sid, _ = _survey(db_url)
+    _raw(db_url, "UPDATE surveys SET status = :s WHERE id = :i", s=status, i=sid)
+
+
+@pytest.mark.parametrize("sql", [
+    "UPDATE surveys SET status = 'finished'",
+    "UPDATE ratings SET status = 'maybe'",
+    "UPDATE ratings SET score = 6",
+    "UPDATE ratings SET score = 0",
+])
+def test_values_outside_the_vocabulary_are_refused(db_url, sql):
+    _survey(db_url)
+    with pytest.raises(IntegrityError):
+        _raw(db_url, sql)
+
+
+def _reason(url, rid, **over):
+    values = {"cause": "company.policy", "attribution": "non_staff", "source": "model"} | over
+    with engine_for(url).begin() as conn:
+        conn.execute(text(
+            "INSERT INTO reasons (rating_id, text, cause, attribution, source, needs_review, created_at) "
+            "VALUES (:r, 't', :cause, :attribution, :source, false, :at)"), {"r": rid, "at": T0, **values})
+
+
+def test_every_cause_source_and_attribution_is_accepted(db_url):
+    _, rid = _survey(db_url)
+    for cause in CAUSES:
+        _reason(db_url, rid, cause=cause)
+    for source in ReasonSource:
+        _reason(db_url, rid, source=source.value)
+    for attribution in Attribution:
+        _reason(db_url, rid, attribution=attribution.value)
+
+
+@pytest.mark.parametrize("over", [{"cause": "staff.rude"}, {"attribution": "agent"}, {"source": "guess"}])
+def test_reason_values_outside_the_vocabulary_are_refused(db_url, over):
+    _, rid = _survey(db_url)
+    with pytest.raises(IntegrityError):
+        _reason(db_url, rid, **over)
+
+
+def test_kpi_indexes_exist(db_url):
+    insp = inspect(engine_for(db_url))
+    names = {t: {ix["name"] for ix in insp.get_indexes(t)} for t in ("calls", "surveys", "ratings", "reasons")}
+    assert {"ix_calls_credited_agent_ended", "ix_calls_ended_at"} <= names["calls"]
+    assert "ix_surveys_status" in names["surveys"]
+    assert "ix_ratings_survey_status" in names["ratings"]
+    assert {"ix_reasons_needs_review", "ix_reasons_rating_current"} <= names["reasons"]
+
+
+def test_downgrade_to_0001_and_back(db_url):
+    from alembic import command
+
+    command.downgrade(alembic_config(db_url), "0001")
+    engine_for.cache_clear()
+    assert "ix_surveys_status" not in {ix["name"] for ix in inspect(engine_for(db_url)).get_indexes("surveys")}
+    _raw(db_url, "SELECT 1")
+    upgrade(db_url)
+    engine_for.cache_clear()
+    assert "ix_surveys_status" in {ix["name"] for ix in inspect(engine_for(db_url)).get_indexes("surveys")}
+
+
+def test_counted_rating_and_current_reason_in_sql(db_url):
+    with open_session(db_url) as s, s.begin():
+        survey, _ = surveys.register_call(
+            s, surveys.CallRequest(call_id="c2", agent_ids=["A1"], ended_at=T0),
+            window_minutes=60, template_version="v1", now=T0)
+        first = surveys.record_rating(s, survey, 1, "1", T0 + timedelta(minutes=1))
+        second = surveys.record_rating(s, survey, 4, "改成4", T0 + timedelta(minutes=2))
+        surveys.record_rating(s, survey, 2, "2", T0 + timedelta(minutes=90))  # late: never counts
+        r1 = surveys.record_reason(s, second, "a", cause="company.policy", attribution=Attribution.NON_STAFF,
+                                   source=ReasonSource.MODEL, now=T0)
+        r2 = surveys.record_reason(s, second, "b", cause="staff.attitude", attribution=Attribution.STAFF,
+                                   source=ReasonSource.CUSTOMER, now=T0)
+        sid, first_id, second_id = survey.id, first.id, second.id
+        assert r2.supersedes_id == r1.id
+    with open_session(db_url) as s:
+        assert counting.counted_rating(s, sid).id == second_id
+        assert s.get(type(first), first_id).status == RatingStatus.CORRECTED
+        assert counting.current_reason(s, second_id).text == "b"
+        assert counting.current_reason(s, first_id) is None
