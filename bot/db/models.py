@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from bot.domain import CAUSES, Attribution, RatingStatus, ReasonSource, SurveyStatus
+from bot.domain import CAUSES, Attribution, RatingStatus, ReasonSource, Role, SurveyStatus
 
 
 def _one_of(column: str, values) -> str:
@@ -44,7 +44,10 @@ class Agent(Base):
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str | None] = mapped_column(String(128))
+    role: Mapped[str] = mapped_column(String(16), default=Role.AGENT, server_default=Role.AGENT.value)
     created_at: Mapped[datetime]
+
+    __table_args__ = (CheckConstraint(_one_of("role", Role), name="ck_agents_role"),)
 
 
 class Call(Base):
@@ -61,6 +64,9 @@ class Call(Base):
     # The agent whose KPI the survey touches: the last agent after transfers
     # unless the integration says otherwise.
     credited_agent_id: Mapped[str] = mapped_column(ForeignKey("agents.id"))
+    # The credited agent's team on the call's date, fixed when the call is
+    # recorded, so a later team move never moves past ratings.
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
     created_at: Mapped[datetime]
 
     agents: Mapped[list[CallAgent]] = relationship(order_by="CallAgent.position", cascade="all, delete-orphan")

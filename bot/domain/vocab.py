@@ -59,6 +59,14 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
+class AppealStatus(StrEnum):
+    """An agent's appeal against a staff attribution."""
+
+    OPEN = "open"
+    UPHELD = "upheld"  # the staff attribution is removed from the agent's KPI
+    REJECTED = "rejected"
+
+
 class FlagKind(StrEnum):
     """Why a survey needs a supervisor's follow-up."""
 
@@ -69,6 +77,7 @@ assert set(ATTRIBUTION.values()) == {a.value for a in Attribution}, "attribution
 
 __all__ = [
     "ATTRIBUTION",
+    "AppealStatus",
     "CAUSES",
     "CLOSED_SURVEY_STATUSES",
     "NON_STAFF_CAUSES",
