@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from bot.db.audit import audit
 from bot.db.models import Agent, Call, CallAgent, Flag, Rating, Reason, Survey
-from classifiers.redact import redact
+from zhtext.redact import redact
 
 OPEN_STATUSES = ("pending", "in_progress")
 

@@ -25,9 +25,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from zhtext.normalize import normalize
+from zhtext.redact import redact
+
 from .labels import LABELS
-from .normalize import normalize
-from .redact import redact
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent / "data" / "items"
 SPLIT_SALT = "feedbackbot-cause-split-v1"

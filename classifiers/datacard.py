@@ -10,9 +10,10 @@ import re
 from collections import Counter
 from pathlib import Path
 
+from zhtext.normalize import to_simplified
+
 from .data import DEFAULT_DATA_DIR, load_dataset
 from .labels import LABELS
-from .normalize import to_simplified
 
 _EMOJI = re.compile("[\U0001f300-\U0001faff\u2600-\u27bf]")
 _LATIN = re.compile(r"[A-Za-z]{2,}")

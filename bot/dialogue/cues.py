@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from classifiers.normalize import normalize
+from zhtext.normalize import normalize
 
 # Escalation wording; kept narrow on purpose (a false flag costs a supervisor's time).
 _COMPLAINT = re.compile(
