@@ -19,14 +19,14 @@ import sys
 
 
 def _cmd_data(args) -> int:
-    from .pipeline import prepare
+    from .training.pipeline import prepare
 
     prepare(args.data, progress=lambda m: print(m))
     return 0
 
 
 def _cmd_train(args) -> int:
-    from .pipeline import train
+    from .training.pipeline import train
 
     version = train(args.data, promote=args.promote)
     print(version)
@@ -34,9 +34,9 @@ def _cmd_train(args) -> int:
 
 
 def _cmd_evaluate(args) -> int:
-    from .metrics import format_metrics
-    from .pipeline import evaluate
     from .registry import ModelNotAvailableError
+    from .training.metrics import format_metrics
+    from .training.pipeline import evaluate
 
     try:
         m = evaluate(args.version, split=args.split, data_dir=args.data)
@@ -65,7 +65,7 @@ def _cmd_promote(args) -> int:
 
 
 def _cmd_ensure(args) -> int:
-    from .pipeline import ensure
+    from .training.pipeline import ensure
 
     print(ensure(args.data))
     return 0

@@ -14,9 +14,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import registry
-from .data import DEFAULT_DATA_DIR, SPLITS, Dataset, load_dataset
-from .labels import LABELS
+from .. import registry
+from ..labels import LABELS
+from .dataset import DEFAULT_DATA_DIR, SPLITS, Dataset, load_dataset
+from .fit import fit
 from .metrics import evaluate as score
 from .metrics import format_metrics
 
@@ -48,7 +49,7 @@ def prepare(data_dir: str | Path | None = None, progress: Progress = _stderr) ->
 
 
 def evaluate_model(model, version: str, ds: Dataset, split: str) -> dict:
-    from .api import results_for
+    from ..api import results_for
 
     texts, gold = ds.texts_labels(split)
     if not texts:
@@ -69,8 +70,6 @@ def train(
 
     Returns the version id.
     """
-    from . import model as model_mod
-
     t_start = time.perf_counter()
     root = root or registry.model_root()
     ds = prepare(data_dir, progress)
@@ -80,7 +79,7 @@ def train(
         raise ValueError("no training items")
     progress(f"train: {len(train_xy[0])} items, dev: {len(dev_xy[0])} items")
     t0 = time.perf_counter()
-    model, timings = model_mod.fit(train_xy, dev_xy, config=config, progress=progress)
+    model, timings = fit(train_xy, dev_xy, config=config, progress=progress)
     train_seconds = round(time.perf_counter() - t0, 2)
     progress(f"trained in {train_seconds}s")
     version = registry.new_version_id(ds.data_hash, root)
@@ -153,7 +152,7 @@ def evaluate(
     progress: Progress = _stderr,
 ) -> dict:
     """Re-score a saved version on a split of the (current) data."""
-    from .model import CauseModel
+    from ..model import CauseModel
 
     root = root or registry.model_root()
     version = registry.resolve(version, root)

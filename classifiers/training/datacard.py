@@ -1,6 +1,6 @@
 """Print the count tables of classifiers/data/DATACARD.md (markdown).
 
-    .venv/bin/python -m classifiers.datacard [--data DIR]
+    .venv/bin/python -m classifiers.training.datacard [--data DIR]
 """
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from pathlib import Path
 
 from zhtext.normalize import to_simplified
 
-from .data import DEFAULT_DATA_DIR, load_dataset
-from .labels import LABELS
+from ..labels import LABELS
+from .dataset import DEFAULT_DATA_DIR, load_dataset
 
 _EMOJI = re.compile("[\U0001f300-\U0001faff\u2600-\u27bf]")
 _LATIN = re.compile(r"[A-Za-z]{2,}")
