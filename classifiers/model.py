@@ -7,7 +7,9 @@
 * ``vec``/``lr`` — a TF-IDF vectoriser over character 1–3-grams and a
   multinomial logistic regression over the same labels;
 * ``params`` — ensemble weight, rule factors and decision thresholds chosen on
-  the dev split by :func:`fit`.
+  the dev split by :func:`classifiers.training.fit.fit`;
+* ``seg`` — its own ``jieba.Tokenizer`` over the user dictionary saved with it
+  (see ``classifiers/tokenize.py``).
 
 Decision (``decide``): probabilities of the two models are averaged with
 weight ``w_lr``; the rule layer re-weights them; then
@@ -23,6 +25,7 @@ from __future__ import annotations
 import json
 import logging
 import pickle
+import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +35,7 @@ import numpy as np
 from . import rules
 from .config import DEFAULT_CONFIG, merge_config
 from .labels import ATTRIBUTION, LABELS, NON_STAFF_CAUSES, STAFF_CAUSES, UNCLEAR
+from .tokenize import MODEL_USERDICT, USERDICT, register_spacy_tokenizer, segmenter
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +62,24 @@ class Decision:
 
 
 class CauseModel:
-    def __init__(self, nlp, vec, lr, params: dict, config: dict):
+    """The trained ensemble with its decision rules; see the module docstring.
+
+    Args:
+        nlp: spaCy pipeline with a ``textcat`` (or ``None``).
+        vec: Fitted TF-IDF vectoriser (or ``None``).
+        lr: Fitted logistic regression (or ``None``).
+        params: Ensemble weight and thresholds chosen on dev.
+        config: The model configuration (``DEFAULT_CONFIG`` merged with overrides).
+        userdict: The jieba user dictionary this model segments with; saved with it.
+        seg: The ``jieba.Tokenizer`` for ``userdict`` (default: built from it).
+    """
+
+    def __init__(self, nlp, vec, lr, params: dict, config: dict, userdict: Path | None = USERDICT, seg=None):
+        self.userdict = Path(userdict) if userdict else None
+        self.seg = seg if seg is not None else segmenter(self.userdict)
+        if nlp is not None:
+            # The pipeline segments with this model's dictionary, never another's.
+            nlp.tokenizer.use(self.seg)
         self.nlp = nlp
         self.vec = vec
         self.lr = lr
@@ -246,8 +267,8 @@ class CauseModel:
                 cur = 0.0
         a, b = best_span
         b = min(b, a + max_len)
-        # Snap the edges to whole words ("餐太贵" → "套餐太贵") with jieba's dictionary.
-        freq = _jieba_freq()
+        # Snap the edges to whole words ("餐太贵" → "套餐太贵") with this model's dictionary.
+        freq = self.seg.FREQ
         for _ in range(2):
             if a > 0 and freq.get(text[a - 1 : a + 1], 0) > 0:
                 a -= 1
@@ -265,6 +286,7 @@ class CauseModel:
 
     # ------------------------------------------------------------- storage
     def save(self, directory: Path) -> None:
+        """Write the model to ``directory``, with its own copy of the user dictionary (:data:`MODEL_USERDICT`)."""
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         if self.nlp is not None:
@@ -272,17 +294,27 @@ class CauseModel:
         if self.lr is not None:
             with open(directory / "lr.pkl", "wb") as fh:
                 pickle.dump({"vec": self.vec, "lr": self.lr}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        if self.userdict is not None and self.userdict.is_file():
+            (directory / MODEL_USERDICT).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(self.userdict, directory / MODEL_USERDICT)
         (directory / "params.json").write_text(json.dumps(self.params, indent=2, ensure_ascii=False), encoding="utf-8")
         (directory / "model_config.json").write_text(json.dumps(self.config, indent=2, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
     def load(cls, directory: Path) -> CauseModel:
-        from .tokenize import ensure_jieba, register_spacy_tokenizer
+        """Load a model written by :meth:`save`.
 
+        The model segments with the dictionary saved inside ``directory``. Models
+        saved before dictionaries were copied into them fall back to the project
+        dictionary (logged), which is what they were trained with unless it changed.
+        """
         directory = Path(directory)
+        userdict = directory / MODEL_USERDICT
+        if not userdict.is_file():
+            log.info("model %s has no own jieba user dictionary; using the project's %s", directory, USERDICT)
+            userdict = USERDICT
         nlp = vec = lr = None
         if (directory / "spacy").exists():
-            ensure_jieba()
             register_spacy_tokenizer()
             import spacy
 
@@ -293,13 +325,4 @@ class CauseModel:
             vec, lr = obj["vec"], obj["lr"]
         params = json.loads((directory / "params.json").read_text(encoding="utf-8"))
         config = merge_config(DEFAULT_CONFIG, json.loads((directory / "model_config.json").read_text(encoding="utf-8")))
-        return cls(nlp, vec, lr, params, config)
-
-
-def _jieba_freq() -> dict:
-    from .tokenize import ensure_jieba
-
-    ensure_jieba()
-    import jieba
-
-    return jieba.dt.FREQ
+        return cls(nlp, vec, lr, params, config, userdict=userdict)

@@ -7,10 +7,12 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from ..config import DEFAULT_CONFIG, merge_config
 from ..labels import LABELS
 from ..model import CauseModel
+from ..tokenize import USERDICT, segmenter
 from .thresholds import choose_thresholds, macro_f1
 
 
@@ -67,7 +69,7 @@ def _train_lr(texts, labels, cfg):
     return vec, lr
 
 
-def _train_spacy(texts, labels, dev_texts, dev_labels, cfg, progress: Callable[[str], None]):
+def _train_spacy(texts, labels, dev_texts, dev_labels, cfg, progress: Callable[[str], None], seg):
     from spacy.training import Example
     from spacy.util import fix_random_seed, minibatch
 
@@ -76,7 +78,7 @@ def _train_spacy(texts, labels, dev_texts, dev_labels, cfg, progress: Callable[[
     sc = cfg["spacy"]
     fix_random_seed(cfg["seed"])
     rng = random.Random(cfg["seed"])
-    nlp = blank_nlp(hmm=sc.get("hmm", False))
+    nlp = blank_nlp(hmm=sc.get("hmm", False), seg=seg)
     textcat = nlp.add_pipe("textcat", config=_textcat_config(sc))
     present = [lab for lab in LABELS if lab in set(labels)]
     for lab in LABELS:
@@ -127,12 +129,23 @@ def fit(
     config: dict | None = None,
     progress: Callable[[str], None] = print,
     components: Sequence[str] = ("spacy", "lr"),
+    userdict: Path | None = USERDICT,
 ) -> tuple[CauseModel, dict]:
     """Train the ensemble on ``train`` and choose weights/thresholds on ``dev``.
 
-    Returns the model and a dict of timings.
+    Args:
+        train: Training texts (prepared) and labels.
+        dev: Dev texts and labels for early stopping, the ensemble weight and thresholds.
+        config: Overrides of :data:`classifiers.config.DEFAULT_CONFIG`.
+        progress: Called with one line of progress at a time.
+        components: Which models to fit (``"spacy"``, ``"lr"``).
+        userdict: jieba user dictionary to segment with; the model keeps it.
+
+    Returns:
+        The model and a dict of timings.
     """
     cfg = merge_config(DEFAULT_CONFIG, config or {})
+    seg = segmenter(userdict)
     texts, labels = train
     dev_texts, dev_labels = dev
     timings: dict = {}
@@ -147,10 +160,10 @@ def fit(
     if "spacy" in components:
         t0 = time.perf_counter()
         progress(f"  training spaCy textcat ({cfg['spacy']['architecture']}) on {len(texts)} texts ...")
-        nlp, best_epoch, best_f1 = _train_spacy(texts, labels, dev_texts, dev_labels, cfg, progress)
+        nlp, best_epoch, best_f1 = _train_spacy(texts, labels, dev_texts, dev_labels, cfg, progress, seg)
         timings["spacy_s"] = round(time.perf_counter() - t0, 2)
         params["spacy_best_epoch"] = best_epoch
-    model = CauseModel(nlp, vec, lr, params, cfg)
+    model = CauseModel(nlp, vec, lr, params, cfg, userdict=userdict, seg=seg)
     t0 = time.perf_counter()
     if dev_texts:
         choose_thresholds(model, dev_texts, dev_labels, cfg, progress)
