@@ -113,7 +113,7 @@ def _cmd_classify(args) -> int:
     from .registry import ModelNotAvailableError
 
     out = sys.stdout
-    pending: list[tuple[object, str]] = []
+    pending: list[tuple[object, str | None]] = []
 
     def flush():
         if not pending:

@@ -85,7 +85,7 @@ class CauseModel:
         self.lr = lr
         self.params = params
         self.config = config
-        self._feat_names = None
+        self._feat_names: np.ndarray | None = None
         # LR classes are in sorted order; map them to LABELS order.
         if lr is not None:
             self._lr_order = np.array([list(lr.classes_).index(lab) if lab in lr.classes_ else -1 for lab in LABELS])
@@ -234,6 +234,7 @@ class CauseModel:
         if self._feat_names is None:
             self._feat_names = self.vec.get_feature_names_out()
             self._class_index = {c: i for i, c in enumerate(self.lr.classes_)}
+        feat_names = self._feat_names
         k = self._class_index[label]
         idx, data = X_row
         if len(idx) == 0:
@@ -245,7 +246,7 @@ class CauseModel:
         for o in order:
             if contrib[o] <= 0:
                 break
-            gram = self._feat_names[idx[o]]
+            gram = feat_names[idx[o]]
             if not gram.strip() or not any(ch.isalnum() for ch in gram):
                 continue
             start = low.find(gram)

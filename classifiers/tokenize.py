@@ -178,5 +178,7 @@ def blank_nlp(hmm: bool = False, seg=None):
     import spacy
 
     nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"@tokenizers": TOKENIZER_NAME, "hmm": hmm}}})
-    nlp.tokenizer.use(seg or segmenter())
+    tokenizer = nlp.tokenizer
+    assert isinstance(tokenizer, JiebaTokenizer)  # built by the registered factory above
+    tokenizer.use(seg or segmenter())
     return nlp

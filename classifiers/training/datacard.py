@@ -31,7 +31,7 @@ def main(argv=None) -> int:
           f"lines with conflicting labels dropped, {ds.stats.get('bad_json', 0) + ds.stats.get('unknown_label', 0) + ds.stats.get('empty_text', 0)} malformed).\n")
     print("| label | train | dev | test | total |")
     print("|---|---:|---:|---:|---:|")
-    tot = Counter()
+    tot: Counter[str] = Counter()
     for lab in LABELS:
         c = counts[lab]
         tot.update(c)

@@ -46,7 +46,7 @@ def choose_thresholds(model: CauseModel, texts, labels, cfg, progress) -> dict:
         grid = [round(x, 2) for x in np.linspace(0, 1, 11)]
     best = (-1.0, 0.5)
     for w in grid:
-        P = (w * lr_p if lr_p is not None else 0) + ((1 - w) * sp_p if sp_p is not None else 0)
+        P = np.asarray((w * lr_p if lr_p is not None else 0) + ((1 - w) * sp_p if sp_p is not None else 0))
         pred = [LABELS[i] for i in P.argmax(axis=1)]
         f1 = macro_f1(labels, pred, LABELS)
         # prefer the middle on ties: more diverse ensembles generalise better
