@@ -69,7 +69,10 @@ CANTONESE_TO_MANDARIN: dict[str, str] = {
     "乜嘢": "什么",
     "咁樣": "这样",
     "咁样": "这样",
-    "哋": "们",
+    "佢地": "他们",  # common Simplified spelling of 佢哋
+    # 麻麻哋 / 麻麻地 is "so-so", not a plural: 哋 alone is left as it is.
+    "麻麻哋": "一般般",
+    "麻麻地": "一般般",
     "冇": "没",
     "嘅": "的",
     "咗": "了",

@@ -121,3 +121,10 @@ def test_cantonese_mapping_keeps_traditional_relations():
     # 關係 and the typo 係統 keep 係 (OpenCC then makes it 系), they are not 是.
     assert cantonese_to_mandarin("沒關係，係統問題") == "沒關係，係統問題"
     assert normalize("沒關係，係統問題") == "没关系,系统问题"
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("麻麻哋", "一般般"), ("服务麻麻地啦", "服务一般般啦"), ("佢哋好差", "他们好差"), ("佢地唔理我", "他们不理我"),
+])
+def test_cantonese_so_so_is_not_a_plural(text, expected):
+    assert normalize(text) == expected
