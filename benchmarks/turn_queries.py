@@ -3,7 +3,8 @@
 Drives the real Rasa custom actions (no Rasa server) over a fixed set of
 conversations on a fresh SQLite database, with the promoted classifier and a
 fixed clock, and counts the statements each turn sends (SQLAlchemy
-``before_cursor_execute``). Prints per-turn counts and their total; with
+``before_cursor_execute``). Prints per-turn counts and their total, and the
+median in-process time of a turn (action only, classifier included); with
 ``--trace FILE`` also writes every turn's responses, slot events and the
 resulting rows (ratings, reasons, flags, audit rows, survey status), so two
 versions of the code can be compared for identical behaviour with ``diff``.
@@ -15,8 +16,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import sys
 import tempfile
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -107,6 +110,7 @@ def main() -> None:
     event.listen(engine, "before_cursor_execute", lambda *a, **k: count.__setitem__(0, count[0] + 1))
     trace: list[str] = []
     per_turn: list[int] = []
+    times: list[float] = []
     for i, (name, minutes, turns) in enumerate(CONVERSATIONS):
         with Session(engine) as s, s.begin():
             s.query(AuditLog).delete()
@@ -122,7 +126,9 @@ def main() -> None:
             runtime.now = lambda n=n, m=minutes: T0 + timedelta(minutes=m if n else 0, seconds=n)  # type: ignore[assignment]
             d = CollectingDispatcher()
             count[0] = 0
+            t0 = time.perf_counter()
             events = action.run(d, tracker(token, text, slots, intent), {})
+            times.append((time.perf_counter() - t0) * 1000)
             per_turn.append(count[0])
             for e in events:
                 slots[e["name"]] = e["value"]
@@ -133,7 +139,7 @@ def main() -> None:
             trace.extend(rows(s, survey_id))
     turns_n = len(per_turn)
     print(f"turns: {turns_n}   statements: {sum(per_turn)}   per turn: {sum(per_turn) / turns_n:.2f}   "
-          f"max: {max(per_turn)}")
+          f"max: {max(per_turn)}   median turn: {statistics.median(times):.2f} ms")
     if args.trace:
         args.trace.write_text("\n".join(trace) + "\n", encoding="utf-8")
 

@@ -56,3 +56,8 @@ class Flag:
 
 
 Effect = RecordRating | RecordReason | SetStatus | Flag
+
+
+def status_change(current: str, new: SurveyStatus) -> tuple[SetStatus, ...]:
+    """The effects moving a survey from ``current`` to ``new``: none when it is there already."""
+    return () if current == new else (SetStatus(status=new),)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.dialogue.effects import SetStatus
+from bot.dialogue.effects import status_change
 from bot.dialogue.guards import GUARDS
 from bot.dialogue.stages import handler_for
 from bot.dialogue.state import AWAITING_SCORE, DONE, DialogueState, Outcome
@@ -51,8 +51,8 @@ def start(survey: SurveyView | None, state: DialogueState, now: datetime, greeti
         return Decision((), Outcome(DialogueState(stage=DONE)).add("utter_survey_closed"))
     if survey.expired(now):
         return Decision((), Outcome(DialogueState(stage=AWAITING_SCORE)).add("utter_late"))
-    effects = () if survey.status == SurveyStatus.IN_PROGRESS else (SetStatus(SurveyStatus.IN_PROGRESS),)
-    return Decision(effects, Outcome(DialogueState(stage=AWAITING_SCORE, retries=0)).add(f"utter_greeting_{greeting}"))
+    greet = Outcome(DialogueState(stage=AWAITING_SCORE, retries=0)).add(f"utter_greeting_{greeting}")
+    return Decision(status_change(survey.status, SurveyStatus.IN_PROGRESS), greet)
 
 
 def handle_reply(

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.clock import has_passed
-from bot.dialogue.effects import Effect, Flag, RecordRating, RecordReason, SetStatus
+from bot.dialogue.effects import Effect, Flag, RecordRating, RecordReason, status_change
 from bot.dialogue.state import DialogueState, Outcome
 from bot.domain import FlagKind, ReasonSource, SurveyStatus
 from bot.rating import ParsedReply
@@ -154,9 +154,8 @@ class Turn:
 
     def set_status(self, status: SurveyStatus) -> None:
         """Decide to move the survey to ``status`` (nothing when it is there already)."""
-        if self.status != status:
-            self.effects.append(SetStatus(status=status))
-            self.status = status
+        self.effects.extend(status_change(self.status, status))
+        self.status = status
 
     def flag(self, kind: FlagKind) -> None:
         """Decide to flag the survey for follow-up, keeping the customer's words."""

@@ -139,15 +139,9 @@ def reply_turn(
 ) -> Outcome:
     """One customer message within a survey: decide, store, and return what to say.
 
-    Args:
-        s: Open session; the caller owns the transaction.
-        token: The survey's chat token (Rasa's sender id).
-        state: State from the previous turn.
-        text: The customer's message as typed.
-        now: Time the message arrived (UTC).
-        classify: Cause classifier.
-        intent: Rasa's intent for the message, a hint for complaint detection only.
-        confidence: Rasa's confidence in ``intent``.
+    Takes what ``bot.dialogue.engine.handle_reply`` takes, with the survey's
+    chat token (Rasa's sender id) in place of the snapshot and an open session
+    ``s`` whose transaction the caller owns.
 
     Returns:
         What to say and the next state.
