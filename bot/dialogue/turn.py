@@ -92,10 +92,11 @@ class Turn:
     intent: str | None = None
     intent_confidence: float = 0.0
     complaint: bool = False
-    effects: list[Effect] = field(default_factory=list)
-    status: str = ""
-    counted: CountedRating | None = None
-    expired: bool = False
+    # The turn's own view, updated by its decisions (initialised from the snapshot).
+    effects: list[Effect] = field(default_factory=list, init=False)
+    status: str = field(default="", init=False)
+    counted: CountedRating | None = field(default=None, init=False)
+    expired: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
         self.status = self.survey.status
