@@ -45,7 +45,7 @@ def read_rows(path: str | Path, columns: tuple[str, ...], required: tuple[str, .
         CsvFormatError: the file is not UTF-8 or lacks a required column.
     """
     try:
-        fh = open(path, encoding="utf-8-sig", newline="")
+        fh = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115 - closed by the `with` below
     except OSError as exc:
         raise CsvFormatError(f"cannot open {path}: {exc}") from exc
     with fh:

@@ -1,6 +1,7 @@
 """Staff login over HTTP: sessions, cookie flags, CSRF, rate limiting, role dependencies (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from datetime import UTC, datetime, timedelta
@@ -30,6 +31,12 @@ ADM,管理员,,,admin
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 
 
+@functools.cache
+def password_hash() -> str:
+    # Argon2 is slow on purpose: hash once, share the hash between the seeded accounts.
+    return accounts.hash_password(PASSWORD)
+
+
 def seed(db_url, tmp_path, demo=()):
     path = tmp_path / "roster.csv"
     path.write_text(ROSTER, encoding="utf-8")
@@ -37,7 +44,7 @@ def seed(db_url, tmp_path, demo=()):
         report = roster.import_roster(s, path, now=NOW)
         assert report.bad == []
         for agent_id in ("S1", "S2", "A1", "A2", "B1", "ADM"):
-            accounts.set_password(s, agent_id, PASSWORD, now=NOW, demo=agent_id in demo)
+            s.add(Account(agent_id=agent_id, password_hash=password_hash(), updated_at=NOW, is_demo=agent_id in demo))
 
 
 def app_client(db_url, env="development", **kw) -> TestClient:
@@ -186,12 +193,17 @@ def test_next_is_kept_but_never_an_open_redirect(client):
     assert login(client, "S1", next="//evil.example/x").headers["location"] == "/team"
 
 
-def test_passwords_are_stored_as_argon2id_hashes(client, db_url):
+def test_set_password_stores_salted_argon2id_hashes_and_the_password_works(client, db_url):
+    with open_session(db_url) as s, s.begin():
+        accounts.set_password(s, "A1", "new password 1", now=NOW)
+        accounts.set_password(s, "A2", "new password 1", now=NOW)
     with open_session(db_url) as s:
-        stored = list(s.scalars(select(Account.password_hash)))
-    assert len(stored) == 6
-    assert all(h.startswith("$argon2id$") and PASSWORD not in h for h in stored)
-    assert len(set(stored)) == 6  # salted
+        stored = [s.get(Account, a).password_hash for a in ("A1", "A2")]
+    assert all(h.startswith("$argon2id$") and "new password" not in h for h in stored)
+    assert stored[0] != stored[1]  # salted
+    assert login(client, "A1", "new password 1").status_code == 303
+    client.cookies.clear()
+    assert login(client, "A2", PASSWORD).status_code == 401
 
 
 def test_short_passwords_are_refused(db_url, tmp_path):
