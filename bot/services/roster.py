@@ -155,7 +155,7 @@ def _check_supervisors(s: Session, rows: list[RosterRow], problems: Problems) ->
     roles = {r.agent_id: r.role for r in rows}
     wanted = {r.supervisor_id for r in rows if r.supervisor_id and r.supervisor_id not in roles}
     if wanted:
-        roles.update(dict(s.execute(select(Agent.id, Agent.role).where(Agent.id.in_(wanted))).tuples().all()))
+        roles.update(dict(s.execute(select(Agent.id, Agent.role).where(Agent.id.in_(wanted))).all()))
     claimed: dict[str, tuple[str, int]] = {}
     kept: list[RosterRow] = []
     for row in rows:
