@@ -189,6 +189,12 @@ class _Context:
     classify: BatchClassifier
     now: datetime
     teams: dict[str, int] = field(default_factory=dict)
+    with_team: set[str] = field(default_factory=set)  # agents known to have a membership
+
+    def forget(self) -> None:
+        """Drop what a rolled-back transaction may have undone."""
+        self.teams.clear()
+        self.with_team.clear()
 
 
 def _team_id(s: Session, ctx: _Context, name: str) -> int:
@@ -204,9 +210,11 @@ def _register(s: Session, ctx: _Context, row: ImportRow) -> Survey:
     if row.team:
         team_id = _team_id(s, ctx, row.team)
         survey.call.team_id = team_id
-        if s.scalar(select(TeamMembership.id).where(TeamMembership.agent_id == row.agent_id).limit(1)) is None:
-            # An agent first seen in the import joins the row's team from this call on.
-            roster.move_to_team(s, row.agent_id, s.get_one(Team, team_id), row.ended_at, ACTOR)
+        if row.agent_id not in ctx.with_team:
+            if s.scalar(select(TeamMembership.id).where(TeamMembership.agent_id == row.agent_id).limit(1)) is None:
+                # An agent first seen in the import joins the row's team from this call on.
+                roster.move_to_team(s, row.agent_id, s.get_one(Team, team_id), row.ended_at, ACTOR)
+            ctx.with_team.add(row.agent_id)
     return survey
 
 
@@ -286,9 +294,16 @@ def import_row(s: Session, ctx: _Context, row: ImportRow) -> RowOutcome:
         _FINISH.get(out.state.stage or AWAITING_SCORE, _finish_waiting)(s, ctx, survey, out, at)
     if row.cause:
         _apply_cause(s, survey, row, at)
+    return RowOutcome(late=late, for_review=_awaits_review(s, survey))
+
+
+def _awaits_review(s: Session, survey: Survey) -> bool:
+    """Whether the counted rating's current reason awaits review (no query when nothing has a reason)."""
+    if not any(r.reasons for r in survey.ratings):
+        return False
     rating = surveys.current_rating(s, survey)
     reason = counting.current_reason(s, rating.id) if rating is not None else None
-    return RowOutcome(late=late, for_review=bool(reason is not None and reason.needs_review))
+    return bool(reason is not None and reason.needs_review)
 
 
 # --- the file ----------------------------------------------------------------------------
@@ -324,12 +339,20 @@ def import_batch(s: Session, ctx: _Context, raws: list[tuple[int, dict[str, str]
             present.add(r.call_id)
             todo.append(r)
     ctx.classify.prefetch(texts_to_classify(todo))
+    # Every service call flushes what a later query needs; without autoflush the
+    # audit rows in between are inserted together at the next flush.
+    with s.no_autoflush:
+        _import_rows(s, ctx, todo, summary, problems, seen)
+
+
+def _import_rows(s: Session, ctx: _Context, todo: list[ImportRow], summary: ImportSummary, problems: Problems,
+                 seen: set[str]) -> None:
     for row in todo:
         try:
             with s.begin_nested():
                 outcome = import_row(s, ctx, row)
         except Exception as exc:  # noqa: BLE001 - any failure of one row is reported, the batch goes on
-            ctx.teams.clear()  # a team created in the rolled-back savepoint is gone
+            ctx.forget()  # a team created in the rolled-back savepoint is gone
             problems.add(row.line, f"could not import: {type(exc).__name__}: {exc}"[:300])
             continue
         summary.imported += 1
@@ -366,7 +389,7 @@ def import_file(settings: Settings, path: str | Path, *, batch_size: int = 500, 
             summary.read += len(batch)
             with open_session(settings.database_url) as s, s.begin():
                 import_batch(s, ctx, batch, summary, problems, seen)
-            ctx.teams.clear()
+            ctx.forget()
             bar.update(len(batch))
     summary.bad = sorted(problems.rows, key=lambda b: b.line)
     return summary
