@@ -38,7 +38,7 @@ from bot.dialogue.state import (
     DialogueState,
     Outcome,
 )
-from bot.domain import ATTRIBUTION, CAUSES, ReasonSource, SurveyStatus
+from bot.domain import ATTRIBUTION, CAUSES, OPEN_SURVEY_STATUSES, ReasonSource, SurveyStatus
 from bot.rating import parse_reply
 from bot.services import counting, roster, surveys
 from bot.services.csvfile import BadRow, Problems, parse_time, read_rows
@@ -247,7 +247,7 @@ def _finish_question(s, ctx, survey, out: Outcome, at) -> None:
 def _finish_waiting(s, ctx, survey, out: Outcome, at) -> None:
     """The customer said no more: the survey ends with what they gave."""
     status = SurveyStatus.COMPLETED if surveys.current_rating(s, survey) else SurveyStatus.CLOSED_NO_SCORE
-    if survey.status in engine.OPEN:
+    if survey.status in OPEN_SURVEY_STATUSES:
         surveys.set_status(s, survey, status, at, actor=ACTOR)
 
 
