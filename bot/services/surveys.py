@@ -20,7 +20,7 @@ from bot.clock import has_passed, utcnow
 from bot.db.audit import audit
 from bot.db.models import Agent, Call, CallAgent, Flag, Rating, Reason, Survey
 from bot.domain import OPEN_SURVEY_STATUSES, FlagKind, RatingStatus, ReasonSource, SurveyStatus
-from bot.services import counting
+from bot.services import counting, roster
 from zhtext.redact import redact
 
 OPEN_STATUSES = OPEN_SURVEY_STATUSES
@@ -94,6 +94,7 @@ def register_call(
         ended_at=req.ended_at,
         customer_channel_id=req.customer_channel_id,
         credited_agent_id=credited,
+        team_id=roster.team_at(s, credited, req.ended_at),
         created_at=now,
     )
     call.agents = [CallAgent(agent_id=a, position=i) for i, a in enumerate(req.agent_ids)]

@@ -8,7 +8,8 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from bot.settings import Settings
-from bot.web.routes import chat, health, integration
+from bot.web import auth as staff_auth
+from bot.web.routes import auth, chat, health, integration, staff_home
 from bot.web.templating import HERE
 
 
@@ -34,6 +35,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    for module in (health, integration, chat):
+    staff_auth.install(app)
+    for module in (health, integration, chat, auth, staff_home):
         app.include_router(module.router)
     return app
