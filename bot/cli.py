@@ -26,6 +26,10 @@ def build_parser() -> argparse.ArgumentParser:
     from bot import manage
 
     manage.register(sub)
+
+    from bot import scoring_cli
+
+    scoring_cli.register(sub)
     return parser
 
 
