@@ -236,8 +236,8 @@ def score_period(s: Session, period: Period | str, *, tz: str, min_sample: int) 
     p = parse_period(period) if isinstance(period, str) else period
     prev_p = p.previous()
     now, before = _rollup(group_counts(s, p, tz)), _rollup(group_counts(s, prev_p, tz))
-    team_names = dict(s.execute(select(Team.id, Team.name)).tuples().all())
-    agent_names = dict(s.execute(select(Agent.id, Agent.name)).tuples().all())
+    team_names: dict[int, str] = {i: n for i, n in s.execute(select(Team.id, Team.name))}
+    agent_names: dict[str, str | None] = {i: n for i, n in s.execute(select(Agent.id, Agent.name))}
 
     team_ranks = _ranks(now.teams, min_sample)
     agent_ranks: dict[str, int] = {}
