@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, false, func, literal, null, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, false, func, literal, null, or_, select
 
 from bot.db.models import Call, Rating, Reason, Survey
 from bot.db.staff import Appeal
@@ -46,9 +46,15 @@ def is_staff_attributed() -> ColumnElement[bool]:
     )
 
 
+#: Reasons removed from the KPI by an upheld appeal; outer-joined by :func:`survey_facts`. A join rather
+#: than EXISTS: PostgreSQL would copy an EXISTS sub-plan into every CASE count that reads the bucket.
+UPHELD_APPEALS = (select(Appeal.reason_id).where(Appeal.status == AppealStatus.UPHELD).distinct()
+                  .subquery("upheld_appeals"))
+
+
 def is_appeal_upheld() -> ColumnElement[bool]:
-    """An upheld appeal removed the current reason from the agent's KPI."""
-    return exists().where(Appeal.reason_id == Reason.id, Appeal.status == AppealStatus.UPHELD)
+    """An upheld appeal removed the current reason from the agent's KPI (needs :data:`UPHELD_APPEALS` joined)."""
+    return UPHELD_APPEALS.c.reason_id.is_not(None)
 
 
 def is_staff_low() -> ColumnElement[bool]:
@@ -99,6 +105,7 @@ def survey_facts(start: datetime, end: datetime, *columns) -> Select:
         .join(Survey, Survey.call_id == Call.id)
         .outerjoin(Rating, and_(Rating.survey_id == Survey.id, is_counted_rating()))
         .outerjoin(Reason, and_(Reason.rating_id == Rating.id, is_current_reason()))
+        .outerjoin(UPHELD_APPEALS, UPHELD_APPEALS.c.reason_id == Reason.id)
         .where(Call.ended_at >= start, Call.ended_at < end)
     )
 
