@@ -7,7 +7,7 @@ to the teams' ``staff_low``. Quotes are reason texts, redacted when stored.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any
 
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from bot.db.models import Reason
 from bot.db.staff import Team
 from bot.domain import STAFF_CAUSES
-from bot.services.kpi import NON_STAFF_CODES, ratio
+from bot.services.kpi import NON_STAFF_CODES, Counts
 from bot.services.kpi_sql import NON_STAFF_LOW, STAFF_LOW, count_if, survey_facts
 from bot.services.periods import Period, parse_period
 from bot.services.scoring import UnknownEntity
@@ -120,27 +120,24 @@ def cause_report(s: Session, period: Period | str, *, tz: str, quotes_per_cause:
 
 @dataclass(frozen=True)
 class DayPoint:
-    """One local day of a trend chart."""
+    """One local day of a trend chart (ratios None on a day without responses)."""
 
-    date: date
+    day: date
     responses: int
     satisfied: int
     staff_low: int
+    raw_csat: float | None
+    attributed_csat: float | None
 
-    @property
-    def raw_csat(self) -> float | None:
-        """satisfied / responses of the day."""
-        return ratio(self.satisfied, self.responses)
-
-    @property
-    def attributed_csat(self) -> float | None:
-        """satisfied / (satisfied + staff_low) of the day."""
-        return ratio(self.satisfied, self.satisfied + self.staff_low)
+    @classmethod
+    def of(cls, day: date, counts: Counts) -> DayPoint:
+        """The point of ``day`` from its counts."""
+        return cls(day, counts.responses, counts.satisfied, counts.staff_low, counts.raw_csat,
+                   counts.attributed_csat)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain dict with the ISO date."""
-        return {"date": self.date.isoformat(), "responses": self.responses, "satisfied": self.satisfied,
-                "staff_low": self.staff_low, "raw_csat": self.raw_csat, "attributed_csat": self.attributed_csat}
+        """Plain dict; the day as ISO ``date``."""
+        return {"date": self.day.isoformat(), **{f.name: getattr(self, f.name) for f in fields(self)[1:]}}
 
 
 def daily_series(s: Session, period: Period | str, *, tz: str, agent_id: str | None = None,
@@ -166,5 +163,6 @@ def daily_series(s: Session, period: Period | str, *, tz: str, agent_id: str | N
         if team_id is None:
             raise UnknownEntity(f"unknown team {team!r}")
         stmt = stmt.where(f.c.team_id == team_id)
-    found = {i: (n, sat, staff) for i, n, sat, staff in s.execute(stmt.group_by(day))}
-    return [DayPoint(d, *found.get(i, (0, 0, 0))) for i, (d, _, _) in enumerate(days)]
+    found = {i: Counts(responses=n, satisfied=sat, staff_low=staff)
+             for i, n, sat, staff in s.execute(stmt.group_by(day))}
+    return [DayPoint.of(d, found.get(i, Counts())) for i, (d, _, _) in enumerate(days)]
