@@ -27,6 +27,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     manage.register(sub)
     staff_cli.register(sub)
+
+    from bot import scoring_cli
+
+    scoring_cli.register(sub)
     return parser
 
 

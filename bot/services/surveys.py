@@ -91,7 +91,8 @@ def register_call(
         _ensure_agent(s, agent_id, now)
     call = Call(
         external_id=req.call_id,
-        ended_at=req.ended_at,
+        # SQLite keeps the wall time and drops the zone: store UTC so period bounds compare right.
+        ended_at=as_utc(req.ended_at),
         customer_channel_id=req.customer_channel_id,
         credited_agent_id=credited,
         team_id=roster.team_at(s, credited, req.ended_at),
