@@ -8,8 +8,9 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from bot.settings import Settings
+from bot.web import access
 from bot.web import auth as staff_auth
-from bot.web.routes import auth, chat, health, integration, staff_home
+from bot.web.routes import admin_pages, agent_pages, auth, chat, exports, health, integration, team_pages
 from bot.web.templating import HERE
 
 
@@ -36,6 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     staff_auth.install(app)
-    for module in (health, integration, chat, auth, staff_home):
+    access.install(app)
+    for module in (health, integration, chat, auth, agent_pages, team_pages, admin_pages, exports):
         app.include_router(module.router)
     return app

@@ -19,3 +19,30 @@ FORBIDDEN_TITLE = "无权访问"
 FORBIDDEN = "抱歉，您没有权限查看此页面。"
 CSRF_FAILED = "页面已过期或请求来源无法验证，请刷新页面后重试。"
 ROLE_NAMES = {"agent": "客服", "supervisor": "主管", "admin": "管理员"}
+
+# --- staff pages (KPIs, feedback, appeals, exports) --------------------------------
+PAGE_ME = "我的评价"
+PAGE_TEAM = "团队评价"
+PAGE_ADMIN = "全部团队"
+PERIOD_INVALID = "时间范围格式不正确，已显示近30天。"
+CAUSE_INVALID = "原因筛选无效，已显示全部原因。"
+NOT_FOUND_AGENT = "没有找到该客服。"
+NOT_FOUND_TEAM = "没有找到该团队。"
+EXPORT_FORMAT_INVALID = "导出格式只能是 csv 或 xlsx。"
+APPEAL_STORED = "申诉已提交，管理员审核后会更新结果。"
+APPEAL_REFUSALS = {
+    "empty": "请填写申诉理由。",
+    "too_long": "申诉理由太长了，请精简到1000字以内。",
+    "not_found": "这条评价不能申诉：只能对计入您归因满意度的服务原因评价提出申诉。",
+    "duplicate": "这条评价已经申诉过了，每条原因只能申诉一次。",
+}
+NO_RESPONSES = "本期暂无计入的评分。"
+ALL_SATISFIED = "本期 {n} 条评分全部为满意，原始满意度与归因满意度相同。"
+ALL_STAFF = "{low} 条一般或不满意的评分都与{whose}服务有关，因此原始满意度与归因满意度相同。"
+EXPLAIN_PARTS = "{low} 条一般或不满意的评分中"
+EXPLAIN_NON_STAFF = "{n} 条与{whose}服务无关（{detail}）"
+EXPLAIN_UNATTRIBUTED = "{n} 条原因不明或待审核"
+EXPLAIN_UPHELD = "{n} 条申诉成立"
+EXPLAIN_TAIL = "，均不计入归因满意度，因此归因满意度高于原始满意度。"
+NOT_FOUND_TITLE = "未找到"
+NOT_FOUND = "没有找到您要查看的客服或团队。"

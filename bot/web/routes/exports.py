@@ -1,0 +1,60 @@
+"""CSV / Excel downloads of every staff table, with the same authorisation as the page that shows it.
+
+``/export/feedback`` (an agent's list: the agent themselves, their supervisor, an admin),
+``/export/kpi`` (a team's table or, for an admin, every team), ``/export/causes`` (the cause report).
+All take the page's period and ``format=csv|xlsx``.
+"""
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from bot.domain import Role
+from bot.services import feedback
+from bot.services.cause_report import cause_report
+from bot.services.scoring import score_period
+from bot.web.access import check_agent, check_team, visible_teams
+from bot.web.auth import CurrentUser, RequireSupervisor
+from bot.web.deps import SessionDep, SettingsDep
+from bot.web.export import check_format, export_response
+from bot.web.staff_views import CauseDep, PeriodDep
+from bot.web.tables import cause_tables, feedback_table, kpi_table
+
+router = APIRouter(prefix="/export", include_in_schema=False)
+
+
+@router.get("/feedback")
+def export_feedback(s: SessionDep, settings: SettingsDep, user: CurrentUser, choice: PeriodDep, cause: CauseDep,
+                    agent: str = "", format: str = "xlsx"):
+    """An agent's feedback list (default: the user's own)."""
+    check_format(format)
+    target = check_agent(s, user, agent or user.agent_id)
+    items = feedback.agent_feedback(s, target.id, choice.period, tz=settings.timezone, cause=cause)
+    return export_response([feedback_table(items, settings.timezone)], format,
+                           f"评价明细-{target.id}-{choice.period.label}",
+                           f"feedback-{target.id}-{choice.period.label}")
+
+
+@router.get("/kpi")
+def export_kpi(s: SessionDep, settings: SettingsDep, user: RequireSupervisor, choice: PeriodDep, team: str = "",
+               format: str = "xlsx"):
+    """A team's KPI table (agents, team, centre); without ``team``: every team the user may see."""
+    check_format(format)
+    board = score_period(s, choice.period, tz=settings.timezone, min_sample=settings.min_sample)
+    if team:
+        rows = board.rows(team=check_team(s, user, team))
+    elif user.role == Role.ADMIN:
+        rows = [*board.teams, board.centre]
+    else:
+        rows = [k for t in visible_teams(s, user) for k in board.rows(team=t)[:-1]] + [board.centre]
+    return export_response([kpi_table(rows)], format, f"满意度-{team or '全部团队'}-{choice.period.label}",
+                           f"kpi-{'team' if team else 'all'}-{choice.period.label}")
+
+
+@router.get("/causes")
+def export_causes(s: SessionDep, settings: SettingsDep, user: RequireSupervisor, choice: PeriodDep,
+                  format: str = "xlsx"):
+    """The cause report; its staff part limited to the teams the user may see."""
+    check_format(format)
+    report = cause_report(s, choice.period, tz=settings.timezone)
+    return export_response(cause_tables(report, visible_teams(s, user)), format, f"原因报告-{choice.period.label}",
+                           f"causes-{choice.period.label}")
