@@ -15,6 +15,7 @@ from urllib.parse import quote
 from fastapi import HTTPException
 from fastapi.responses import Response
 from openpyxl import Workbook
+from openpyxl.styles import Font
 
 from bot.web import messages
 from bot.web.tables import Cell, Table
@@ -55,7 +56,7 @@ def _xlsx(tables: Sequence[Table]) -> bytes:
         for row in table.rows:
             sheet.append([neutral(c) for c in row])
         for cell in sheet[1]:
-            cell.font = cell.font.copy(bold=True)
+            cell.font = Font(bold=True)
         sheet.freeze_panes = "A2"
     out = io.BytesIO()
     book.save(out)
