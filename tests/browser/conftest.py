@@ -11,6 +11,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -84,16 +85,12 @@ class WebOnly:
         return r.json()["survey_token"]
 
 
-@pytest.fixture(scope="session")
-def web_only(tmp_path_factory) -> Iterator[WebOnly]:
-    """Serve the chat page without Rasa: for the page's own behaviour (errors, in-flight state, layout)."""
-    from bot.db.migrate import upgrade
+@contextmanager
+def serve_web(base: Path, db: str) -> Iterator[str]:
+    """Run the web app alone (Rasa unreachable) on ``db`` in a subprocess; yields its URL."""
     from bot.settings import ROOT
     from bot.stack import free_port
 
-    base = tmp_path_factory.mktemp("web-only")
-    db = f"sqlite:///{base / 'feedbackbot.db'}"
-    upgrade(db)
     port, dead = free_port(), free_port()
     env = {**os.environ, "FEEDBACKBOT_ENV": "development", "DATABASE_URL": db,
            "RASA_URL": f"http://127.0.0.1:{dead}", "FEEDBACKBOT_PUBLIC_URL": f"http://127.0.0.1:{port}",
@@ -117,7 +114,7 @@ def web_only(tmp_path_factory) -> Iterator[WebOnly]:
             if time.monotonic() > deadline:
                 pytest.fail("web app did not answer /healthz within 60 s")
             time.sleep(0.2)
-        yield WebOnly(url)
+        yield url
     finally:
         proc.terminate()
         try:
@@ -125,3 +122,15 @@ def web_only(tmp_path_factory) -> Iterator[WebOnly]:
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def web_only(tmp_path_factory) -> Iterator[WebOnly]:
+    """Serve the chat page without Rasa: for the page's own behaviour (errors, in-flight state, layout)."""
+    from bot.db.migrate import upgrade
+
+    base = tmp_path_factory.mktemp("web-only")
+    db = f"sqlite:///{base / 'feedbackbot.db'}"
+    upgrade(db)
+    with serve_web(base, db) as url:
+        yield WebOnly(url)
