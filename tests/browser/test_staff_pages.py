@@ -50,9 +50,9 @@ def desktop(chromium):
         ctx.close()
 
 
-def shot(page, name: str) -> None:
+def shot(page, name: str, full_page: bool = True) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full_page)
 
 
 def log_in(page, url: str, who: str) -> None:
@@ -108,6 +108,9 @@ def test_agent_reads_filters_and_appeals(staff_site, desktop, phone):
     small.wait_for_url("**/me")
     small.locator("#trend[data-ready='1'] svg").first.wait_for()
     shot(small, "agent-me-phone")
+    shot(small, "agent-me-phone-top", full_page=False)
+    small.locator("table.feedback tbody tr").nth(3).scroll_into_view_if_needed()
+    shot(small, "agent-me-phone-list", full_page=False)
     assert small.errors == []
 
 
@@ -123,9 +126,12 @@ def test_supervisor_sorts_the_team_and_exports_excel(staff_site, desktop, tmp_pa
 
     header.get_by_role("button").click()
     assert header.get_attribute("aria-sort") == "ascending"
-    assert names() == ["张三", "王五", "李四"]  # 80.0 %, 90.0 %, 100.0 % (3/3, 样本不足)
+    assert names() == ["张三", "王五", "李四"]  # 80.0 %, 90.0 %; 李四's 3/3 is 样本不足: always last
     header.get_by_role("button").click()
-    assert names() == ["李四", "王五", "张三"]
+    assert header.get_attribute("aria-sort") == "descending"
+    assert names() == ["王五", "张三", "李四"]
+    table.locator("thead th", has_text="评分数").first.get_by_role("button").click()
+    assert names() == ["王五", "张三", "李四"]  # 10, 14 ascending; 样本不足 still last
     assert "样本不足" in table.locator("tbody tr", has_text="李四").inner_text()
     shot(page, "supervisor-team")
 

@@ -27,7 +27,7 @@ def admin(request: Request, s: SessionDep, settings: SettingsDep, user: RequireA
     team_rows = list(board.teams)
     context = {
         "title": messages.PAGE_ADMIN, "choice": choice, "team_rows": team_rows, "centre": board.centre,
-        "explanation": explain(board.centre.counts, "员工"), "min_sample": settings.min_sample,
+        "explanation": explain(board.centre.counts, "员工的"), "min_sample": settings.min_sample,
         "query": urlencode(choice.query()), "appeals": open_appeals(s), "bands": labels.CSAT_BANDS,
         "time": lambda v: local_time(v, settings.timezone),
         **causes_context(s, settings, choice, teams),

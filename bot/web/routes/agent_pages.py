@@ -34,7 +34,7 @@ def agent_context(s: Session, settings: Settings, agent: Agent, choice: PeriodCh
     query = {**choice.query(), **({"cause": cause} if cause else {})}
     return {
         "agent": agent, "row": row, "own": own, "choice": choice, "cause": cause,
-        "explanation": explain(row.counts, "您的" if own else "该客服的"),
+        "explanation": explain(row.counts, "您的" if own else "该客服的"), "whose": "您的" if own else "该客服的",
         "series": [p.to_dict() for p in series], "items": items, "max_items": feedback.MAX_ITEMS,
         "min_sample": settings.min_sample, "time": lambda v: local_time(v, tz),
         "query": urlencode(query),

@@ -28,7 +28,7 @@ def team_blocks(s: Session, user: StaffUser, board: Scoreboard, teams: list[str]
     blocks = []
     for team in teams:
         *agents, team_row, _centre = board.rows(team=team)
-        blocks.append({"name": team, "team_row": team_row, "explanation": explain(team_row.counts, "团队"),
+        blocks.append({"name": team, "team_row": team_row, "explanation": explain(team_row.counts, "团队的"),
                        "agents": [(k, can_see_agent(user, k.id, s)) for k in agents]})
     return blocks
 

@@ -1,11 +1,18 @@
-/* The agent page's daily trend: responses as bars, raw and attributed CSAT as lines (Apache ECharts, served locally). */
+/* The agent page's trend: replies per day as bars; raw and attributed CSAT as running totals since the period's
+   first day, so a day with one or two replies does not swing the line from 0 % to 100 % (Apache ECharts, local). */
 (function () {
   "use strict";
   var box = document.getElementById("trend");
   var data = document.getElementById("trend-data");
   if (!box || !data || typeof echarts === "undefined") { return; }
   var points = JSON.parse(data.textContent);
-  function pct(v) { return v === null ? null : Math.round(v * 1000) / 10; }
+  function pct(num, den) { return den ? Math.round(num / den * 1000) / 10 : null; }
+  var responses = 0, satisfied = 0, staffLow = 0, raw = [], attributed = [];
+  points.forEach(function (p) {
+    responses += p.responses; satisfied += p.satisfied; staffLow += p.staff_low;
+    raw.push(pct(satisfied, responses));
+    attributed.push(pct(satisfied, satisfied + staffLow));
+  });
   var chart = echarts.init(box, null, { renderer: "svg" });
   chart.setOption({
     animation: false,
@@ -14,19 +21,17 @@
       trigger: "axis",
       valueFormatter: function (v) { return v === null || v === undefined ? "—" : String(v); }
     },
-    legend: { top: 0, data: ["评分数", "原始满意度 %", "归因满意度 %"] },
-    grid: { left: 48, right: 48, top: 40, bottom: 32 },
+    legend: { top: 0, data: ["每日评分数（右轴）", "累计原始满意度 %", "累计归因满意度 %"] },
+    grid: { left: 40, right: 32, top: 64, bottom: 28 },
     xAxis: { type: "category", data: points.map(function (p) { return p.date.slice(5); }) },
     yAxis: [
-      { type: "value", name: "满意度 %", min: 0, max: 100 },
-      { type: "value", name: "评分数", minInterval: 1, splitLine: { show: false } }
+      { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } },
+      { type: "value", minInterval: 1, splitLine: { show: false } }
     ],
     series: [
-      { name: "评分数", type: "bar", yAxisIndex: 1, data: points.map(function (p) { return p.responses; }) },
-      { name: "原始满意度 %", type: "line", connectNulls: true, lineStyle: { type: "dashed" },
-        data: points.map(function (p) { return pct(p.raw_csat); }) },
-      { name: "归因满意度 %", type: "line", connectNulls: true, lineStyle: { width: 3 },
-        data: points.map(function (p) { return pct(p.attributed_csat); }) }
+      { name: "每日评分数（右轴）", type: "bar", yAxisIndex: 1, data: points.map(function (p) { return p.responses; }) },
+      { name: "累计原始满意度 %", type: "line", connectNulls: true, lineStyle: { type: "dashed" }, data: raw },
+      { name: "累计归因满意度 %", type: "line", connectNulls: true, lineStyle: { width: 3 }, data: attributed }
     ]
   });
   box.setAttribute("data-ready", "1");

@@ -35,6 +35,9 @@
     var body = table.tBodies[0];
     var rows = Array.prototype.slice.call(body.rows).filter(function (r) { return r.children.length > 1; });
     rows.sort(function (a, b) {
+      // Rows below the minimum sample always come last: a handful of replies is not a place in a ranking.
+      var ia = a.hasAttribute("data-insufficient"), ib = b.hasAttribute("data-insufficient");
+      if (ia !== ib) { return ia ? 1 : -1; }
       var x = cellValue(a, index, numeric), y = cellValue(b, index, numeric);
       var cmp = numeric ? x - y : String(x).localeCompare(String(y), "zh-CN");
       return ascending ? cmp : -cmp;
