@@ -7,7 +7,7 @@ A1 (一组), 16 ratings of 15 surveys:
   * 6 × score 5 without reason, 1 × 4 with reason ``none``, 1 survey corrected 1 → 5  → satisfied 8
   * staff_low 2: a confident model ``staff.attitude`` (evidence 态度很差) and a customer-chosen
     ``staff.resolution`` whose text carries a ``<script>``
-  * non_staff_low 2: ``company.policy`` 1 (evidence 退款规定), ``company.network`` 1 (a text starting with ``=``)
+  * non_staff_low 2: ``company.policy`` 1 (evidence 退款规定), ``company.network`` 1 (a text starting with ``=`` and carrying an ``<img onerror>``)
   * unattributed_low 2: a model staff reason awaiting review, a 2 without reason
   * excluded: 1 late rating, 1 corrected rating
   responses 14, raw CSAT 8/14 = 57.1%, attributed 8/10 = 80.0%
@@ -40,7 +40,7 @@ B1,赵六,二组,S2,agent
 ADM,管理员,,,admin
 """
 SCRIPT_REASON = "<script>alert('x')</script>答应回电话一直没回"
-FORMULA_REASON = "=1+1 家里宽带三天两头断网"
+FORMULA_REASON = "=1+1 <img src=x onerror=alert(1)>家里宽带三天两头断网"
 FORMULA_REPLY = "@SUM(A1) 2分"
 B1_SECRET = "乙组客户说赵六挂了我电话"
 

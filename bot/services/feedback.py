@@ -59,7 +59,8 @@ class FeedbackItem:
 def _status(rating_status: str, counted: bool, score: int, bucket_value: str | None,
             attribution: str | None, staff_pending: bool) -> str:
     if not counted:
-        return {RatingStatus.LATE: "late", RatingStatus.OPTED_OUT: "opted_out"}.get(rating_status, "corrected")
+        not_counted: dict[str, str] = {RatingStatus.LATE: "late", RatingStatus.OPTED_OUT: "opted_out"}
+        return not_counted.get(rating_status, "corrected")
     if score >= 4:
         return "satisfied"
     by_bucket = {STAFF_LOW: "staff", NON_STAFF_LOW: "non_staff", APPEAL_UPHELD: "appeal_upheld"}

@@ -24,7 +24,7 @@ class Table:
 
     title: str
     headers: tuple[str, ...]
-    rows: list[tuple[Cell, ...]]
+    rows: Sequence[tuple[Cell, ...]]
 
 
 def _r(value: float | None) -> float | None:
@@ -71,9 +71,10 @@ def kpi_table(rows: Sequence[Kpi], title: str = "满意度") -> Table:
 def feedback_table(items: Sequence[FeedbackItem], tz: str) -> Table:
     """An agent's feedback list."""
     headers = ("通话编号", "通话结束时间", "评分", "客户回复", "原因", "原因分类", "依据词", "是否计入", "说明", "申诉状态")
-    rows = [(i.call_id, local_time(i.ended_at, tz), i.score, i.reply, i.reason, labels.cause_name(i.cause),
-             i.evidence, *labels.ITEM_STATUS[i.status],
-             labels.APPEAL_STATUS_NAMES.get(i.appeal_status or "", "")) for i in items]
+    rows: list[tuple[Cell, ...]] = [
+        (i.call_id, local_time(i.ended_at, tz), i.score, i.reply, i.reason, labels.cause_name(i.cause), i.evidence,
+         *labels.ITEM_STATUS[i.status],
+         labels.APPEAL_STATUS_NAMES.get(i.appeal_status or "", "")) for i in items]
     return Table("评价明细", headers, rows)
 
 

@@ -47,6 +47,7 @@ def me(request: Request, s: SessionDep, settings: SettingsDep, user: CurrentUser
        cause: CauseDep, notice: str = "", refused: str = ""):
     """The logged-in staff member's own KPIs and feedback."""
     agent = s.get(Agent, user.agent_id)
+    assert agent is not None  # the session's staff member exists (sessions are of agents' rows)
     context = agent_context(s, settings, agent, choice, cause, own=True)
     context.update(title=messages.PAGE_ME, notice=messages.APPEAL_STORED if notice == "appeal" else None,
                    refusal=messages.APPEAL_REFUSALS.get(refused))

@@ -5,10 +5,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
-from bot.domain import Role
 from bot.services.cause_report import cause_report
 from bot.services.scoring import Scoreboard, score_period
 from bot.settings import Settings
@@ -42,9 +41,7 @@ def causes_context(s: Session, settings: Settings, choice: PeriodChoice, teams: 
 @router.get("/team", response_class=HTMLResponse)
 def team(request: Request, s: SessionDep, settings: SettingsDep, user: RequireSupervisor, choice: PeriodDep,
          team: str = ""):
-    """The supervisor's teams (or one of them with ``?team=``), sortable, with the cause report."""
-    if not team and user.role == Role.ADMIN:
-        return RedirectResponse("/admin?" + urlencode(choice.query()), status_code=303)
+    """The supervisor's teams (an admin's: every team), or one of them with ``?team=``, with the cause report."""
     teams = [check_team(s, user, team)] if team else visible_teams(s, user)
     board = score_period(s, choice.period, tz=settings.timezone, min_sample=settings.min_sample)
     context = {
