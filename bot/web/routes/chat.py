@@ -80,7 +80,8 @@ def chat_page(request: Request, token: str, s: SessionDep):
     """The chat page of one survey (404 page for an unknown link)."""
     if _survey(s, token) is None:
         return templates.TemplateResponse(request, "not_found.html", status_code=404)
-    return templates.TemplateResponse(request, "chat.html", {"token": token})
+    return templates.TemplateResponse(request, "chat.html",
+                                      {"token": token, "max_chars": messages.MAX_MESSAGE_CHARS})
 
 
 @router.get("/api/chat/{token}/history", response_model=HistoryOut, tags=["chat"])
