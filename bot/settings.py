@@ -9,16 +9,22 @@ declared here.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextvars import ContextVar
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_INTEGRATION_TOKEN = "dev-integration-token"
 DEV_SESSION_SECRET = "dev-session-secret-not-for-production"
 MIN_SECRET_CHARS = 16
+
+
+# Set while Settings.from_env(mapping) builds from a mapping alone, so the
+# process environment cannot leak into an explicitly given configuration.
+_MAPPING_ONLY: ContextVar[bool] = ContextVar("_MAPPING_ONLY", default=False)
 
 
 class SettingsError(RuntimeError):
@@ -51,6 +57,18 @@ class Settings(BaseSettings):
     min_sample: int = Field(10, gt=0, validation_alias=_env("FEEDBACKBOT_MIN_SAMPLE"),
                             description="Fewer counted responses than this: figures shown, no verdict")
 
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Keyword arguments, then the process environment (no .env files: secrets come from the environment)."""
+        return (init_settings,) if _MAPPING_ONLY.get() else (init_settings, env_settings)
+
     @field_validator("rasa_url", "public_base_url")
     @classmethod
     def _no_trailing_slash(cls, v: str) -> str:
@@ -79,8 +97,12 @@ class Settings(BaseSettings):
         try:
             if environ is None:
                 return cls()
-            # model_validate reads only the mapping given, never the process environment.
-            return cls.model_validate({k: v for k, v in environ.items() if v != ""})
+            token = _MAPPING_ONLY.set(True)
+            try:
+                values: dict[str, Any] = {k: v for k, v in environ.items() if v != ""}
+                return cls(**values)
+            finally:
+                _MAPPING_ONLY.reset(token)
         except ValidationError as exc:
             raise SettingsError(str(exc)) from exc
 

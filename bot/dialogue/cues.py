@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from bot.domain import CAUSE_CHOICES, choice_by_title
-from classifiers.normalize import normalize
+from zhtext.normalize import normalize
 
 # 12315 (consumer association) and 12345 (government hotline) count only as a
 # number of their own that the customer calls or files with ("打12315",

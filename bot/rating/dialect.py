@@ -5,11 +5,9 @@ The parser's conventions are written once, for Mandarin (满意 = 4, 一般 = 3,
 English are rewritten into that vocabulary first, so "唔係好滿意", "not
 satisfied" and "不太满意" are scored by the same rule.
 
-Cantonese: only the few characters that change what a reply *means* for the
-scale (唔 negates like 不, 冇 like 没, 係 is 是, 畀/俾 are 给). The general
-Cantonese and Taiwan/Hong Kong phrase conversion belongs to the text package
-(``zhtext``, from the text engineer); once it lands this table keeps only what
-the scale needs.
+Cantonese: ``zhtext.normalize`` converts written Cantonese and Taiwan/Hong
+Kong wording (唔 negates like 不, 冇 like 没, 係 is 是); this module only adds
+the Cantonese verb of giving a score (畀/俾 → 给).
 
 English: number words count only as a whole clause or with a scale unit
 ("four", "4 stars", "4 out of 5", "give you five"), never inside a sentence
@@ -20,12 +18,9 @@ from __future__ import annotations
 
 import re
 
-# Applied in order; 唔系 before 唔 so 唔系好满意 becomes 不是好满意 (a soft negation), not 不系.
-_CANTONESE = (
-    ("唔该", "谢谢"), ("唔該", "谢谢"), ("唔系", "不是"), ("唔係", "不是"), ("唔", "不"), ("冇", "没"), ("係", "是"),
-    ("畀", "给"), ("俾", "给"),
-    ("咗", "了"), ("嘅", "的"), ("啲", "些"),
-)
+# zhtext.normalize already turns written Cantonese into Mandarin (唔→不, 冇→没, 係→是,
+# 麻麻哋→一般般 ...); only the verb of giving a score is left to do here ("畀5分").
+_CANTONESE = (("畀", "给"), ("俾", "给"))
 
 _NUMBER_WORDS = {"zero": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
                  "seven": "7", "eight": "8", "nine": "9", "ten": "10"}
@@ -79,7 +74,7 @@ def to_scale_vocabulary(text: str) -> str:
     """Rewrite Cantonese negation and English scale wording of a normalised reply into Mandarin scale words.
 
     Args:
-        text: Output of ``classifiers.normalize.normalize`` (lower-case folding not required).
+        text: Output of ``zhtext.normalize.normalize`` (lower-case folding not required).
 
     Returns:
         The text with the scale-relevant Cantonese characters and English

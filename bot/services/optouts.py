@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from bot.db.audit import audit
 from bot.db.chat import OptOut
 from bot.db.models import Survey
-from classifiers.normalize import normalize
+from zhtext.normalize import normalize
 
 _OPT_IN_RE = re.compile(r"^\s*(?:我要|我想|请|麻烦)?(?:重新|恢复|继续)(?:订阅|评价|接收|发送)(?:吧|了|一下)?\s*[.!。！]?\s*$")
 

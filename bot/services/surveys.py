@@ -17,7 +17,7 @@ from bot.db.audit import audit
 from bot.db.models import Agent, Call, CallAgent, Flag, Rating, Reason, Survey
 from bot.domain import OPEN_SURVEY_STATUSES, FlagKind, RatingStatus, ReasonSource, SurveyStatus
 from bot.services import counting
-from classifiers.redact import redact
+from zhtext.redact import redact
 
 OPEN_STATUSES = OPEN_SURVEY_STATUSES
 

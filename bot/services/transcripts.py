@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.db.chat import ChatMessage
 from bot.db.models import Survey
-from classifiers.redact import redact
+from zhtext.redact import redact
 
 MAX_STORED_CHARS = 2000
 
