@@ -51,7 +51,14 @@ def _stored(live, token: str) -> dict:
         }
 
 
-@pytest.mark.parametrize("conv", CONVERSATIONS, ids=[c["id"] for c in CONVERSATIONS])
+def _params():
+    for conv in CONVERSATIONS:
+        marks = ([pytest.mark.xfail(strict=True, reason=f"pending: {conv['pending']} fix")]
+                 if conv.get("pending") else [])
+        yield pytest.param(conv, id=conv["id"], marks=marks)
+
+
+@pytest.mark.parametrize("conv", list(_params()))
 def test_conversation(live, conv):
     channel = f"wx-{uuid.uuid4().hex[:12]}"
     token = live.new_survey(customer_channel_id=channel)
