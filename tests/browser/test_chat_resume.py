@@ -24,6 +24,15 @@ def live(live_stacks):
     return live_stacks("sqlite")
 
 
+def _greeted(live, phone, **call):
+    """A new survey opened on a phone, once the greeting is shown; returns (token, page)."""
+    token = live.new_survey(**call)
+    page = phone()
+    page.goto(f"{live.stack.web_url}/s/{token}")
+    wait_for_bot(page, "5为非常满意")
+    return token, page
+
+
 def _send(page, text: str) -> None:
     box = page.get_by_label("输入您的回复")
     box.fill(text)
@@ -31,10 +40,7 @@ def _send(page, text: str) -> None:
 
 
 def test_reload_mid_survey_resumes_the_same_conversation(live, phone):
-    token = live.new_survey()
-    page = phone()
-    page.goto(f"{live.stack.web_url}/s/{token}")
-    wait_for_bot(page, "5为非常满意")
+    token, page = _greeted(live, phone)
     _send(page, "2")
     wait_for_bot(page, "哪里让您不满意")
 
@@ -54,10 +60,7 @@ def test_reload_mid_survey_resumes_the_same_conversation(live, phone):
 
 
 def test_return_after_close_shows_history_and_a_disabled_box(live, phone):
-    token = live.new_survey()
-    page = phone()
-    page.goto(f"{live.stack.web_url}/s/{token}")
-    wait_for_bot(page, "5为非常满意")
+    token, page = _greeted(live, phone)
     _send(page, "5")
     wait_for_bot(page, "感谢")
 
@@ -76,10 +79,7 @@ def test_return_after_close_shows_history_and_a_disabled_box(live, phone):
 
 def test_opt_out_is_kept_and_the_return_shows_a_notice(live, phone):
     channel = "wx-browser-optout"
-    token = live.new_survey(customer_channel_id=channel)
-    page = phone()
-    page.goto(f"{live.stack.web_url}/s/{token}")
-    wait_for_bot(page, "5为非常满意")
+    token, page = _greeted(live, phone, customer_channel_id=channel)
     _send(page, "别再发了")
     wait_for_bot(page, "退订")
     again = live.post_call(customer_channel_id=channel)
@@ -99,10 +99,7 @@ def test_opt_out_is_kept_and_the_return_shows_a_notice(live, phone):
 
 
 def test_long_reason_grows_the_box_and_shows_the_limit(live, phone):
-    token = live.new_survey()
-    page = phone()
-    page.goto(f"{live.stack.web_url}/s/{token}")
-    wait_for_bot(page, "5为非常满意")
+    _, page = _greeted(live, phone)
     box = page.get_by_label("输入您的回复")
     one_line = box.bounding_box()["height"]
     box.fill("宽带从上周开始每天晚上都断网，打了三次电话报修，每次都说会有师傅联系，结果一直没人来，"
