@@ -31,13 +31,14 @@ def reask_response(attempt: int) -> str:
     return REASK_RESPONSES[min(attempt, len(REASK_RESPONSES) - 1)]
 
 
-def closing_responses(score: int, inferred: bool, with_reason: bool) -> list[tuple[str, dict[str, Any]]]:
+def closing_responses(response: str, score: int, inferred: bool) -> list[tuple[str, dict[str, Any]]]:
     """The closing message echoing the recorded score ("已记录：3分").
 
-    A score read from words alone ("满意") is echoed with an offer to correct it,
-    so a misreading can be put right at once.
+    ``response`` is ``utter_thanks_high`` or ``utter_thanks_reason``. A score
+    read from words alone ("满意") is echoed with an offer to correct it, so a
+    misreading can be put right at once.
     """
+    said: list[tuple[str, dict[str, Any]]] = [(response, {"score": score})]
     if inferred:
-        return [("utter_recorded_inferred", {"score": score})]
-    name = "utter_thanks_reason_recorded" if with_reason else "utter_thanks_high_recorded"
-    return [(name, {"score": score})]
+        said.append(("utter_offer_correction", {}))
+    return said

@@ -64,9 +64,12 @@ def strip_threat(text: str) -> str:
 
     "理赔拖了两个月，再不处理我就去银保监投诉" → "理赔拖了两个月"; when the
     complaint words come first and the grievance after them ("我要投诉那个客服态度太差"),
-    the grievance is kept. Returns "" when nothing but the threat was said.
+    the grievance is kept. Returns "" when nothing but the threat was said, and
+    the text as it was (stripped) when it holds no threat.
     """
     t = normalize(text or "")
+    if not _COMPLAINT.search(t):
+        return (text or "").strip()
     while (m := _COMPLAINT.search(t)) is not None:
         c_start, c_end = _clause_bounds(t, m.start())
         lead = None

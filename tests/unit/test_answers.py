@@ -16,8 +16,8 @@ def _text(name: str) -> str:
 
 
 def test_every_named_response_exists():
-    named = {*answers.QUESTION_RESPONSES.values(), *answers.REASK_RESPONSES, "utter_recorded_inferred",
-             "utter_thanks_reason_recorded", "utter_thanks_high_recorded"}
+    named = {*answers.QUESTION_RESPONSES.values(), *answers.REASK_RESPONSES, "utter_offer_correction",
+             "utter_thanks_reason", "utter_thanks_high"}
     assert named <= set(RESPONSES)
 
 
@@ -41,7 +41,9 @@ def test_reasks_vary_and_the_second_explains_differently():
 
 
 def test_closing_echoes_the_score_and_offers_a_correction_for_words():
-    [(name, variables)] = answers.closing_responses(3, inferred=False, with_reason=True)
-    assert variables == {"score": 3} and "已记录：{score}分" in _text(name)
-    [(name, _)] = answers.closing_responses(4, inferred=True, with_reason=False)
-    assert "更正" in _text(name) and "已记录：{score}分" in _text(name)
+    assert answers.closing_responses("utter_thanks_reason", 3, inferred=False) == [
+        ("utter_thanks_reason", {"score": 3})]
+    assert "已记录：{score}分" in _text("utter_thanks_reason") and "已记录：{score}分" in _text("utter_thanks_high")
+    said = answers.closing_responses("utter_thanks_high", 4, inferred=True)
+    assert said == [("utter_thanks_high", {"score": 4}), ("utter_offer_correction", {})]
+    assert "更正" in _text("utter_offer_correction")
