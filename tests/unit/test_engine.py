@@ -88,11 +88,12 @@ def test_start_greets_with_the_given_version_and_marks_the_survey_in_progress():
     assert d.state == state(AWAITING_SCORE)
 
 
-def test_start_again_on_a_survey_in_progress_stores_nothing():
+def test_start_again_on_a_survey_in_progress_stores_nothing_and_resumes():
+    # Issue 9: a reload never re-opens the survey; the open question is asked again, state unchanged.
     d = engine.start(survey(SurveyStatus.IN_PROGRESS), state(AWAITING_REASON), NOW, "v1")
     assert d.effects == ()
-    assert d.say == [("utter_greeting_v1", {})]
-    assert d.state == state(AWAITING_SCORE)
+    assert d.say == [("utter_ask_reason", {})]
+    assert d.state == state(AWAITING_REASON)
 
 
 @pytest.mark.parametrize(("view", "now", "say", "after"), [
