@@ -121,12 +121,15 @@ def test_correction_supersedes_and_keeps_both(live):
     assert trail[1].data["new"] == "corrected"
 
 
-def test_opt_out_is_acknowledged_then_silent(live):
+def test_opt_out_is_acknowledged_then_only_the_closed_notice(live):
+    # Issue 9, kind 10: a later message is never scored and gets the one-line closed notice, not silence.
+    from bot.web.messages import CLOSED_NOTICES
+
     token = live.new_survey()
     live.start(token)
     assert any("退订" in t for t in live.say(token, "TD"))
     assert live.survey(token).status == "opted_out"
-    assert live.say(token, "5") == []
+    assert live.say(token, "5") == [CLOSED_NOTICES["opted_out"]]
     assert live.ratings(token) == []
 
 
