@@ -108,3 +108,23 @@ def test_long_reason_grows_the_box_and_shows_the_limit(live, phone):
     expect()(page.locator("#counter")).to_contain_text("/1000")
     _shot(page, "long-reason")
     assert page.errors == []
+
+
+def test_reload_at_the_cause_choice_keeps_the_numbered_options(live, phone):
+    token, page = _greeted(live, phone)
+    _send(page, "2")
+    wait_for_bot(page, "哪里让您不满意")
+    _send(page, "问题没解决")
+    wait_for_bot(page, "主要是因为")
+    page.reload()
+    wait_for_bot(page, "主要是因为", 3)
+    choices = page.get_by_role("group", name="请选择一项").last.locator(".chip")
+    expect()(choices).to_have_count(4)
+    assert [c.get_attribute("data-n") for c in choices.all()] == ["1", "2", "3", "4"]
+    _shot(page, "reload-at-cause-choice")
+    _send(page, "3")  # a typed number picks the option shown with that number
+    wait_for_bot(page, "已记录：2分")
+    [reason] = live.reasons(token)
+    assert (reason.source, reason.attribution, reason.text) == ("customer", "non_staff", "问题没解决")
+    assert [r.score for r in live.ratings(token)] == [2]  # no duplicate rating after the reload
+    assert page.errors == []
