@@ -30,13 +30,16 @@ class CallIn(BaseModel):
 
 
 class SurveyOut(BaseModel):
-    """The survey opened for a call."""
+    """The survey opened for a call, or (``opted_out``) the answer "do not send" for an opted-out channel."""
 
     call_id: str
-    survey_token: str
-    chat_url: str
-    expires_at: datetime
-    created: bool = Field(description="False when the call was already registered (idempotent repeat)")
+    survey_token: str | None = Field(description="None when the channel opted out")
+    chat_url: str | None = Field(description="The link to send; None when the channel opted out: send nothing")
+    expires_at: datetime | None = Field(description="None when the channel opted out")
+    created: bool = Field(description="False when the call was already registered (idempotent repeat) "
+                                      "or no survey was opened because the channel opted out")
+    opted_out: bool = Field(default=False, description="True: this customer_channel_id asked for no more "
+                                                       "surveys; no survey was opened, do not send anything")
 
 
 # --- chat -------------------------------------------------------------------------
@@ -59,8 +62,28 @@ class ChatOut(BaseModel):
     """The bot's replies to one customer message."""
 
     messages: list[ChatMessage]
+    closed: bool = Field(default=False, description="The survey is over (completed, closed, expired, opted out)")
+    notice: str | None = Field(default=None, description="One-line closed notice to show under the conversation")
 
     @classmethod
     def say(cls, text: str) -> ChatOut:
         """A reply of one plain message."""
         return cls(messages=[ChatMessage(text=text)])
+
+
+class HistoryMessage(BaseModel):
+    """One stored message of the conversation."""
+
+    sender: str = Field(description="customer or bot")
+    text: str
+    buttons: list[dict] = Field(default_factory=list)
+
+
+class HistoryOut(BaseModel):
+    """The conversation so far, for a page opened again."""
+
+    messages: list[HistoryMessage]
+    closed: bool
+    notice: str | None = None
+    accepts_input: bool = Field(description="False once nothing more can be said (an opted-out survey still "
+                                            "accepts 重新订阅)")
