@@ -1,12 +1,16 @@
 """The customer's chat page and its proxy to Rasa.
 
 The browser never talks to Rasa directly: the proxy checks the survey token,
-bounds the message and uses the token as Rasa's sender id, so one chat link
-is one conversation.
+bounds the message, redacts personal data (Rasa's tracker, its store and its
+event broker never see the raw text), makes sure the text cannot be read as a
+Rasa command, and uses the token as Rasa's sender id, so one chat link is one
+conversation.
 """
 from __future__ import annotations
 
 import logging
+import re
+import unicodedata
 
 import httpx
 from fastapi import APIRouter, Request
@@ -18,14 +22,36 @@ from bot.web import messages
 from bot.web.deps import SessionDep
 from bot.web.schemas import ChatIn, ChatMessage, ChatOut
 from bot.web.templating import templates
+from classifiers.redact import redact
 
 log = logging.getLogger(__name__)
 router = APIRouter()
 MAX_TOKEN_CHARS = 64
+_TOKEN = re.compile(rf"[A-Za-z0-9_-]{{1,{MAX_TOKEN_CHARS}}}")  # secrets.token_urlsafe's alphabet
 
 
 def _known(s: Session, token: str) -> bool:
-    return len(token) <= MAX_TOKEN_CHARS and surveys.survey_by_token(s, token) is not None
+    # Anything outside the token alphabet (NUL included, which PostgreSQL refuses) is unknown without a query.
+    return _TOKEN.fullmatch(token) is not None and surveys.survey_by_token(s, token) is not None
+
+
+def _ignorable(ch: str) -> bool:
+    """Whitespace, invisible format characters (zero-width space, BOM…) and any slash that folds to ``/``."""
+    return ch.isspace() or unicodedata.category(ch) == "Cf" or unicodedata.normalize("NFKC", ch) == "/"
+
+
+def as_plain_text(message: str) -> str:
+    """The customer's message as Rasa must read it: text, never an ``/intent`` command.
+
+    Rasa strips the text and treats a leading ``/`` as an intent (``/restart``
+    wipes the dialogue state). Every leading run of whitespace, invisible
+    characters and slashes (full-width ones included) is cut, so what remains
+    starts with neither; a message of nothing else becomes ``?``.
+    """
+    start = 0
+    while start < len(message) and _ignorable(message[start]):
+        start += 1
+    return message[start:].rstrip() or "?"
 
 
 def _reply(out: ChatOut, status_code: int = 200) -> JSONResponse:
@@ -74,7 +100,4 @@ async def chat(request: Request, token: str, body: ChatIn, s: SessionDep):
         return _reply(ChatOut.say(messages.EMPTY_MESSAGE))
     if len(message) > messages.MAX_MESSAGE_CHARS:
         return _reply(ChatOut.say(messages.MESSAGE_TOO_LONG))
-    if message.startswith("/"):
-        # A leading slash would be read by Rasa as an intent command.
-        message = message.lstrip("/") or "?"
-    return await _to_rasa(request, token, message)
+    return await _to_rasa(request, token, as_plain_text(redact(message)))
