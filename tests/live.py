@@ -46,6 +46,11 @@ class Live:
         assert r.status_code == 200, r.text
         return [m["text"] for m in r.json()["messages"]]
 
+    def rasa_api(self, method: str, path: str, **kw) -> httpx.Response:
+        """A call to Rasa's HTTP API with its token (the stack's API is token-protected)."""
+        return self.http.request(method, f"{self.stack.rasa_url}{path}",
+                                 params={"token": self.stack.rasa_api_token}, **kw)
+
     def survey(self, token: str) -> Survey:
         with Session(self.engine) as s:
             survey = s.scalar(select(Survey).where(Survey.token == token))

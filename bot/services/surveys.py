@@ -127,7 +127,8 @@ def _insert_call(s: Session, req: CallRequest, *, window_minutes: int, template_
     for agent_id in dict.fromkeys(req.agent_ids):
         _ensure_agent(s, agent_id, now)
     call_pk = insert_or_ignore(s, Call, ["external_id"], {
-        "external_id": req.call_id, "ended_at": req.ended_at, "customer_channel_id": req.customer_channel_id,
+        # In UTC: SQLite keeps the wall-clock time and drops the zone.
+        "external_id": req.call_id, "ended_at": as_utc(req.ended_at), "customer_channel_id": req.customer_channel_id,
         "credited_agent_id": req.credited, "created_at": now}, Call.id)
     if call_pk is None:
         return None

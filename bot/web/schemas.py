@@ -40,6 +40,18 @@ def _datetime_string(v: Any) -> Any:
     raise ValueError("ended_at must be an ISO 8601 date-time string, e.g. 2026-11-23T09:00:00+08:00")
 
 
+class ErrorOut(BaseModel):
+    """An error answer (400, 401, 409, 413): what went wrong, in English for the integrating developer."""
+
+    detail: str
+
+
+BODY_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorOut, "description": "Body is not UTF-8 text (cannot be parsed)"},
+    413: {"model": ErrorOut, "description": "Request body larger than 64 KiB"},
+}
+
+
 # --- integration: calls ---------------------------------------------------------
 
 

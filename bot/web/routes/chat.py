@@ -20,13 +20,19 @@ from sqlalchemy.orm import Session
 from bot.services import surveys
 from bot.web import messages
 from bot.web.deps import SessionDep
-from bot.web.schemas import ChatIn, ChatMessage, ChatOut
+from bot.web.schemas import BODY_ERRORS, ChatIn, ChatMessage, ChatOut
 from bot.web.templating import templates
 from classifiers.redact import redact
 
 log = logging.getLogger(__name__)
 router = APIRouter()
 MAX_TOKEN_CHARS = 64
+# Failures still answer as bot messages, so the page shows them like any reply.
+CHAT_ERRORS: dict[int | str, dict] = {
+    404: {"model": ChatOut, "description": "Unknown survey link"},
+    503: {"model": ChatOut, "description": "Dialogue engine unavailable"},
+    **BODY_ERRORS,
+}
 _TOKEN = re.compile(rf"[A-Za-z0-9_-]{{1,{MAX_TOKEN_CHARS}}}")  # secrets.token_urlsafe's alphabet
 
 
@@ -82,7 +88,7 @@ def chat_page(request: Request, token: str, s: SessionDep):
     return templates.TemplateResponse(request, "chat.html", {"token": token})
 
 
-@router.post("/api/chat/{token}/start", response_model=ChatOut, tags=["chat"])
+@router.post("/api/chat/{token}/start", response_model=ChatOut, tags=["chat"], responses=CHAT_ERRORS)
 async def chat_start(request: Request, token: str, s: SessionDep):
     """Open the conversation: the bot greets and states the scale."""
     if not _known(s, token):
@@ -90,7 +96,7 @@ async def chat_start(request: Request, token: str, s: SessionDep):
     return await _to_rasa(request, token, "/start_survey")
 
 
-@router.post("/api/chat/{token}", response_model=ChatOut, tags=["chat"])
+@router.post("/api/chat/{token}", response_model=ChatOut, tags=["chat"], responses=CHAT_ERRORS)
 async def chat(request: Request, token: str, body: ChatIn, s: SessionDep):
     """Relay one customer message to the dialogue engine and return the bot's replies."""
     if not _known(s, token):

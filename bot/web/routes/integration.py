@@ -5,17 +5,17 @@ from fastapi import APIRouter, HTTPException, Response
 
 from bot.services import surveys
 from bot.web.deps import IntegrationAuth, SessionDep, SettingsDep
-from bot.web.schemas import CallIn, SurveyOut
+from bot.web.schemas import BODY_ERRORS, CallIn, ErrorOut, SurveyOut
 
 router = APIRouter(tags=["integration"])
 
 
 @router.post("/api/calls", response_model=SurveyOut, status_code=201, dependencies=[IntegrationAuth],
              responses={200: {"model": SurveyOut, "description": "Call already registered"},
-                        401: {"description": "Bad integration token"},
-                        409: {"description": "Call id known with different details (the detail names the field), "
-                                             "or a credited agent not on the call"},
-                        413: {"description": "Request body too large"}})
+                        401: {"model": ErrorOut, "description": "Bad integration token"},
+                        409: {"model": ErrorOut, "description": "Call id known with different details (the detail "
+                                                                "names the field), or a credited agent not on the call"},
+                        **BODY_ERRORS})
 def call_ended(body: CallIn, response: Response, s: SessionDep, settings: SettingsDep) -> SurveyOut:
     """Register an ended call and return its survey's chat link. Idempotent on ``call_id``."""
     req = surveys.CallRequest(call_id=body.call_id, agent_ids=body.agent_ids, ended_at=body.ended_at,
