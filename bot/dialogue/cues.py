@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from bot.domain import CAUSE_CHOICES, choice_by_title
-from classifiers.normalize import normalize
+from zhtext.normalize import normalize
 
 # Escalation wording; kept narrow on purpose (a false flag costs a supervisor's time).
 _COMPLAINT = re.compile(

@@ -5,7 +5,7 @@ The survey asks "回复1-5，5为非常满意" and customers answer however they
 such a reply into a :class:`ParsedReply`. It is pure (no I/O), shared by the
 Rasa custom actions and the CLI, and never raises for any string or ``None``.
 
-Pipeline (each step works on the output of :func:`classifiers.normalize.normalize`):
+Pipeline (each step works on the output of :func:`zhtext.normalize.normalize`):
 
 1. Guards: empty, over-long (> ``MAX_INPUT_CHARS``) and markup/SQL-looking input
    are ``unparseable`` straight away.
@@ -59,7 +59,7 @@ from dataclasses import dataclass
 
 import cn2an
 
-from classifiers.normalize import normalize
+from zhtext.normalize import normalize
 
 __all__ = ["MAX_INPUT_CHARS", "ParsedReply", "parse_reply"]
 

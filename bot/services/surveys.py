@@ -18,7 +18,7 @@ from bot.db.models import Agent, Call, CallAgent, Flag, Rating, Reason, Survey
 from bot.db.upsert import insert_or_ignore
 from bot.domain import OPEN_SURVEY_STATUSES, FlagKind, RatingStatus, ReasonSource, SurveyStatus
 from bot.services import counting
-from classifiers.redact import redact
+from zhtext.redact import redact
 
 OPEN_STATUSES = OPEN_SURVEY_STATUSES
 
