@@ -112,3 +112,52 @@ def test_turns_take_the_conversation_lock_in_redis(prod_live):
     live.say(token, "5")
     watcher.join(10)
     assert any(token in c and "feedbackbot" in c for c in commands), commands[-20:]
+
+
+def test_rasa_http_api_is_off_without_a_token(prod_live):
+    """No RASA_API_TOKEN in the production profile: Rasa serves only the REST channel (issue 10, finding 1)."""
+    live, _, _ = prod_live
+    token = live.new_survey()
+    live.start(token)
+    import httpx
+
+    rasa = live.stack.rasa_url
+    for method, path in (("GET", "/status"), ("GET", f"/conversations/{token}/tracker"),
+                         ("POST", f"/conversations/{token}/tracker/events"), ("PUT", "/model"),
+                         ("POST", "/model/parse")):
+        r = httpx.request(method, rasa + path, json={}, timeout=30)
+        assert r.status_code in (404, 405), (method, path, r.status_code)
+    assert live.say(token, "5")  # the chat itself still works
+    assert [r.score for r in live.ratings(token)] == [5]
+
+
+def test_tracker_store_and_event_broker_never_see_raw_personal_data(prod_live):
+    """The proxy redacts before Rasa: PostgreSQL's tracker events and RabbitMQ carry placeholders (finding 3)."""
+    live, tracker_db, queue = prod_live
+    token = live.new_survey()
+    live.start(token)
+    live.say(token, "2")
+    raw = ["13912345678", "11010519900307123X", "6222021234567890", "zhang.san@example.com"]
+    live.say(token, f"客服要我报身份证{raw[1]}和卡号{raw[2]}，说打{raw[0]}回我，邮件发{raw[3]}也不理")
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{tracker_db}") as conn:
+        stored = [row[0] for row in conn.execute("SELECT data FROM events WHERE sender_id = %s", (token,))]
+    import pika
+
+    conn = pika.BlockingConnection(pika.ConnectionParameters("127.0.0.1", 5672))
+    channel = conn.channel()
+    published = []
+    for _ in range(1000):
+        method, _props, body = channel.basic_get(queue, auto_ack=True)
+        if method is None:
+            break
+        if token in body.decode("utf-8", "replace"):
+            published.append(body.decode("utf-8", "replace"))
+    conn.close()
+    assert stored and published
+    # Rasa writes JSON with \\u escapes: read it back before looking for Chinese text.
+    everything = "\n".join(json.dumps(json.loads(x), ensure_ascii=False) for x in stored + published)
+    assert "身份证号" in everything  # the customer's (redacted) message is there
+    for value in raw:
+        assert value not in everything, value

@@ -22,7 +22,7 @@ from bot.web import messages
 from bot.web.deps import SessionDep
 from bot.web.schemas import BODY_ERRORS, ChatIn, ChatMessage, ChatOut
 from bot.web.templating import templates
-from classifiers.redact import redact
+from zhtext.redact import redact
 
 log = logging.getLogger(__name__)
 router = APIRouter()

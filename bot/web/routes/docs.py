@@ -2,19 +2,25 @@
 
 FastAPI's own ``/docs`` loads Swagger UI from a CDN (blank offline) and
 starts it with an inline script, which the Content-Security-Policy forbids;
-this page loads the ``swagger-ui-bundle`` package's files from
-``/static/swagger`` and starts Swagger UI from ``/static/docs.js``.
+this page loads the Swagger UI 5 files shipped in the ``swagger-ui-py``
+package from ``/static/swagger`` and starts Swagger UI from
+``/static/docs.js``. (Swagger UI 4 cannot read FastAPI's OpenAPI 3.1.)
 """
 from __future__ import annotations
 
+from importlib.util import find_spec
+from pathlib import Path
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from swagger_ui_bundle import swagger_ui_path
 
 from bot.web.templating import templates
 
 router = APIRouter()
-SWAGGER_UI_DIR = swagger_ui_path
+# Located without importing the package (its import pulls in framework adapters we do not use).
+_SPEC = find_spec("swagger_ui")
+assert _SPEC is not None and _SPEC.submodule_search_locations, "swagger-ui-py is not installed"
+SWAGGER_UI_DIR = Path(next(iter(_SPEC.submodule_search_locations))) / "static"
 
 
 @router.get("/docs", response_class=HTMLResponse, include_in_schema=False)
