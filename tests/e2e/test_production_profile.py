@@ -55,6 +55,24 @@ def prod_live(pg_url, tmp_path_factory):
     conn.close()
 
 
+def _published_events(queue: str, token: str, most: int = 1000) -> list[dict]:
+    """Drain up to ``most`` events from the RabbitMQ queue; those of conversation ``token``."""
+    import pika
+
+    conn = pika.BlockingConnection(pika.ConnectionParameters("127.0.0.1", 5672))
+    channel = conn.channel()
+    events = []
+    for _ in range(most):
+        method, _props, body = channel.basic_get(queue, auto_ack=True)
+        if method is None:
+            break
+        event = json.loads(body)
+        if event.get("sender_id") == token:
+            events.append(event)
+    conn.close()
+    return events
+
+
 def test_conversation_uses_postgres_tracker_redis_lock_and_rabbitmq(prod_live):
     live, tracker_db, queue = prod_live
     token = live.new_survey()
@@ -70,19 +88,7 @@ def test_conversation_uses_postgres_tracker_redis_lock_and_rabbitmq(prod_live):
         n = conn.execute("SELECT count(*) FROM events WHERE sender_id = %s", (token,)).fetchone()[0]
     assert n >= 6  # user messages, actions and slot events of three turns
 
-    import pika
-
-    conn = pika.BlockingConnection(pika.ConnectionParameters("127.0.0.1", 5672))
-    channel = conn.channel()
-    seen = []
-    for _ in range(500):
-        method, _props, body = channel.basic_get(queue, auto_ack=True)
-        if method is None:
-            break
-        event = json.loads(body)
-        if event.get("sender_id") == token:
-            seen.append(event.get("event"))
-    conn.close()
+    seen = [event.get("event") for event in _published_events(queue, token)]
     assert "user" in seen and "action" in seen
 
 
@@ -143,21 +149,10 @@ def test_tracker_store_and_event_broker_never_see_raw_personal_data(prod_live):
 
     with psycopg.connect(PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{tracker_db}") as conn:
         stored = [row[0] for row in conn.execute("SELECT data FROM events WHERE sender_id = %s", (token,))]
-    import pika
-
-    conn = pika.BlockingConnection(pika.ConnectionParameters("127.0.0.1", 5672))
-    channel = conn.channel()
-    published = []
-    for _ in range(1000):
-        method, _props, body = channel.basic_get(queue, auto_ack=True)
-        if method is None:
-            break
-        if token in body.decode("utf-8", "replace"):
-            published.append(body.decode("utf-8", "replace"))
-    conn.close()
+    published = _published_events(queue, token)
     assert stored and published
     # Rasa writes JSON with \\u escapes: read it back before looking for Chinese text.
-    everything = "\n".join(json.dumps(json.loads(x), ensure_ascii=False) for x in stored + published)
+    everything = "\n".join(json.dumps(e, ensure_ascii=False) for e in [*map(json.loads, stored), *published])
     assert "身份证号" in everything  # the customer's (redacted) message is there
     for value in raw:
         assert value not in everything, value
