@@ -7,12 +7,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import runtime
-from bot.dialogue import engine
-from bot.services import surveys
+from bot.services import turns
 
 
 class ActionHandleReply(Action):
-    """Hands the reply to the survey core and relays what it decided."""
+    """Hands the reply to the turn service and relays what it decided."""
 
     def name(self) -> str:
         return "action_handle_reply"
@@ -22,10 +21,9 @@ class ActionHandleReply(Action):
         intent, confidence = runtime.latest_intent(tracker)
         try:
             with runtime.session() as s, s.begin():
-                survey = surveys.survey_by_token(s, tracker.sender_id)
-                outcome = engine.handle_reply(
-                    s, survey, runtime.state_of(tracker), text, runtime.now(), runtime.classify,
-                    intent=intent, intent_confidence=confidence,
+                outcome = turns.reply_turn(
+                    s, tracker.sender_id, runtime.state_of(tracker), text, runtime.now(), runtime.classify,
+                    intent=intent, confidence=confidence,
                 )
         except Exception as exc:  # noqa: BLE001 - the customer must get an answer
             return runtime.fail(dispatcher, exc)

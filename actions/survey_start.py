@@ -7,8 +7,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import runtime
-from bot.dialogue import engine
-from bot.services import surveys
+from bot.services import turns
 
 
 class ActionStartSurvey(Action):
@@ -20,9 +19,7 @@ class ActionStartSurvey(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
         try:
             with runtime.session() as s, s.begin():
-                survey = surveys.survey_by_token(s, tracker.sender_id)
-                greeting = survey.template_version if survey else runtime.settings().greeting_version
-                outcome = engine.start(s, survey, runtime.state_of(tracker), runtime.now(), greeting)
+                outcome = turns.start_turn(s, tracker.sender_id, runtime.state_of(tracker), runtime.now())
         except Exception as exc:  # noqa: BLE001 - the customer must get an answer
             return runtime.fail(dispatcher, exc)
         return runtime.emit(dispatcher, outcome)

@@ -33,6 +33,11 @@ def is_current_reason() -> ColumnElement[bool]:
     return ~exists().where(later.rating_id == Reason.rating_id, later.id > Reason.id)
 
 
+def has_reason() -> ColumnElement[bool]:
+    """SQL condition true for the rows of ``ratings`` that have at least one reason."""
+    return exists().where(Reason.rating_id == Rating.id)
+
+
 def counted_rating(s: Session, survey_id: int) -> Rating | None:
     """The rating that counts for survey ``survey_id``, or None."""
     return s.scalar(select(Rating).where(Rating.survey_id == survey_id, is_counted_rating()))

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from enum import Enum
+from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.clock import as_utc as as_utc  # re-exported for existing callers
+from bot.clock import has_passed, utcnow
 from bot.db.audit import audit
 from bot.db.models import Agent, Call, CallAgent, Flag, Rating, Reason, Survey
 from bot.db.upsert import insert_or_ignore
@@ -23,14 +27,13 @@ from zhtext.redact import redact
 OPEN_STATUSES = OPEN_SURVEY_STATUSES
 
 
-def utcnow() -> datetime:
-    """Current time, timezone-aware UTC."""
-    return datetime.now(UTC)
+class _Unknown(Enum):
+    UNKNOWN = 0
 
 
-def as_utc(dt: datetime) -> datetime:
-    """Treat naive datetimes (SQLite drops the zone) as UTC."""
-    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
+#: Default of ``record_rating``'s ``counted`` and ``record_reason``'s ``previous``: look it up.
+UNKNOWN = _Unknown.UNKNOWN
+Unknown = Literal[_Unknown.UNKNOWN]
 
 
 class CallConflict(ValueError):
@@ -160,7 +163,7 @@ def survey_by_token(s: Session, token: str) -> Survey | None:
 
 def is_expired(survey: Survey, now: datetime) -> bool:
     """True once the validity window has passed."""
-    return now > as_utc(survey.expires_at)
+    return has_passed(survey.expires_at, now)
 
 
 def set_status(s: Session, survey: Survey, status: str, now: datetime, actor: str = "customer") -> None:
@@ -182,16 +185,22 @@ def current_reason(s: Session, rating: Rating) -> Reason | None:
     return counting.current_reason(s, rating.id)
 
 
-def record_rating(s: Session, survey: Survey, score: int, raw_reply: str, now: datetime) -> Rating:
+def record_rating(
+    s: Session, survey: Survey, score: int, raw_reply: str, now: datetime, *, counted: Rating | None | Unknown = UNKNOWN
+) -> Rating:
     """Store a score; a newer valid score supersedes the current one, which is kept as ``corrected``.
 
     After the validity window the score is stored as ``late`` and supersedes
-    nothing, so it never reaches scoring.
+    nothing, so it never reaches scoring. ``counted`` is the survey's counted
+    rating when the caller already knows it (saves a query).
     """
     if not 1 <= score <= 5:
         raise ValueError(f"score out of range: {score}")
     late = is_expired(survey, now)
-    previous = None if late else current_rating(s, survey)
+    if late:
+        previous = None
+    else:
+        previous = current_rating(s, survey) if counted is UNKNOWN else counted
     rating = Rating(
         score=score,
         raw_reply=redact(raw_reply or "")[:2000],
@@ -226,9 +235,14 @@ def record_reason(
     evidence: str | None = None,
     needs_review: bool = False,
     actor: str = "customer",
+    previous: Reason | None | Unknown = UNKNOWN,
 ) -> Reason:
-    """Attach a cause to a rating; a later reason supersedes the earlier one, both kept."""
-    previous = current_reason(s, rating)
+    """Attach a cause to a rating; a later reason supersedes the earlier one, both kept.
+
+    ``previous`` is the rating's current reason when the caller already knows it (saves a query).
+    """
+    if previous is UNKNOWN:
+        previous = current_reason(s, rating)
     reason = Reason(
         text=redact(text or "")[:2000],
         cause=cause,

@@ -38,7 +38,7 @@ def test_every_response_the_engine_names_exists_in_domain():
     import re
 
     responses = set(_domain()["responses"])
-    engine = (ROOT / "bot" / "dialogue" / "engine.py").read_text(encoding="utf-8")
+    engine = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "bot" / "dialogue").glob("*.py"))
     named = set(re.findall(r'"(utter_[a-z_]+)"', engine))
     assert named and named <= responses
 
