@@ -21,7 +21,7 @@ from bot.db.audit import audit
 from bot.db.models import Agent, Call, CallAgent, Flag, Rating, Reason, Survey
 from bot.db.upsert import insert_or_ignore
 from bot.domain import OPEN_SURVEY_STATUSES, FlagKind, RatingStatus, ReasonSource, SurveyStatus
-from bot.services import counting
+from bot.services import counting, roster
 from zhtext.redact import redact
 
 OPEN_STATUSES = OPEN_SURVEY_STATUSES
@@ -130,9 +130,10 @@ def _insert_call(s: Session, req: CallRequest, *, window_minutes: int, template_
     for agent_id in dict.fromkeys(req.agent_ids):
         _ensure_agent(s, agent_id, now)
     call_pk = insert_or_ignore(s, Call, ["external_id"], {
-        # In UTC: SQLite keeps the wall-clock time and drops the zone.
+        # SQLite keeps the wall time and drops the zone: store UTC so period bounds compare right.
         "external_id": req.call_id, "ended_at": as_utc(req.ended_at), "customer_channel_id": req.customer_channel_id,
-        "credited_agent_id": req.credited, "created_at": now}, Call.id)
+        "credited_agent_id": req.credited, "team_id": roster.team_at(s, req.credited, req.ended_at),
+        "created_at": now}, Call.id)
     if call_pk is None:
         return None
     call = s.get_one(Call, call_pk)

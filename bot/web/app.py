@@ -8,8 +8,9 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from bot.settings import Settings
+from bot.web import auth as staff_auth
 from bot.web import security
-from bot.web.routes import chat, docs, health, integration
+from bot.web.routes import auth, chat, docs, health, integration, staff_home
 from bot.web.templating import HERE
 
 
@@ -39,6 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     security.install(app)
     app.mount("/static/swagger", StaticFiles(directory=docs.SWAGGER_UI_DIR), name="swagger")
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    for module in (health, docs, integration, chat):
+    staff_auth.install(app)
+    for module in (health, docs, integration, chat, auth, staff_home):
         app.include_router(module.router)
     return app

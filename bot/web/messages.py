@@ -7,3 +7,15 @@ BUSY = "抱歉，系统暂时有点忙，请稍后再试。"
 SURVEY_NOT_FOUND = "抱歉，没有找到这次评价，链接可能已失效。"
 EMPTY_MESSAGE = "请输入内容后再发送哦。"
 MESSAGE_TOO_LONG = f"您的消息太长了，请精简到{MAX_MESSAGE_CHARS}字以内再发送。"
+
+# --- staff pages (login, access control) -----------------------------------------
+LOGIN_TITLE = "员工登录"
+LOGIN_INVALID = "工号或密码不正确，请重新输入。"
+LOGIN_RATE_LIMITED = "登录失败次数过多，请15分钟后再试。"
+LOGIN_DEMO_REFUSED = "演示账号只能在开发环境中使用。"
+LOGIN_EMPTY = "请输入工号和密码。"
+LOGGED_OUT = "您已安全退出。"
+FORBIDDEN_TITLE = "无权访问"
+FORBIDDEN = "抱歉，您没有权限查看此页面。"
+CSRF_FAILED = "页面已过期或请求来源无法验证，请刷新页面后重试。"
+ROLE_NAMES = {"agent": "客服", "supervisor": "主管", "admin": "管理员"}
