@@ -200,5 +200,5 @@ def test_phone_number_in_reason_is_redacted(live):
 ])
 def test_rasa_nlu_routes_held_out_messages(live, text, intent):
     """Rasa's NLU (a hint for the core) recognises wordings it was not trained on."""
-    r = live.http.post(f"{live.stack.rasa_url}/model/parse", json={"text": text})
+    r = live.rasa_api("POST", "/model/parse", json={"text": text})
     assert r.json()["intent"]["name"] == intent

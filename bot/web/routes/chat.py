@@ -1,8 +1,10 @@
 """The customer's chat page, its history and its proxy to Rasa.
 
 The browser never talks to Rasa directly: the proxy checks the survey token,
-bounds the message and uses the token as Rasa's sender id, so one chat link
-is one conversation. The proxy also keeps the transcript (customer messages
+bounds the message, redacts personal data (Rasa's tracker, its store and its
+event broker never see the raw text), makes sure the text cannot be read as a
+Rasa command, and uses the token as Rasa's sender id, so one chat link is one
+conversation. The proxy also keeps the transcript (customer messages
 redacted) so a reloaded page resumes the conversation, keeps the opt-out list
 (``bot.services.optouts``) in step with the survey, and answers for a survey
 that is over instead of leaving the customer without a reply.
@@ -10,6 +12,8 @@ that is over instead of leaving the customer without a reply.
 from __future__ import annotations
 
 import logging
+import re
+import unicodedata
 
 import httpx
 from fastapi import APIRouter, Request
@@ -22,16 +26,44 @@ from bot.services import optouts, surveys, transcripts
 from bot.settings import Settings
 from bot.web import messages
 from bot.web.deps import SessionDep, SettingsDep
-from bot.web.schemas import ChatIn, ChatMessage, ChatOut, HistoryMessage, HistoryOut
+from bot.web.schemas import BODY_ERRORS, ChatIn, ChatMessage, ChatOut, HistoryMessage, HistoryOut
 from bot.web.templating import templates
+from zhtext.redact import redact
 
 log = logging.getLogger(__name__)
 router = APIRouter()
 MAX_TOKEN_CHARS = 64
+# Failures still answer as bot messages, so the page shows them like any reply.
+CHAT_ERRORS: dict[int | str, dict] = {
+    404: {"model": ChatOut, "description": "Unknown survey link"},
+    503: {"model": ChatOut, "description": "Dialogue engine unavailable"},
+    **BODY_ERRORS,
+}
+_TOKEN = re.compile(rf"[A-Za-z0-9_-]{{1,{MAX_TOKEN_CHARS}}}")  # secrets.token_urlsafe's alphabet
 
 
 def _survey(s: Session, token: str) -> Survey | None:
-    return surveys.survey_by_token(s, token) if len(token) <= MAX_TOKEN_CHARS else None
+    # Anything outside the token alphabet (NUL included, which PostgreSQL refuses) is unknown without a query.
+    return surveys.survey_by_token(s, token) if _TOKEN.fullmatch(token) else None
+
+
+def _ignorable(ch: str) -> bool:
+    """Whitespace, invisible format characters (zero-width space, BOM…) and any slash that folds to ``/``."""
+    return ch.isspace() or unicodedata.category(ch) == "Cf" or unicodedata.normalize("NFKC", ch) == "/"
+
+
+def as_plain_text(message: str) -> str:
+    """The customer's message as Rasa must read it: text, never an ``/intent`` command.
+
+    Rasa strips the text and treats a leading ``/`` as an intent (``/restart``
+    wipes the dialogue state). Every leading run of whitespace, invisible
+    characters and slashes (full-width ones included) is cut, so what remains
+    starts with neither; a message of nothing else becomes ``?``.
+    """
+    start = 0
+    while start < len(message) and _ignorable(message[start]):
+        start += 1
+    return message[start:].rstrip() or "?"
 
 
 def _reply(out: ChatOut, status_code: int = 200) -> JSONResponse:
@@ -99,7 +131,7 @@ def chat_history(token: str, s: SessionDep):
     return JSONResponse(out.model_dump())
 
 
-@router.post("/api/chat/{token}/start", response_model=ChatOut, tags=["chat"])
+@router.post("/api/chat/{token}/start", response_model=ChatOut, tags=["chat"], responses=CHAT_ERRORS)
 async def chat_start(request: Request, token: str, s: SessionDep, settings: SettingsDep):
     """Open the conversation: the bot greets and states the scale.
 
@@ -122,7 +154,7 @@ async def chat_start(request: Request, token: str, s: SessionDep, settings: Sett
     return _reply(_record(s, settings, token, None, said))
 
 
-@router.post("/api/chat/{token}", response_model=ChatOut, tags=["chat"])
+@router.post("/api/chat/{token}", response_model=ChatOut, tags=["chat"], responses=CHAT_ERRORS)
 async def chat(request: Request, token: str, body: ChatIn, s: SessionDep, settings: SettingsDep):
     """Relay one customer message to the dialogue engine and return the bot's replies."""
     survey = _survey(s, token)
@@ -141,10 +173,7 @@ async def chat(request: Request, token: str, body: ChatIn, s: SessionDep, settin
         return _reply(_record(s, settings, token, message, [ChatMessage(text=messages.OPTED_BACK_IN)]
                               if opted_in else [], sync_optout=False))
     s.rollback()
-    if message.startswith("/"):
-        # A leading slash would be read by Rasa as an intent command.
-        message = message.lstrip("/") or "?"
-    replies = await _to_rasa(request, token, message)
+    replies = await _to_rasa(request, token, as_plain_text(redact(message)))
     if replies is None:
         return _reply(ChatOut.say(messages.BUSY), 503)
     return _reply(_record(s, settings, token, body.message.strip(), replies))

@@ -5,7 +5,7 @@ from fastapi import APIRouter, HTTPException, Response
 
 from bot.services import optouts, surveys
 from bot.web.deps import IntegrationAuth, SessionDep, SettingsDep
-from bot.web.schemas import CallIn, SurveyOut
+from bot.web.schemas import BODY_ERRORS, CallIn, ErrorOut, SurveyOut
 
 router = APIRouter(tags=["integration"])
 
@@ -14,8 +14,10 @@ router = APIRouter(tags=["integration"])
              responses={200: {"model": SurveyOut,
                               "description": "Call already registered, or the channel opted out "
                                              "(`opted_out: true`, `chat_url: null`: send nothing)"},
-                        401: {"description": "Bad integration token"},
-                        409: {"description": "Call id known with different agents"}})
+                        401: {"model": ErrorOut, "description": "Bad integration token"},
+                        409: {"model": ErrorOut, "description": "Call id known with different details (the detail "
+                                                                "names the field), or a credited agent not on the call"},
+                        **BODY_ERRORS})
 def call_ended(body: CallIn, response: Response, s: SessionDep, settings: SettingsDep) -> SurveyOut:
     """Register an ended call and return its survey's chat link. Idempotent on ``call_id``.
 
