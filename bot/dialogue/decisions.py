@@ -6,12 +6,16 @@ decisions in the same turn consistent.
 """
 from __future__ import annotations
 
+import re
+
+from bot.dialogue import answers, cues
 from bot.dialogue.state import AWAITING_CAUSE_CHOICE, AWAITING_CORRECTION, AWAITING_REASON, DONE, DialogueState
 from bot.dialogue.turn import Turn
 from bot.domain import OPEN_SURVEY_STATUSES, Attribution, ReasonSource, SurveyStatus
 from classifiers import CauseResult
 
 LOW_SCORE_MAX = 3  # scores up to this ask for a reason
+_MIN_STRIPPED_CHARS = 4  # a reason cut to less than this ("客服") is classified whole
 # Causes that contradict a top score when the model is sure of them.
 _COMPLAINT_CAUSES = ("company.policy", "company.product", "company.system", "company.network")
 
@@ -36,16 +40,31 @@ def store_result(t: Turn, text: str, result: CauseResult, needs_review: bool = F
     )
 
 
+def classify_reason(t: Turn, text: str) -> CauseResult:
+    """The model's reading of a reason, made without any threat wording ("…我就去银保监投诉").
+
+    The threat is a complaint (flagged by the guard), not the cause; what went
+    wrong is what precedes or follows it. A reason that is only a threat is read as it is.
+    """
+    stripped = cues.strip_threat(text)
+    return t.classify(stripped if len(re.sub(r"\W", "", stripped)) >= _MIN_STRIPPED_CHARS else text)
+
+
 def store_model_reason(t: Turn, text: str, force_review: bool) -> None:
     """Classify ``text`` and keep the result (for review when ``force_review``)."""
-    store_result(t, text, t.classify(text), needs_review=force_review)
+    store_result(t, text, classify_reason(t, text), needs_review=force_review)
 
 
 def complete(t: Turn, response: str) -> None:
-    """The survey is done: mark it completed and thank the customer."""
+    """The survey is done: mark it completed and thank the customer, echoing the recorded score."""
     t.set_status(SurveyStatus.COMPLETED)
     t.state = DialogueState(stage=DONE)
-    t.say(response)
+    if t.counted is None:
+        t.say(response)
+        return
+    for name, variables in answers.closing_responses(response, t.counted.score,
+                                                     t.counted.new and t.counted.inferred):
+        t.say(name, **variables)
 
 
 def attribute(t: Turn, reason_text: str, result: CauseResult) -> None:
@@ -66,7 +85,7 @@ def after_score(t: Turn) -> None:
     t.state.retries = 0
     pending, t.state.pending_reason = t.state.pending_reason, None
     if pending and not rating.has_reason:
-        result = t.classify(pending)
+        result = classify_reason(t, pending)
         if rating.score <= LOW_SCORE_MAX:
             attribute(t, pending, result)
             return
@@ -92,11 +111,15 @@ def late(t: Turn) -> None:
 
 
 def opt_out(t: Turn) -> None:
-    """The customer asked for no more surveys: keep a score given with the request, then stop."""
+    """The customer asked for no more surveys: a score given with the request is a rating, then stop.
+
+    The reason given with it is classified whatever the score ("5分 评价短信天天发烦死了 退订"
+    is a survey.issue), and the opt-out is honoured all the same.
+    """
     score = t.parsed.score
     if score is not None and t.status in OPEN_SURVEY_STATUSES:
-        t.record_rating(score, t.text)
-        if t.parsed.reason and score <= LOW_SCORE_MAX:
+        t.record_parsed_score()
+        if t.parsed.reason:
             store_model_reason(t, t.parsed.reason, force_review=False)
     t.set_status(SurveyStatus.OPTED_OUT)
     t.state = DialogueState(stage=DONE)
@@ -111,7 +134,7 @@ def correction(t: Turn) -> None:
         t.state.retries = 0
         t.say("utter_ask_corrected_score")
         return
-    t.record_rating(score, t.text)
+    t.record_parsed_score()
     t.say("utter_correction_done", score=score)
     if t.status == SurveyStatus.COMPLETED:
         t.state = DialogueState(stage=DONE)

@@ -14,12 +14,28 @@ from datetime import datetime
 from bot.dialogue.effects import status_change
 from bot.dialogue.guards import GUARDS
 from bot.dialogue.stages import handler_for
-from bot.dialogue.state import AWAITING_SCORE, DONE, DialogueState, Outcome
+from bot.dialogue.state import (
+    AWAITING_CAUSE_CHOICE,
+    AWAITING_CORRECTION,
+    AWAITING_REASON,
+    AWAITING_SCORE,
+    AWAITING_SCORE_CONFIRM,
+    DONE,
+    DialogueState,
+    Outcome,
+)
 from bot.dialogue.turn import Classify, Decision, SurveyView, Turn
 from bot.domain import CLOSED_SURVEY_STATUSES, SurveyStatus
 from bot.rating import parse_reply
 
 MAX_TEXT = 5000  # longer replies are cut before parsing and storage
+# Opening a conversation already under way (a reload) asks its open question again, state unchanged.
+_RESUME = {
+    AWAITING_REASON: "utter_ask_reason",
+    AWAITING_CAUSE_CHOICE: "utter_ask_cause_choice",
+    AWAITING_SCORE_CONFIRM: "utter_reask_score",
+    AWAITING_CORRECTION: "utter_ask_corrected_score",
+}
 
 
 def _settled(survey: SurveyView | None, state: DialogueState) -> Decision | None:
@@ -51,7 +67,11 @@ def start(survey: SurveyView | None, state: DialogueState, now: datetime, greeti
         return Decision((), Outcome(DialogueState(stage=DONE)).add("utter_survey_closed"))
     if survey.expired(now):
         return Decision((), Outcome(DialogueState(stage=AWAITING_SCORE)).add("utter_late"))
-    greet = Outcome(DialogueState(stage=AWAITING_SCORE, retries=0)).add(f"utter_greeting_{greeting}")
+    if survey.status == SurveyStatus.IN_PROGRESS and state.stage in _RESUME:
+        # Never re-open: the conversation resumes where it was (issue 9).
+        return Decision((), Outcome(state).add(_RESUME[state.stage]))
+    resumed = state if survey.status == SurveyStatus.IN_PROGRESS and state.stage == AWAITING_SCORE else None
+    greet = Outcome(resumed or DialogueState(stage=AWAITING_SCORE, retries=0)).add(f"utter_greeting_{greeting}")
     return Decision(status_change(survey.status, SurveyStatus.IN_PROGRESS), greet)
 
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.dialogue import cues
+from bot.dialogue import answers, cues
 from bot.dialogue.decisions import correction, late, opt_out
-from bot.dialogue.state import DONE
+from bot.dialogue.state import AWAITING_CAUSE_CHOICE, AWAITING_REASON, DONE
 from bot.dialogue.turn import Turn
 from bot.domain import CLOSED_SURVEY_STATUSES, FlagKind, SurveyStatus
 
@@ -55,11 +55,27 @@ def closed(t: Turn) -> bool:
     return True
 
 
+# Questions that are never a reason; any other question in the reason stage
+# ("…让我怎么办？", "退款什么时候到账？") is the customer's reason, phrased as a question.
+_NOT_A_REASON = frozenset({"genuine", "human", "language"})
+_SHORT_QUESTION = 12  # characters: "5是满意吗？" asks; a longer sentence in the reason stage explains
+
+
 def question(t: Turn) -> bool:
-    """The customer asks what the scale means."""
-    if t.parsed.kind != "question":
+    """The customer asks something instead of answering: answer it honestly (by topic), then ask again.
+
+    At the cause choice the handler asks again itself; in the reason stage a
+    rhetorical or follow-up question is the reason and is handled as such.
+    """
+    if t.parsed.kind != "question" or t.state.stage == AWAITING_CAUSE_CHOICE:
         return False
-    t.say("utter_scale_explained")
+    topic = t.parsed.topic or "scale"
+    if t.state.stage == AWAITING_REASON and topic not in _NOT_A_REASON and (
+            topic == "followup" or len(t.text.strip()) > _SHORT_QUESTION):
+        return False
+    if topic == "followup":
+        t.flag(FlagKind.FOLLOWUP)
+    t.say(answers.question_response(topic))
     return True
 
 

@@ -5,13 +5,15 @@ through. Adding a stage means one handler here and one entry in ``STAGES``.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
-from bot.dialogue import cues
+from bot.dialogue import answers, cues
 from bot.dialogue.decisions import (
     LOW_SCORE_MAX,
     after_score,
     attribute,
+    classify_reason,
     complete,
     contradicts,
     store_model_reason,
@@ -38,45 +40,75 @@ def _start_over(t: Turn) -> None:
     t.say("utter_reask_score")
 
 
+# A complaint without a score ("app太难用") is kept as the reason of a low score that
+# follows; only words, not a failed score ("3分或4分"), and not an acknowledgement.
+_MIN_PENDING_CHARS = 4
+_SCORE_LIKE = re.compile(r"[0-9]|分|星")
+
+
+def _close_without_score(t: Turn) -> None:
+    t.set_status(SurveyStatus.CLOSED_NO_SCORE)
+    t.state = DialogueState(stage=DONE)
+    t.say("utter_close_no_score")
+
+
+def _confirm(t: Turn, score: int, pending: str | None) -> None:
+    """A score its own words contradict: ask which was meant; nothing counts until the customer says."""
+    t.set_status(SurveyStatus.IN_PROGRESS)
+    t.state.stage = AWAITING_SCORE_CONFIRM
+    t.state.pending_reason = pending
+    t.state.retries = 0
+    t.say("utter_confirm_score", score=score)
+
+
 def awaiting_score(t: Turn) -> None:
     """Expecting a score, possibly with a reason in the same message."""
     parsed = t.parsed
+    if t.counted is not None:
+        # A score already counts (the conversation state was lost): a later message
+        # never silently replaces it — only a correction does (guard) — so it is the reason.
+        if t.counted.score <= LOW_SCORE_MAX and not t.counted.has_reason:
+            awaiting_reason(t)
+        else:
+            complete(t, "utter_thanks_reason" if t.counted.score <= LOW_SCORE_MAX else "utter_thanks_high")
+        return
     if parsed.score is None:
+        reason = cues.strip_threat(parsed.reason or "") if parsed.kind == "unparseable" else ""
+        if len(reason) >= _MIN_PENDING_CHARS and not _SCORE_LIKE.search(reason):
+            t.state.pending_reason = reason
         if t.complaint:
-            t.say("utter_reask_score")  # the complaint is not a failed attempt
+            t.say(answers.reask_response(t.state.retries))  # the complaint is not a failed attempt
             return
         contradicted = cues.contradicted_score(t.text)
         if contradicted is not None:
-            score, rest = contradicted
-            t.record_rating(score, t.text)
-            t.set_status(SurveyStatus.IN_PROGRESS)
-            t.state.stage = AWAITING_SCORE_CONFIRM
-            t.state.pending_reason = rest
-            t.say("utter_confirm_score", score=score)
+            _confirm(t, *contradicted)
             return
         if t.state.retries >= 1:
-            t.set_status(SurveyStatus.CLOSED_NO_SCORE)
-            t.state = DialogueState(stage=DONE)
-            t.say("utter_close_no_score")
+            _close_without_score(t)
             return
+        t.say(answers.reask_response(t.state.retries))
         t.state.retries += 1
-        t.say("utter_reask_score")
         return
 
-    t.record_rating(parsed.score, t.text)
-    t.set_status(SurveyStatus.IN_PROGRESS)
     t.state.retries = 0
+    pending, t.state.pending_reason = t.state.pending_reason, None
     if parsed.reason:
-        result = t.classify(parsed.reason)
+        result = classify_reason(t, parsed.reason)
         if contradicts(parsed.score, result):
-            t.state.stage = AWAITING_SCORE_CONFIRM
-            t.state.pending_reason = parsed.reason
-            t.say("utter_confirm_score", score=parsed.score)
+            _confirm(t, parsed.score, parsed.reason)
             return
+        t.record_parsed_score()
+        t.set_status(SurveyStatus.IN_PROGRESS)
         if parsed.score <= LOW_SCORE_MAX:
             attribute(t, parsed.reason, result)
             return
         store_result(t, parsed.reason, result)
+    else:
+        t.record_parsed_score()
+        t.set_status(SurveyStatus.IN_PROGRESS)
+        if pending and parsed.score <= LOW_SCORE_MAX:
+            attribute(t, pending, classify_reason(t, pending))
+            return
     if parsed.score <= LOW_SCORE_MAX:
         t.state.stage = AWAITING_REASON
         t.say("utter_ask_reason")
@@ -91,10 +123,10 @@ def awaiting_reason(t: Turn) -> None:
         _start_over(t)
         return
     reason_text = t.text.strip()
-    if not reason_text:
-        t.say("utter_ask_reason")
+    if not reason_text or (t.complaint and not cues.strip_threat(reason_text)):
+        t.say("utter_ask_reason")  # nothing but a threat: the complaint is flagged, the reason still wanted
         return
-    result = t.classify(reason_text)
+    result = classify_reason(t, reason_text)
     if contradicts(rating.score, result):
         store_result(t, reason_text, result)
         t.state.stage = AWAITING_SCORE_CONFIRM
@@ -136,14 +168,17 @@ def awaiting_score_confirm(t: Turn) -> None:
     rating = t.counted
     score = t.parsed.score
     if score is None:
-        if t.state.retries >= 1 and rating is not None:
-            after_score(t)  # keep what they gave
+        if t.state.retries >= 1:
+            if rating is not None:
+                after_score(t)  # a score given before the contradiction stands
+            else:
+                _close_without_score(t)  # an unconfirmed contradicted score never counts
             return
+        t.say(answers.reask_response(t.state.retries))
         t.state.retries += 1
-        t.say("utter_reask_score")
         return
     if rating is None or score != rating.score:
-        t.record_rating(score, t.text)
+        t.record_parsed_score()
         if t.state.stage == AWAITING_CORRECTION:
             t.say("utter_correction_done", score=score)
     after_score(t)

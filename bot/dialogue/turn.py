@@ -31,11 +31,13 @@ class CountedRating:
         score: 1–5.
         has_reason: Whether it has a reason yet.
         new: Decided in this turn (not stored when the turn began).
+        inferred: Decided in this turn from words alone ("满意"), so the closing offers a correction.
     """
 
     score: int
     has_reason: bool
     new: bool = False
+    inferred: bool = False
 
 
 @dataclass(frozen=True)
@@ -125,12 +127,17 @@ class Turn:
 
     # --- what to store -----------------------------------------------------
 
-    def record_rating(self, score: int, text: str) -> CountedRating | None:
+    def record_rating(self, score: int, text: str, inferred: bool = False) -> CountedRating | None:
         """Decide to store a score; within the window it becomes the counted rating (late ones never count)."""
         self.effects.append(RecordRating(score=score, text=text))
         if not self.expired:
-            self.counted = CountedRating(score=score, has_reason=False, new=True)
+            self.counted = CountedRating(score=score, has_reason=False, new=True, inferred=inferred)
         return self.counted
+
+    def record_parsed_score(self) -> None:
+        """Decide to store the score this reply's parse gave (marked when read from words alone)."""
+        assert self.parsed.score is not None, "only for a reply with a score"
+        self.record_rating(self.parsed.score, self.text, inferred=self.parsed.inferred)
 
     def record_reason(
         self,

@@ -8,9 +8,9 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from bot.settings import Settings
-from bot.web import access
+from bot.web import access, security
 from bot.web import auth as staff_auth
-from bot.web.routes import admin_pages, agent_pages, auth, chat, exports, health, integration, team_pages
+from bot.web.routes import admin_pages, agent_pages, auth, chat, docs, exports, health, integration, team_pages
 from bot.web.templating import HERE
 
 
@@ -33,11 +33,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         description="Opens a Chinese post-call survey for each ended call and serves its chat.",
         lifespan=lifespan,
+        docs_url=None,  # served by routes.docs with local assets
+        redoc_url=None,  # ReDoc only exists as a CDN script
     )
     app.state.settings = settings
+    security.install(app)
+    app.mount("/static/swagger", StaticFiles(directory=docs.SWAGGER_UI_DIR), name="swagger")
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     staff_auth.install(app)
     access.install(app)
-    for module in (health, integration, chat, auth, agent_pages, team_pages, admin_pages, exports):
+    for module in (health, docs, integration, chat, auth, agent_pages, team_pages, admin_pages, exports):
         app.include_router(module.router)
     return app

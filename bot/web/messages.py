@@ -20,6 +20,15 @@ FORBIDDEN = "抱歉，您没有权限查看此页面。"
 CSRF_FAILED = "页面已过期或请求来源无法验证，请刷新页面后重试。"
 ROLE_NAMES = {"agent": "客服", "supervisor": "主管", "admin": "管理员"}
 
+# One-line notices of a closed survey, shown under its history (by survey status).
+CLOSED_NOTICES = {
+    "completed": "本次评价已完成，感谢您的参与！",
+    "closed_no_score": "本次评价已结束，感谢您的回复。",
+    "expired": "本次评价已超过有效时间，不再计入评分。",
+    "opted_out": "您已退订服务评价，今后不会再收到评价邀请。如需恢复，请回复“重新订阅”。",
+}
+OPTED_BACK_IN = "好的，已为您恢复服务评价邀请，下次通话后我们会再请您评价。本次评价已经结束。"
+
 # --- staff pages (KPIs, feedback, appeals, exports) --------------------------------
 PAGE_ME = "我的评价"
 PAGE_TEAM = "团队评价"

@@ -41,6 +41,7 @@ def test_demo_centre_loads_once_and_covers_every_cause(sqlite_url):
 
 
 def test_demo_centre_is_refused_outside_development(sqlite_url):
-    settings = Settings(database_url=sqlite_url, env="test", integration_token="x" * 20, session_secret="y" * 20)
+    settings = Settings(database_url=sqlite_url, env="test", integration_token="x" * 20, session_secret="y" * 20,
+                        action_server_token="z" * 20)
     with pytest.raises(demo_centre.DemoRefused):
         demo_centre.load(settings, progress=False)

@@ -45,18 +45,18 @@ def test_start_turn_greets_with_the_survey_version_and_marks_it_in_progress(db_u
             == [("survey", "status_changed", {"old": "pending", "new": "in_progress"})]
 
 
-def test_confirmed_new_score_supersedes_the_first_and_takes_the_pending_reason(db_url):
+def test_confirmed_score_after_a_contradiction_is_the_only_rating_and_takes_the_pending_reason(db_url):
+    # Issue 9, kind 1: the contradicted 5 was never confirmed, so it was never stored.
     token = new_survey(db_url)
     out = turn(db_url, token, DialogueState(stage=AWAITING_SCORE), "5 态度太差了", 1)
     assert out.state == DialogueState(stage=AWAITING_SCORE_CONFIRM, pending_reason="态度太差了")
     out = turn(db_url, token, out.state, "1", 2, {"态度太差了": ATTITUDE})
-    assert out.say == [("utter_thanks_reason", {})]
+    assert out.say == [("utter_thanks_reason", {"score": 1})]
     with Session(engine_for(db_url)) as s:
-        first, second = s.scalars(select(Rating).order_by(Rating.id)).all()
-        assert (first.score, first.status, second.score, second.status, second.supersedes_id) == (
-            5, "corrected", 1, "valid", first.id)
+        [only] = s.scalars(select(Rating).order_by(Rating.id)).all()
+        assert (only.score, only.status, only.supersedes_id) == (1, "valid", None)
         assert [(r.rating_id, r.cause, r.text, r.supersedes_id) for r in s.scalars(select(Reason))] == [
-            (second.id, "staff.attitude", "态度太差了", None)]
+            (only.id, "staff.attitude", "态度太差了", None)]
         assert s.scalar(select(Survey.status)) == "completed"
 
 

@@ -88,11 +88,12 @@ def test_start_greets_with_the_given_version_and_marks_the_survey_in_progress():
     assert d.state == state(AWAITING_SCORE)
 
 
-def test_start_again_on_a_survey_in_progress_stores_nothing():
+def test_start_again_on_a_survey_in_progress_stores_nothing_and_resumes():
+    # Issue 9: a reload never re-opens the survey; the open question is asked again, state unchanged.
     d = engine.start(survey(SurveyStatus.IN_PROGRESS), state(AWAITING_REASON), NOW, "v1")
     assert d.effects == ()
-    assert d.say == [("utter_greeting_v1", {})]
-    assert d.state == state(AWAITING_SCORE)
+    assert d.say == [("utter_ask_reason", {})]
+    assert d.state == state(AWAITING_REASON)
 
 
 @pytest.mark.parametrize(("view", "now", "say", "after"), [
@@ -114,7 +115,7 @@ def test_high_score_completes_without_asking_or_classifying():
     fake = FakeClassifier()
     d = reply(survey(), "5", state(AWAITING_SCORE), fake)
     assert d.effects == (RecordRating(5, "5"), SetStatus(SurveyStatus.COMPLETED))
-    assert d.say == [("utter_thanks_high", {})]
+    assert d.say == [("utter_thanks_high", {"score": 5})]
     assert d.state == state(DONE)
     assert fake.calls == []
 
@@ -127,7 +128,7 @@ def test_high_score_with_praise_keeps_the_reading_on_the_new_rating():
         model_reason(PRAISE, "问题当场解决了", on="new"),
         SetStatus(SurveyStatus.COMPLETED),
     )
-    assert d.say == [("utter_thanks_high", {})]
+    assert d.say == [("utter_thanks_high", {"score": 5})]
     assert d.state == state(DONE)
 
 
@@ -143,7 +144,7 @@ def test_low_score_then_a_confident_reason_attributes_it_to_the_counted_rating()
     fake = FakeClassifier({text: ATTITUDE})
     d = reply(survey(counted=CountedRating(2, has_reason=False)), text, state(AWAITING_REASON), fake)
     assert d.effects == (model_reason(ATTITUDE, text, on="counted"), SetStatus(SurveyStatus.COMPLETED))
-    assert d.say == [("utter_thanks_reason", {})]
+    assert d.say == [("utter_thanks_reason", {"score": 2})]
     assert d.state == state(DONE)
 
 
@@ -155,7 +156,7 @@ def test_low_score_with_its_reason_in_one_message():
         model_reason(ATTITUDE, "客服态度太差了,一直打断我", on="new"),
         SetStatus(SurveyStatus.COMPLETED),
     )
-    assert d.say == [("utter_thanks_reason", {})]
+    assert d.say == [("utter_thanks_reason", {"score": 2})]
 
 
 def test_reason_stage_without_a_counted_score_starts_over():
@@ -194,7 +195,7 @@ def test_cause_typed_as_words_uses_the_option_default_when_the_reading_is_outsid
                      text="不满意", on="counted"),
         SetStatus(SurveyStatus.COMPLETED),
     )
-    assert d.say == [("utter_thanks_reason", {})]
+    assert d.say == [("utter_thanks_reason", {"score": 1})]
     assert d.state == state(DONE)
 
 
@@ -233,7 +234,7 @@ def test_unclear_cause_twice_keeps_the_reading_for_review_never_as_a_confirmed_c
     assert d.effects == (model_reason(reading, "不满意", on="counted", needs_review=True),
                          SetStatus(SurveyStatus.COMPLETED))
     assert d.effects[0].source == ReasonSource.MODEL  # type: ignore[union-attr]
-    assert d.say == [("utter_thanks_reason", {})]
+    assert d.say == [("utter_thanks_reason", {"score": 1})]
     assert d.state == state(DONE)
 
 
@@ -246,10 +247,11 @@ def test_cause_choice_without_a_counted_score_starts_over():
 
 # --- contradictions -------------------------------------------------------------
 
-def test_digit_contradicted_by_words_is_stored_and_confirmed_without_classifying():
+def test_digit_contradicted_by_words_is_confirmed_without_storing_or_classifying():
+    # Issue 9, kind 1: an unconfirmed contradicted score never counts, so it is not stored yet.
     fake = FakeClassifier()
     d = reply(survey(SurveyStatus.PENDING), "5 态度太差了", state(AWAITING_SCORE), fake)
-    assert d.effects == (RecordRating(5, "5 态度太差了"), SetStatus(SurveyStatus.IN_PROGRESS))
+    assert d.effects == (SetStatus(SurveyStatus.IN_PROGRESS),)
     assert d.say == [("utter_confirm_score", {"score": 5})]
     assert d.state == state(AWAITING_SCORE_CONFIRM, 0, "态度太差了")
     assert fake.calls == []
@@ -263,7 +265,7 @@ def test_confirming_another_score_puts_the_pending_reason_on_the_new_rating():
         model_reason(ATTITUDE, "态度太差了", on="new"),
         SetStatus(SurveyStatus.COMPLETED),
     )
-    assert d.say == [("utter_thanks_reason", {})]
+    assert d.say == [("utter_thanks_reason", {"score": 1})]
     assert d.state == state(DONE)
 
 
@@ -278,14 +280,15 @@ def test_second_confirmation_without_a_score_keeps_the_given_score_and_its_reaso
     fake = FakeClassifier({"态度太差了": ATTITUDE})
     d = reply(survey(counted=CountedRating(5, False)), "好", state(AWAITING_SCORE_CONFIRM, 1, "态度太差了"), fake)
     assert d.effects == (model_reason(ATTITUDE, "态度太差了", on="counted"), SetStatus(SurveyStatus.COMPLETED))
-    assert d.say == [("utter_thanks_high", {})]
+    assert d.say == [("utter_thanks_high", {"score": 5})]
     assert d.state == state(DONE)
 
 
-def test_top_score_with_a_confident_complaint_is_confirmed_before_storing_the_reason():
+def test_top_score_with_a_confident_complaint_is_confirmed_before_storing_anything():
+    # Issue 9, kind 1: the contradicted 5 counts only once the customer confirms it.
     fake = FakeClassifier({"客服态度恶劣,一直推脱": ATTITUDE})
     d = reply(survey(), "5分，客服态度恶劣，一直推脱", state(AWAITING_SCORE), fake)
-    assert d.effects == (RecordRating(5, "5分，客服态度恶劣，一直推脱"),)
+    assert d.effects == ()
     assert d.say == [("utter_confirm_score", {"score": 5})]
     assert d.state == state(AWAITING_SCORE_CONFIRM, 0, "客服态度恶劣,一直推脱")
 
@@ -303,7 +306,7 @@ def test_confirming_the_same_low_score_that_has_a_reason_completes():
     fake = FakeClassifier()
     d = reply(survey(counted=CountedRating(1, True)), "1", state(AWAITING_SCORE_CONFIRM), fake)
     assert d.effects == (SetStatus(SurveyStatus.COMPLETED),)
-    assert d.say == [("utter_thanks_reason", {})]
+    assert d.say == [("utter_thanks_reason", {"score": 1})]
     assert fake.calls == []
 
 
@@ -320,7 +323,7 @@ def test_correction_during_the_survey_replaces_the_score_and_continues():
     text = "刚才按错了，应该是5分"
     d = reply(survey(counted=CountedRating(1, False)), text, state(AWAITING_REASON))
     assert d.effects == (RecordRating(5, text), SetStatus(SurveyStatus.COMPLETED))
-    assert d.say == [("utter_correction_done", {"score": 5}), ("utter_thanks_high", {})]
+    assert d.say == [("utter_correction_done", {"score": 5}), ("utter_thanks_high", {"score": 5})]
     assert d.state == state(DONE)
 
 
@@ -347,7 +350,7 @@ def test_correction_without_a_score_asks_for_it_then_takes_it():
     assert first.state == state(AWAITING_CORRECTION)
     second = reply(survey(counted=counted), "4", first.state)
     assert second.effects == (RecordRating(4, "4"), SetStatus(SurveyStatus.COMPLETED))
-    assert second.say == [("utter_correction_done", {"score": 4}), ("utter_thanks_high", {})]
+    assert second.say == [("utter_correction_done", {"score": 4}), ("utter_thanks_high", {"score": 4})]
     assert second.state == state(DONE)
 
 
@@ -408,7 +411,7 @@ def test_complaint_with_a_score_is_flagged_and_the_score_handled():
     d = reply(survey(), text, state(AWAITING_SCORE), fake)
     assert d.effects == (Flag(FlagKind.COMPLAINT, text), RecordRating(2, text),
                          model_reason(ATTITUDE, "我要投诉你们客服", on="new"), SetStatus(SurveyStatus.COMPLETED))
-    assert d.say == [("utter_complaint_ack", {}), ("utter_thanks_reason", {})]
+    assert d.say == [("utter_complaint_ack", {}), ("utter_thanks_reason", {"score": 2})]
 
 
 @pytest.mark.parametrize(("confidence", "flagged"), [(0.9, True), (0.5, False)])
@@ -417,7 +420,8 @@ def test_complaint_intent_alone_counts_only_when_confident(confidence, flagged):
     assert d.effects == ((Flag(FlagKind.COMPLAINT, "你们这样我很生气"),) if flagged else ())
     assert d.say == ([("utter_complaint_ack", {}), ("utter_reask_score", {})] if flagged
                      else [("utter_reask_score", {})])
-    assert d.state == state(AWAITING_SCORE, retries=0 if flagged else 1)
+    # Issue 9: words of dissatisfaction without a score are kept for a low score that follows.
+    assert d.state == state(AWAITING_SCORE, retries=0 if flagged else 1, pending="你们这样我很生气")
 
 
 def test_complaint_on_a_closed_survey_is_flagged_without_the_closed_message():
@@ -469,4 +473,4 @@ def test_unparseable_reply_is_asked_again_once_then_the_survey_closes_without_sc
 def test_a_new_conversation_without_stage_expects_a_score():
     d = reply(survey(SurveyStatus.PENDING), "4", state(None))
     assert d.effects == (RecordRating(4, "4"), SetStatus(SurveyStatus.IN_PROGRESS), SetStatus(SurveyStatus.COMPLETED))
-    assert d.say == [("utter_thanks_high", {})]
+    assert d.say == [("utter_thanks_high", {"score": 4})]

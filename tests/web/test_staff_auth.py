@@ -48,7 +48,8 @@ def seed(db_url, tmp_path, demo=()):
 
 
 def app_client(db_url, env="development", **kw) -> TestClient:
-    extra = {} if env == "development" else {"integration_token": "x" * 20, "session_secret": "y" * 20}
+    extra = {} if env == "development" else {"integration_token": "x" * 20, "session_secret": "y" * 20,
+                                            "action_server_token": "z" * 20}
     settings = Settings(database_url=db_url, rasa_url=f"http://127.0.0.1:{free_port()}", env=env, **extra)
     return TestClient(create_app(settings), **kw)
 
