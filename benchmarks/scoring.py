@@ -203,6 +203,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="an existing database to connect to; a fresh database is created next to it and dropped")
     ap.add_argument("--no-pg", action="store_true")
     ap.add_argument("--no-sqlite", action="store_true")
+    ap.add_argument("--keep-pg", action="store_true", help="keep the loaded PostgreSQL database (prints its URL)")
     args = ap.parse_args(argv)
 
     t = time.perf_counter()
@@ -240,8 +241,11 @@ def main(argv: list[str] | None = None) -> int:
             from bot.db.engine import engine_for
 
             engine_for.cache_clear()
-            with psycopg.connect(args.pg_url, autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            if args.keep_pg:
+                print(f"kept {url}")
+            else:
+                with psycopg.connect(args.pg_url, autocommit=True) as admin:
+                    admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     return 0
 
 

@@ -84,10 +84,10 @@ def test_later_writes_keep_the_facts_exact(db_url):
     with Session(engine_for(db_url)) as s, s.begin():  # a reviewer relabels reason 2 through the ORM
         rating = s.get(Reason, reason2).rating
         Centre(s).reason(rating, "他不专业", "company.product", "reviewer", d + timedelta(days=2))
-    with Session(engine_for(db_url)) as s, s.begin():  # a savepoint rolled back leaves the facts alone
-        with s.begin_nested() as sp:
-            Centre(s).reason(s.get(Reason, reason2).rating, "x", "staff.attitude", "reviewer", d + timedelta(days=3))
-            sp.rollback()
+    # A savepoint rolled back leaves the facts alone.
+    with Session(engine_for(db_url)) as s, s.begin(), s.begin_nested() as sp:
+        Centre(s).reason(s.get(Reason, reason2).rating, "x", "staff.attitude", "reviewer", d + timedelta(days=3))
+        sp.rollback()
     after, direct = _both(db_url)
     c1 = _agent(after, "C1")
     assert (c1["staff_low"], c1["non_staff_low"], c1["unattributed_low"]) == (0, 1, 1)
