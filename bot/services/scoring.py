@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select, text
+from sqlalchemy import Select, func, literal, select, text, union_all
 from sqlalchemy.orm import Session
 
 from bot.db.models import Agent
@@ -60,25 +60,18 @@ class _Group:
     last_ended: datetime | None
 
 
-def _period_index(ended_at, spans: Sequence[tuple[datetime, datetime]]) -> ColumnElement[int]:
-    """Which of ``spans`` (UTC ``[start, end)``) an end time falls in, as a SQL CASE."""
-    return case(*((and_(ended_at >= a, ended_at < b), literal(i)) for i, (a, b) in enumerate(spans)),
-                else_=literal(-1))
-
-
 #: Where the per-survey rows come from: ``(start, end) -> Select`` with :func:`bot.services.kpi_sql.per_survey`'s
 #: column names. Scoring reads the fact table; the direct query is the reference it is checked against.
 RowSource = Callable[[datetime, datetime], Select]
 
 
-def _survey_groups(s: Session, spans: Sequence[tuple[datetime, datetime]], source: RowSource
-                   ) -> list[dict[GroupKey, _Group]]:
-    f = source(min(a for a, _ in spans), max(b for _, b in spans)).subquery()
+def _span_counts(source: RowSource, index: int, start: datetime, end: datetime) -> Select:
+    """The counts of one span per (credited agent, call team), tagged with the span's index."""
+    f = source(start, end).subquery()
     b, score = f.c.bucket, f.c.score
-    which = _period_index(f.c.ended_at, spans)
-    stmt = (
+    return (
         select(
-            which, f.c.agent_id, f.c.team_id, func.max(f.c.ended_at),
+            literal(index), f.c.agent_id, f.c.team_id, func.max(f.c.ended_at),
             func.count(),
             func.count(score),
             count_if(score >= 4),
@@ -93,8 +86,15 @@ def _survey_groups(s: Session, spans: Sequence[tuple[datetime, datetime]], sourc
             func.coalesce(func.sum(f.c.corrected), 0),
             *(count_if((b == NON_STAFF_LOW) & (f.c.cause == code)) for code in NON_STAFF_CODES),
         )
-        .group_by(which, f.c.agent_id, f.c.team_id)
+        .group_by(f.c.agent_id, f.c.team_id)
     )
+
+
+def _survey_groups(s: Session, spans: Sequence[tuple[datetime, datetime]], source: RowSource
+                   ) -> list[dict[GroupKey, _Group]]:
+    # One branch per span rather than a CASE over the spans in the GROUP BY: the planner cannot
+    # estimate the groups of a CASE and sorts a million rows instead of hashing a few hundred groups.
+    stmt = union_all(*(_span_counts(source, i, a, b) for i, (a, b) in enumerate(spans)))
     groups: list[dict[GroupKey, _Group]] = [{} for _ in spans]
     for i, agent_id, team_id, last, *n in s.execute(stmt):
         counts = Counts(
