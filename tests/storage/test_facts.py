@@ -104,3 +104,19 @@ def test_rebuild_gives_the_same_rows(db_url):
         rebuilt = s.execute(select(*columns).order_by(SurveyFact.survey_id)).all()
     assert len(rebuilt) == 59
     assert incremental == rebuilt
+
+
+def test_facts_cli_rebuild_and_verify(db_url, monkeypatch, capsys):
+    from bot.cli import main
+
+    build(db_url)
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    assert main(["facts", "verify", "--period", "2026-11"]) == 0
+    with Session(engine_for(db_url)) as s, s.begin():  # a stale fact row, as after SQL written behind our back
+        s.execute(update(SurveyFact).where(SurveyFact.bucket == "staff_low").values(bucket="non_staff_low"))
+    assert main(["facts", "verify", "--period", "2026-11"]) == 1
+    assert "staff_low table=" in capsys.readouterr().out
+    assert main(["facts", "rebuild"]) == 0
+    assert "59 surveys" in capsys.readouterr().out
+    assert main(["facts", "verify", "--period", "2026-11"]) == 0
+    assert main(["facts", "verify", "--period", "2026-13"]) == 2
