@@ -71,9 +71,8 @@ _KEYS = {Survey: ("survey", "id"), Call: ("call", "id"), Rating: ("survey", "sur
 
 
 def _affected_surveys(s: Session, keys: dict[str, set[int]]) -> set[int]:
+    found = set(keys.get("survey", ()))
     parts = []
-    if keys.get("survey"):
-        parts.append(select(Survey.id).where(Survey.id.in_(keys["survey"])))
     if keys.get("call"):
         parts.append(select(Survey.id).where(Survey.call_id.in_(keys["call"])))
     if keys.get("rating"):
@@ -81,15 +80,23 @@ def _affected_surveys(s: Session, keys: dict[str, set[int]]) -> set[int]:
     if keys.get("reason"):
         parts.append(select(Rating.survey_id).join(Reason, Reason.rating_id == Rating.id)
                      .where(Reason.id.in_(keys["reason"])))
-    if not parts:
-        return set()
-    return set(s.scalars(union(*parts))) if len(parts) > 1 else set(s.scalars(parts[0]))
+    if parts:
+        found.update(s.scalars(union(*parts)) if len(parts) > 1 else s.scalars(parts[0]))
+    return found
+
+
+def _loaded(obj: object, relation: str) -> object | None:
+    """The related object when already loaded (no query), else None."""
+    return obj.__dict__.get(relation)
 
 
 @event.listens_for(Session, "after_flush")
 def _note_changes(s: Session, _flush) -> None:
     pending: dict[str, set[int]] = s.info.setdefault(_PENDING, {})
     for obj in (*s.new, *s.dirty, *s.deleted):
+        # Resolve to the survey through relations already in memory where possible (saves a query per turn).
+        if isinstance(obj, Reason) and isinstance(rating := _loaded(obj, "rating"), Rating):
+            obj = rating
         key = _KEYS.get(type(obj))
         if key is not None and (value := getattr(obj, key[1], None)) is not None:
             pending.setdefault(key[0], set()).add(value)
