@@ -2,13 +2,15 @@
 
 Agents, calls, call agents, surveys, ratings, reasons, flags and audit rows
 are inserted with one multi-row ``INSERT … RETURNING id`` per table (ids come
-back in parameter order on SQLite and PostgreSQL), ratings and reasons in
+back in parameter order on SQLite and PostgreSQL; rows whose ids nobody needs,
+call agents and the audit trail, go by ``COPY`` on PostgreSQL), ratings and reasons in
 rounds by their place in the supersession chain so a superseding row can name
 the row it supersedes. Then ``survey_facts`` is refreshed for the batch's
 surveys (the session listener does not see Core inserts).
 """
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
@@ -27,17 +29,35 @@ def _table(model: type) -> Table:
     return cast(Table, model.__table__)  # type: ignore[attr-defined]
 
 
-def _insert(s: Session, model: type, rows: list[dict[str, Any]], returning: bool = True) -> list[int]:
-    """Insert ``rows``; their new ids in the same order (when ``returning``)."""
-    table, ids = _table(model), list[int]()
+def _insert(s: Session, model: type, rows: list[dict[str, Any]]) -> list[Any]:
+    """Insert ``rows``; their new ids in the same order.
+
+    Always with RETURNING, also where the ids are not needed: SQLAlchemy then sends multi-row
+    ``INSERT … VALUES (…), (…)`` batches, where a plain executemany costs a round trip per row on
+    PostgreSQL.
+    """
+    table, ids = _table(model), list[Any]()
     for i in range(0, len(rows), _CHUNK):
-        part = rows[i:i + _CHUNK]
-        if not returning:
-            s.execute(insert(table), part)
-            continue
         stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-        ids.extend(s.scalars(stmt, part).all())
+        ids.extend(s.scalars(stmt, rows[i:i + _CHUNK]).all())
     return ids
+
+
+def _append(s: Session, model: type, rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows`` whose ids nobody needs: ``COPY`` on PostgreSQL (the audit trail is most of a batch)."""
+    if not rows:
+        return
+    if s.get_bind().dialect.name != "postgresql":
+        _insert(s, model, rows)
+        return
+    table = _table(model)
+    names = list(rows[0])
+    json_columns = {c.name for c in table.columns if c.type.__class__.__name__ == "JSON"}
+    cursor = s.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+    with cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([json.dumps(row[n], ensure_ascii=False) if n in json_columns else row[n]
+                            for n in names])
 
 
 def _assign(s: Session, model: type, rows: Sequence[Row], values: list[dict[str, Any]]) -> None:
@@ -63,9 +83,9 @@ def ensure_agents(s: Session, first_seen: dict[str, datetime]) -> None:
     new = [(a, at) for a, at in first_seen.items() if a not in known]
     if not new:
         return
-    _insert(s, Agent, [{"id": a, "created_at": at} for a, at in new], returning=False)
-    _insert(s, AuditLog, [_audit_values(None, DraftAudit(at, "integration", "agent", a, "created", {}))
-                          for a, at in new], returning=False)
+    _insert(s, Agent, [{"id": a, "created_at": at} for a, at in new])
+    _append(s, AuditLog, [_audit_values(None, DraftAudit(at, "integration", "agent", a, "created", {}))
+                          for a, at in new])
 
 
 def _resolve(value: Any) -> Any:
@@ -98,8 +118,8 @@ def write_drafts(s: Session, drafts: Sequence[SurveyDraft]) -> None:
         for d in drafts])
     for d, call_id in zip(drafts, call_ids, strict=True):
         d.call_id = call_id
-    _insert(s, CallAgent, [{"call_id": d.call_id, "agent_id": a, "position": i}
-                           for d in drafts for i, a in enumerate(d.agent_ids)], returning=False)
+    _append(s, CallAgent, [{"call_id": d.call_id, "agent_id": a, "position": i}
+                           for d in drafts for i, a in enumerate(d.agent_ids)])
     _assign(s, Survey, drafts, [
         {"token": d.token, "call_id": d.call_id, "template_version": d.template_version, "sent_at": d.created_at,
          "expires_at": d.expires_at, "status": d.status, "needs_followup": d.needs_followup,
@@ -126,5 +146,5 @@ def write_drafts(s: Session, drafts: Sequence[SurveyDraft]) -> None:
     flags = [(d, f) for d in drafts for f in d.flags]
     _assign(s, Flag, [f for _, f in flags], [
         {"survey_id": d.id, "kind": f.kind, "text": f.text, "created_at": f.created_at} for d, f in flags])
-    _insert(s, AuditLog, [_audit_values(d, a) for d in drafts for a in d.audits], returning=False)
+    _append(s, AuditLog, [_audit_values(d, a) for d in drafts for a in d.audits])
     refresh_facts(s, [d.id for d in drafts if d.id is not None])
