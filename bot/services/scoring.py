@@ -16,8 +16,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import Select, func, literal, select, text, union_all
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select, text, union_all
 from sqlalchemy.orm import Session
 
 from bot.db.models import Agent
@@ -65,36 +66,52 @@ class _Group:
 RowSource = Callable[[datetime, datetime], Select]
 
 
-def _span_counts(source: RowSource, index: int, start: datetime, end: datetime) -> Select:
-    """The counts of one span per (credited agent, call team), tagged with the span's index."""
-    f = source(start, end).subquery()
+def _counts(f) -> list[ColumnElement]:
+    """The aggregates of one KPI group over per-survey rows ``f`` (their order is read by :func:`_survey_groups`)."""
     b, score = f.c.bucket, f.c.score
-    return (
-        select(
-            literal(index), f.c.agent_id, f.c.team_id, func.max(f.c.ended_at),
-            func.count(),
-            func.count(score),
-            count_if(score >= 4),
-            count_if(score == 3),
-            count_if(score <= 2),
-            count_if(b == STAFF_LOW),
-            count_if(b == NON_STAFF_LOW),
-            count_if(b.in_((UNATTRIBUTED_LOW, APPEAL_UPHELD))),
-            count_if(score.is_(None) & (f.c.survey_status == SurveyStatus.OPTED_OUT)),
-            count_if(b == APPEAL_UPHELD),
-            func.coalesce(func.sum(f.c.late), 0),
-            func.coalesce(func.sum(f.c.corrected), 0),
-            *(count_if((b == NON_STAFF_LOW) & (f.c.cause == code)) for code in NON_STAFF_CODES),
-        )
-        .group_by(f.c.agent_id, f.c.team_id)
-    )
+    return [
+        func.max(f.c.ended_at),
+        func.count(),
+        func.count(score),
+        count_if(score >= 4),
+        count_if(score == 3),
+        count_if(score <= 2),
+        count_if(b == STAFF_LOW),
+        count_if(b == NON_STAFF_LOW),
+        count_if(b.in_((UNATTRIBUTED_LOW, APPEAL_UPHELD))),
+        count_if(score.is_(None) & (f.c.survey_status == SurveyStatus.OPTED_OUT)),
+        count_if(b == APPEAL_UPHELD),
+        func.coalesce(func.sum(f.c.late), 0),
+        func.coalesce(func.sum(f.c.corrected), 0),
+        *(count_if((b == NON_STAFF_LOW) & (f.c.cause == code)) for code in NON_STAFF_CODES),
+    ]
+
+
+def _per_span(source: RowSource, spans: Sequence[tuple[datetime, datetime]]) -> Select:
+    """One GROUP BY per span, joined by UNION ALL: plain keys, so PostgreSQL hash-aggregates a few hundred groups.
+
+    (It cannot estimate the groups of a CASE key and would sort a million rows to disk.)
+    """
+    def one(i: int, start: datetime, end: datetime) -> Select:
+        f = source(start, end).subquery()
+        return select(literal(i), f.c.agent_id, f.c.team_id, *_counts(f)).group_by(f.c.agent_id, f.c.team_id)
+
+    return cast(Select, union_all(*(one(i, a, b) for i, (a, b) in enumerate(spans))))
+
+
+def _one_pass(source: RowSource, spans: Sequence[tuple[datetime, datetime]]) -> Select:
+    """One scan of all spans with a CASE "which span" key: SQLite then reads the rows in end-time order
+    instead of skip-scanning the agent index with a table lookup per row (2 s instead of 4 s on 1M)."""
+    f = source(min(a for a, _ in spans), max(b for _, b in spans)).subquery()
+    which = case(*((and_(f.c.ended_at >= a, f.c.ended_at < b), literal(i)) for i, (a, b) in enumerate(spans)),
+                 else_=literal(-1))
+    return select(which, f.c.agent_id, f.c.team_id, *_counts(f)).group_by(which, f.c.agent_id, f.c.team_id)
 
 
 def _survey_groups(s: Session, spans: Sequence[tuple[datetime, datetime]], source: RowSource
                    ) -> list[dict[GroupKey, _Group]]:
-    # One branch per span rather than a CASE over the spans in the GROUP BY: the planner cannot
-    # estimate the groups of a CASE and sorts a million rows instead of hashing a few hundred groups.
-    stmt = union_all(*(_span_counts(source, i, a, b) for i, (a, b) in enumerate(spans)))
+    shape = _per_span if s.get_bind().dialect.name == "postgresql" else _one_pass
+    stmt = shape(source, spans)
     groups: list[dict[GroupKey, _Group]] = [{} for _ in spans]
     for i, agent_id, team_id, last, *n in s.execute(stmt):
         counts = Counts(
