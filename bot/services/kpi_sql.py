@@ -147,5 +147,5 @@ def survey_facts(start: datetime, end: datetime, *columns) -> Select:
 
 
 def count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
-    """``SUM(CASE WHEN condition THEN 1 ELSE 0 END)``: a count that is 0, not NULL, on no rows."""
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+    """``COUNT(*) FILTER (WHERE condition)``: 0, not NULL, on no rows; cheaper than SUM(CASE …) on SQLite."""
+    return func.count().filter(condition)
