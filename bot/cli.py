@@ -28,9 +28,10 @@ def build_parser() -> argparse.ArgumentParser:
     manage.register(sub)
     staff_cli.register(sub)
 
-    from bot import scoring_cli
+    from bot import facts_cli, scoring_cli
 
     scoring_cli.register(sub)
+    facts_cli.register(sub)
     return parser
 
 

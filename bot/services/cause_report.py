@@ -1,7 +1,7 @@
 """What to fix and whom to coach: non-staff causes for their owners, staff causes per team, daily trends.
 
-Counts come from the same per-survey facts as the KPIs
-(``bot.services.kpi_sql.survey_facts``), so a cause's count here equals the
+Counts come from the same per-survey facts as the KPIs (the ``survey_facts``
+table, ``bot.services.facts.fact_rows``), so a cause's count here equals the
 ``non_staff_by_cause`` figure of the centre row and the staff counts add up
 to the teams' ``staff_low``. Quotes are reason texts, redacted when stored.
 """
@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 from bot.db.models import Reason
 from bot.db.staff import Team
 from bot.domain import STAFF_CAUSES
+from bot.services.facts import fact_rows
 from bot.services.kpi import NON_STAFF_CODES, Counts
-from bot.services.kpi_sql import NON_STAFF_LOW, STAFF_LOW, count_if, survey_facts
+from bot.services.kpi_sql import NON_STAFF_LOW, STAFF_LOW, count_if
 from bot.services.periods import Period, parse_period
 from bot.services.scoring import UnknownEntity
 
@@ -64,17 +65,18 @@ class CauseReport:
 
 
 def _non_staff_counts(s: Session, p: Period, tz: str) -> dict[str, int]:
-    f = survey_facts(*p.bounds(tz)).subquery()
+    f = fact_rows(*p.bounds(tz)).subquery()
     stmt = select(f.c.cause, func.count()).where(f.c.bucket == NON_STAFF_LOW).group_by(f.c.cause)
     return {cause: n for cause, n in s.execute(stmt)}
 
 
 def _quotes(s: Session, p: Period, tz: str, per_cause: int) -> dict[str, list[str]]:
-    f = survey_facts(*p.bounds(tz), Reason.text.label("text"), Reason.id.label("reason_id")).subquery()
+    f = fact_rows(*p.bounds(tz)).subquery()
     ranked = (
-        select(f.c.cause, f.c.text,
+        select(f.c.cause, Reason.text,
                func.row_number().over(partition_by=f.c.cause, order_by=f.c.reason_id.desc()).label("n"))
-        .where(f.c.bucket == NON_STAFF_LOW, func.length(func.trim(f.c.text)) > 0)
+        .join(Reason, Reason.id == f.c.reason_id)
+        .where(f.c.bucket == NON_STAFF_LOW, func.length(func.trim(Reason.text)) > 0)
         .subquery()
     )
     quotes: dict[str, list[str]] = {}
@@ -85,7 +87,7 @@ def _quotes(s: Session, p: Period, tz: str, per_cause: int) -> dict[str, list[st
 
 
 def _staff_by_team(s: Session, p: Period, tz: str) -> dict[str, dict[str, int]]:
-    f = survey_facts(*p.bounds(tz)).subquery()
+    f = fact_rows(*p.bounds(tz)).subquery()
     stmt = (select(Team.name, f.c.cause, func.count())
             .join(Team, Team.id == f.c.team_id)
             .where(f.c.bucket == STAFF_LOW)
@@ -153,7 +155,7 @@ def daily_series(s: Session, period: Period | str, *, tz: str, agent_id: str | N
     """
     p = _period(period)
     days = p.day_bounds(tz)
-    f = survey_facts(days[0][1], days[-1][2]).subquery()
+    f = fact_rows(days[0][1], days[-1][2]).subquery()
     day = case(*((f.c.ended_at < end, literal(i)) for i, (_, _, end) in enumerate(days)), else_=literal(-1))
     stmt = select(day, func.count(f.c.score), count_if(f.c.score >= 4), count_if(f.c.bucket == STAFF_LOW))
     if agent_id is not None:

@@ -10,10 +10,14 @@ awaiting review and the survey completed (``finish``). A ``cause`` column is
 the centre's own verdict and supersedes the model's reason with source
 ``import``.
 
-Rows are committed in batches, each row inside a savepoint so a row that fails
-is reported and the rest of its batch kept. The classifier runs once per batch
-over every text the rows are expected to need (``classify_many``); anything
-else falls back to one call.
+Rows are committed in batches. Every row is decided in memory by the dialogue
+core on a ``bot.services.drafts.SurveyDraft`` (the same effects, statuses,
+redaction and audit rows as a live turn), then the batch is written with a few
+bulk inserts (``bot.services.bulk_store``) and its ``survey_facts`` refreshed.
+A row that fails is reported and the rest of its batch kept (if the database
+refuses the batch, it is written row by row to find the bad rows). The
+classifier runs once per batch over every text the rows are expected to need
+(``classify_many``); anything else falls back to one call.
 """
 from __future__ import annotations
 
@@ -26,7 +30,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.db.models import Call, Rating, Survey
+from bot.db.models import Call
 from bot.db.session import open_session
 from bot.db.staff import Team, TeamMembership
 from bot.dialogue.state import (
@@ -39,7 +43,7 @@ from bot.dialogue.state import (
 )
 from bot.domain import ATTRIBUTION, CAUSES, OPEN_SURVEY_STATUSES, ReasonSource, SurveyStatus
 from bot.rating import parse_reply
-from bot.services import counting, roster, surveys, turns
+from bot.services import bulk_store, drafts, roster, surveys
 from bot.services.csvfile import BadRow, Problems, parse_time, read_rows
 from bot.settings import Settings
 from classifiers import CauseResult
@@ -49,19 +53,6 @@ REQUIRED = ("call_id", "agent_id", "ended_at", "replied_at", "reply")
 ACTOR = "import"
 MAX_ID_CHARS = 64
 MAX_TEXT_CHARS = 5000
-
-
-# --- the dialogue core, in one place ---------------------------------------------
-
-def start_turn(s: Session, survey: Survey, state: DialogueState, now: datetime, greeting: str) -> Outcome:
-    """The survey's opening turn, as when the customer opens the chat."""
-    return turns.start_turn(s, survey.token, state, now, greeting)
-
-
-def reply_turn(s: Session, survey: Survey, state: DialogueState, text: str, now: datetime,
-               classify: Callable[[str], CauseResult]) -> Outcome:
-    """One customer message, as typed in the chat."""
-    return turns.reply_turn(s, survey.token, state, text, now, classify)
 
 
 # --- rows ------------------------------------------------------------------------
@@ -201,52 +192,44 @@ def _team_id(s: Session, ctx: _Context, name: str) -> int:
     return ctx.teams[name]
 
 
-def _register(s: Session, ctx: _Context, row: ImportRow) -> Survey:
-    req = surveys.CallRequest(call_id=row.call_id, agent_ids=[row.agent_id], ended_at=row.ended_at)
-    survey, _ = surveys.register_call(s, req, window_minutes=ctx.settings.survey_window_minutes,
-                                      template_version=ctx.settings.greeting_version, now=row.ended_at)
-    if row.team:
-        team_id = _team_id(s, ctx, row.team)
-        survey.call.team_id = team_id
-        if row.agent_id not in ctx.with_team:
-            if s.scalar(select(TeamMembership.id).where(TeamMembership.agent_id == row.agent_id).limit(1)) is None:
-                # An agent first seen in the import joins the row's team from this call on.
-                roster.move_to_team(s, row.agent_id, s.get_one(Team, team_id), row.ended_at, ACTOR)
-            ctx.with_team.add(row.agent_id)
-    return survey
+def _call_team(s: Session, ctx: _Context, row: ImportRow) -> int | None:
+    """The call's team: the row's (an agent first seen in the import joins it), else the roster's at the call."""
+    if not row.team:
+        return roster.team_at(s, row.agent_id, row.ended_at)
+    team_id = _team_id(s, ctx, row.team)
+    if row.agent_id not in ctx.with_team:
+        if s.scalar(select(TeamMembership.id).where(TeamMembership.agent_id == row.agent_id).limit(1)) is None:
+            roster.move_to_team(s, row.agent_id, s.get_one(Team, team_id), row.ended_at, ACTOR)
+        ctx.with_team.add(row.agent_id)
+    return team_id
 
 
-def _latest_rating(survey: Survey) -> Rating | None:
-    return survey.ratings[-1] if survey.ratings else None
-
-
-def _store_for_review(s: Session, ctx: _Context, survey: Survey, text: str | None, at: datetime) -> None:
+def _store_for_review(ctx: _Context, d: drafts.SurveyDraft, text: str | None, at: datetime) -> None:
     """Keep the model's reading of a reason nobody confirmed, for an admin; never as an automatic verdict."""
-    rating = surveys.current_rating(s, survey)
+    rating = d.counted()
     if rating is None:
         return
-    current = counting.current_reason(s, rating.id)
+    current = rating.reasons[-1] if rating.reasons else None
     text = text or (current.text if current is not None else None)
     if not text or (current is not None and current.needs_review and current.text == text):
         return
     result = ctx.classify(text)
-    surveys.record_reason(s, rating, text, cause=result.cause, attribution=result.attribution,
-                          source=ReasonSource.MODEL, now=at, confidence=result.confidence,
-                          model_version=result.model_version, evidence=result.evidence, needs_review=True,
-                          actor=ACTOR)
+    d.record_reason(rating, text, cause=result.cause, attribution=result.attribution, source=ReasonSource.MODEL,
+                    now=at, confidence=result.confidence, model_version=result.model_version,
+                    evidence=result.evidence, needs_review=True, actor=ACTOR)
 
 
-def _finish_question(s, ctx, survey, out: Outcome, at) -> None:
+def _finish_question(ctx: _Context, d: drafts.SurveyDraft, out: Outcome, at: datetime) -> None:
     """The dialogue wanted to ask the customer: store for review, complete."""
-    _store_for_review(s, ctx, survey, out.state.pending_reason, at)
-    surveys.set_status(s, survey, SurveyStatus.COMPLETED, at, actor=ACTOR)
+    _store_for_review(ctx, d, out.state.pending_reason, at)
+    d.set_status(SurveyStatus.COMPLETED, at, actor=ACTOR)
 
 
-def _finish_waiting(s, ctx, survey, out: Outcome, at) -> None:
+def _finish_waiting(ctx: _Context, d: drafts.SurveyDraft, out: Outcome, at: datetime) -> None:
     """The customer said no more: the survey ends with what they gave."""
-    status = SurveyStatus.COMPLETED if surveys.current_rating(s, survey) else SurveyStatus.CLOSED_NO_SCORE
-    if survey.status in OPEN_SURVEY_STATUSES:
-        surveys.set_status(s, survey, status, at, actor=ACTOR)
+    status = SurveyStatus.COMPLETED if d.counted() else SurveyStatus.CLOSED_NO_SCORE
+    if d.status in OPEN_SURVEY_STATUSES:
+        d.set_status(status, at, actor=ACTOR)
 
 
 # The live dialogue's next step at the end of the row's messages, by stage.
@@ -256,14 +239,14 @@ _FINISH = {
 }
 
 
-def _apply_cause(s: Session, survey: Survey, row: ImportRow, at: datetime) -> None:
+def _apply_cause(d: drafts.SurveyDraft, row: ImportRow, at: datetime) -> None:
     """The file's own cause code: supersedes the model's reason, counts as confirmed."""
-    rating = surveys.current_rating(s, survey) or _latest_rating(survey)
+    rating = d.counted() or d.latest()
     if rating is None or row.cause is None:
         return
     text = row.reason or parse_reply(row.reply).reason or row.reply
-    surveys.record_reason(s, rating, text, cause=row.cause, attribution=ATTRIBUTION[row.cause],
-                          source=ReasonSource.IMPORT, now=at, actor=ACTOR)
+    d.record_reason(rating, text, cause=row.cause, attribution=ATTRIBUTION[row.cause], source=ReasonSource.IMPORT,
+                    now=at, actor=ACTOR)
 
 
 @dataclass(frozen=True)
@@ -275,33 +258,28 @@ class RowOutcome:
     for_review: bool = False
 
 
-def import_row(s: Session, ctx: _Context, row: ImportRow) -> RowOutcome:
-    """Replay one row through the survey core (in the caller's savepoint)."""
-    survey = _register(s, ctx, row)
+def import_row(ctx: _Context, row: ImportRow, team_id: int | None) -> tuple[drafts.SurveyDraft, RowOutcome]:
+    """Replay one row through the survey core, in memory (``bot.services.drafts``); written with its batch."""
+    d = drafts.new_survey(row.call_id, [row.agent_id], row.ended_at, team_id,
+                          window_minutes=ctx.settings.survey_window_minutes,
+                          template_version=ctx.settings.greeting_version, now=row.ended_at)
     if row.replied_at is None:
-        if surveys.is_expired(survey, ctx.now):
-            surveys.set_status(s, survey, SurveyStatus.EXPIRED, ctx.now, actor=ACTOR)
-        return RowOutcome(no_reply=True)
+        if d.expired(ctx.now):
+            d.set_status(SurveyStatus.EXPIRED, ctx.now, actor=ACTOR)
+        return d, RowOutcome(no_reply=True)
     at = row.replied_at
-    late = surveys.is_expired(survey, at)
-    out = start_turn(s, survey, DialogueState(), at, ctx.settings.greeting_version)
+    late = d.expired(at)
+    out = drafts.start_turn(d, DialogueState(), at, ctx.settings.greeting_version)
     for message in (row.reply, row.reason):
         if message:
-            out = reply_turn(s, survey, out.state, message, at, ctx.classify)
+            out = drafts.reply_turn(d, out.state, message, at, ctx.classify)
     if out.state.stage != DONE:
-        _FINISH.get(out.state.stage or AWAITING_SCORE, _finish_waiting)(s, ctx, survey, out, at)
+        _FINISH.get(out.state.stage or AWAITING_SCORE, _finish_waiting)(ctx, d, out, at)
     if row.cause:
-        _apply_cause(s, survey, row, at)
-    return RowOutcome(late=late, for_review=_awaits_review(s, survey))
-
-
-def _awaits_review(s: Session, survey: Survey) -> bool:
-    """Whether the counted rating's current reason awaits review (no query when nothing has a reason)."""
-    if not any(r.reasons for r in survey.ratings):
-        return False
-    rating = surveys.current_rating(s, survey)
-    reason = counting.current_reason(s, rating.id) if rating is not None else None
-    return bool(reason is not None and reason.needs_review)
+        _apply_cause(d, row, at)
+    rating = d.counted()
+    reason = rating.reasons[-1] if rating is not None and rating.reasons else None
+    return d, RowOutcome(late=late, for_review=bool(reason is not None and reason.needs_review))
 
 
 # --- the file ----------------------------------------------------------------------------
@@ -319,7 +297,7 @@ def _batches(rows: Iterator[tuple[int, dict[str, str]]], size: int) -> Iterator[
 
 def import_batch(s: Session, ctx: _Context, raws: list[tuple[int, dict[str, str]]], summary: ImportSummary,
                  problems: Problems, seen: set[str]) -> None:
-    """Import one batch in the caller's transaction, one savepoint per row."""
+    """Import one batch in the caller's transaction: decide every row in memory, then write them in bulk."""
     rows: list[ImportRow] = []
     for line, raw in raws:
         checked = check_row(line, raw)
@@ -336,23 +314,39 @@ def import_batch(s: Session, ctx: _Context, raws: list[tuple[int, dict[str, str]
         else:
             present.add(r.call_id)
             todo.append(r)
+    if not todo:
+        return
     ctx.classify.prefetch(texts_to_classify(todo))
-    # Every service call flushes what a later query needs; without autoflush the
-    # audit rows in between are inserted together at the next flush.
-    with s.no_autoflush:
-        _import_rows(s, ctx, todo, summary, problems, seen)
-
-
-def _import_rows(s: Session, ctx: _Context, todo: list[ImportRow], summary: ImportSummary, problems: Problems,
-                 seen: set[str]) -> None:
+    first_seen: dict[str, datetime] = {}
+    for r in todo:
+        first_seen.setdefault(r.agent_id, r.ended_at)
+    bulk_store.ensure_agents(s, first_seen)
+    decided: list[tuple[ImportRow, drafts.SurveyDraft, RowOutcome]] = []
     for row in todo:
         try:
-            with s.begin_nested():
-                outcome = import_row(s, ctx, row)
+            decided.append((row, *import_row(ctx, row, _call_team(s, ctx, row))))
         except Exception as exc:  # noqa: BLE001 - any failure of one row is reported, the batch goes on
-            ctx.forget()  # a team created in the rolled-back savepoint is gone
             problems.add(row.line, f"could not import: {type(exc).__name__}: {exc}"[:300])
-            continue
+    _write(s, decided, summary, problems, seen)
+
+
+def _write(s: Session, decided: list[tuple[ImportRow, drafts.SurveyDraft, RowOutcome]], summary: ImportSummary,
+           problems: Problems, seen: set[str]) -> None:
+    """Write the batch at once; if the database refuses it, row by row so only the bad rows are lost."""
+    try:
+        with s.begin_nested():
+            bulk_store.write_drafts(s, [d for _, d, _ in decided])
+        done = decided
+    except Exception:  # noqa: BLE001 - find the row(s) the database refuses
+        done = []
+        for item in decided:
+            try:
+                with s.begin_nested():
+                    bulk_store.write_drafts(s, [item[1]])
+                done.append(item)
+            except Exception as exc:  # noqa: BLE001 - reported, the batch goes on
+                problems.add(item[0].line, f"could not import: {type(exc).__name__}: {exc}"[:300])
+    for row, _, outcome in done:
         summary.imported += 1
         summary.no_reply += outcome.no_reply
         summary.late += outcome.late

@@ -5,17 +5,19 @@ The buckets are the product's contract (issue 8): every counted rating of
 ``unattributed_low`` by its current reason. What counts as a staff
 attribution is written once here (:func:`is_staff_attributed`,
 :func:`is_staff_low`); scoring, the cause report and the trend series all
-select from :func:`survey_facts`, so they can never disagree.
+select from the same per-survey row (:func:`per_survey`, materialised in
+``survey_facts`` by ``bot.services.facts``), so they can never disagree.
 """
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, and_, case, false, func, literal, null, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, false, func, literal, null, or_, select, true
+from sqlalchemy.orm import aliased
 
 from bot.db.models import Call, Rating, Reason, Survey
 from bot.db.staff import Appeal
-from bot.domain import AppealStatus, Attribution, ReasonSource
+from bot.domain import AppealStatus, Attribution, RatingStatus, ReasonSource
 from bot.services.counting import is_counted_rating, is_current_reason
 
 STAFF_LOW = "staff_low"
@@ -31,6 +33,11 @@ CONFIRMED_SOURCES = (ReasonSource.CUSTOMER, ReasonSource.REVIEWER, ReasonSource.
 def is_low() -> ColumnElement[bool]:
     """The rating is a 1–3 (the ratings that get a bucket)."""
     return Rating.score <= 3
+
+
+def is_awaiting_review() -> ColumnElement[bool]:
+    """The current reason is the model's reading waiting for a person: it blames nobody yet, whatever it says."""
+    return and_(Reason.source == ReasonSource.MODEL, Reason.needs_review.is_(true()))
 
 
 def is_staff_attributed() -> ColumnElement[bool]:
@@ -69,36 +76,56 @@ def bucket() -> ColumnElement[str | None]:
         (~is_low(), null()),
         (is_staff_low(), literal(STAFF_LOW)),
         (is_staff_attributed(), literal(APPEAL_UPHELD)),
+        # Awaiting review: unattributed whatever the provisional attribution (issue 8's contract).
+        (is_awaiting_review(), literal(UNATTRIBUTED_LOW)),
         (Reason.attribution == Attribution.NON_STAFF, literal(NON_STAFF_LOW)),
         else_=literal(UNATTRIBUTED_LOW),
     )
 
 
-def survey_facts(start: datetime, end: datetime, *columns) -> Select:
-    """One row per survey of the calls that ended in ``[start, end)`` (UTC), with the counted rating and reason.
+def _rating_count(status: RatingStatus) -> ColumnElement[int]:
+    """How many rating rows of the survey have ``status`` (correlated; late and corrected are kept, not counted)."""
+    other = aliased(Rating)
+    return (select(func.count()).select_from(other)
+            .where(other.survey_id == Survey.id, other.status == status).scalar_subquery())
 
-    The rating and reason are outer-joined, so their columns are NULL for a
-    survey without a counted rating (or a rating without a reason).
+
+def per_survey(*columns) -> Select:
+    """The canonical per-survey row of every KPI: one row per survey, with its counted rating, reason and bucket.
+
+    ``bot.services.facts`` materialises exactly this query into
+    ``survey_facts``; :func:`survey_facts` restricts it to a period. The
+    rating and reason are outer-joined, so their columns are NULL for a survey
+    without a counted rating (or a rating without a reason).
 
     Args:
-        start: First instant (UTC) of the period.
-        end: First instant (UTC) after the period.
         *columns: Extra columns to select besides the standard ones.
 
     Returns:
-        A ``Select`` with columns ``agent_id``, ``team_id``, ``ended_at``,
-        ``survey_status``, ``score``, ``bucket``, ``cause`` and the extras;
-        callers add filters or wrap it in a subquery.
+        A ``Select`` with columns ``survey_id``, ``agent_id``, ``team_id``,
+        ``ended_at``, ``survey_status``, ``rating_id``, ``score``,
+        ``reason_id``, ``attribution``, ``cause``, ``source``,
+        ``needs_review``, ``appeal_upheld``, ``late``, ``corrected``,
+        ``bucket`` and the extras.
     """
     return (
         select(
+            Survey.id.label("survey_id"),
             Call.credited_agent_id.label("agent_id"),
             Call.team_id.label("team_id"),
             Call.ended_at.label("ended_at"),
             Survey.status.label("survey_status"),
+            Rating.id.label("rating_id"),
             Rating.score.label("score"),
-            bucket().label("bucket"),
+            Reason.id.label("reason_id"),
+            Reason.attribution.label("attribution"),
             Reason.cause.label("cause"),
+            Reason.source.label("source"),
+            Reason.needs_review.label("needs_review"),
+            is_appeal_upheld().label("appeal_upheld"),
+            _rating_count(RatingStatus.LATE).label("late"),
+            _rating_count(RatingStatus.CORRECTED).label("corrected"),
+            bucket().label("bucket"),
             *columns,
         )
         .select_from(Call)
@@ -106,10 +133,19 @@ def survey_facts(start: datetime, end: datetime, *columns) -> Select:
         .outerjoin(Rating, and_(Rating.survey_id == Survey.id, is_counted_rating()))
         .outerjoin(Reason, and_(Reason.rating_id == Rating.id, is_current_reason()))
         .outerjoin(UPHELD_APPEALS, UPHELD_APPEALS.c.reason_id == Reason.id)
-        .where(Call.ended_at >= start, Call.ended_at < end)
     )
 
 
+def survey_facts(start: datetime, end: datetime, *columns) -> Select:
+    """:func:`per_survey` for the calls that ended in ``[start, end)`` (UTC), computed from the source tables.
+
+    Scoring reads the materialised copy (``bot.services.facts.fact_rows``,
+    same column names); this direct form is the reference it is checked
+    against (``feedbackbot facts verify`` and the tests).
+    """
+    return per_survey(*columns).where(Call.ended_at >= start, Call.ended_at < end)
+
+
 def count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
-    """``SUM(CASE WHEN condition THEN 1 ELSE 0 END)``: a count that is 0, not NULL, on no rows."""
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+    """``COUNT(*) FILTER (WHERE condition)``: 0, not NULL, on no rows; cheaper than SUM(CASE …) on SQLite."""
+    return func.count().filter(condition)

@@ -1,0 +1,118 @@
+"""Keep ``survey_facts`` equal to the canonical per-survey query, and read it back for scoring.
+
+``survey_facts`` is a materialisation, never a second definition: every row
+is written by :func:`refresh_facts`, one ``DELETE`` and one ``INSERT …
+SELECT`` from :func:`bot.services.kpi_sql.per_survey`.
+
+Who calls it:
+
+* every ORM write, automatically: a session listener notes the surveys
+  whose calls, surveys, ratings, reasons or appeals a flush touched and
+  refreshes them just before the outermost transaction commits, so a
+  dialogue turn, ``register_call``, a reviewer's relabel or an appeal
+  decision can never leave the table stale, whoever writes them;
+* bulk Core writes (the import's batches, the benchmarks' loads), which the
+  listener cannot see, call it explicitly;
+* ``refresh_facts(s, None)`` rebuilds everything (migration 0007,
+  ``feedbackbot facts rebuild``).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import cast
+
+from sqlalchemy import Select, Table, delete, event, insert, select, union
+from sqlalchemy.orm import Session
+
+from bot.db.facts import SurveyFact
+from bot.db.models import Call, Rating, Reason, Survey
+from bot.db.staff import Appeal
+from bot.services.kpi_sql import per_survey
+
+F = cast(Table, SurveyFact.__table__)
+_CHUNK = 500  # survey ids per statement: well under SQLite's bound-parameter limit
+
+#: Fact column ← per_survey column (the fact table names the agent column after calls.credited_agent_id).
+_COLUMNS = {c.name: ("agent_id" if c.name == "credited_agent_id" else c.name) for c in F.columns}
+
+
+def refresh_facts(s: Session, survey_ids: Iterable[int] | None) -> None:
+    """Delete and re-insert the fact rows of ``survey_ids`` (all surveys when None) from the canonical query.
+
+    Runs in the caller's transaction.
+    """
+    source = per_survey().subquery()
+    target = list(_COLUMNS)
+    pick = select(*(source.c[_COLUMNS[name]] for name in target))
+    if survey_ids is None:
+        s.execute(delete(F))
+        s.execute(insert(F).from_select(target, pick))
+        return
+    ids = sorted(set(survey_ids))
+    for i in range(0, len(ids), _CHUNK):
+        chunk = ids[i:i + _CHUNK]
+        s.execute(delete(F).where(F.c.survey_id.in_(chunk)))
+        s.execute(insert(F).from_select(target, pick.where(source.c.survey_id.in_(chunk))))
+
+
+def fact_rows(start: datetime, end: datetime) -> Select:
+    """The stored facts of the calls that ended in ``[start, end)``, under :func:`per_survey`'s column names."""
+    return (select(*(F.c[name].label(label) for name, label in _COLUMNS.items()))
+            .where(F.c.ended_at >= start, F.c.ended_at < end))
+
+
+# --- the listener ---------------------------------------------------------------------
+
+_PENDING = "survey_facts_pending"
+# Which id of a changed object leads to its survey, by mapped class.
+_KEYS = {Survey: ("survey", "id"), Call: ("call", "id"), Rating: ("survey", "survey_id"),
+         Reason: ("rating", "rating_id"), Appeal: ("reason", "reason_id")}
+
+
+def _affected_surveys(s: Session, keys: dict[str, set[int]]) -> set[int]:
+    found = set(keys.get("survey", ()))
+    parts = []
+    if keys.get("call"):
+        parts.append(select(Survey.id).where(Survey.call_id.in_(keys["call"])))
+    if keys.get("rating"):
+        parts.append(select(Rating.survey_id).where(Rating.id.in_(keys["rating"])))
+    if keys.get("reason"):
+        parts.append(select(Rating.survey_id).join(Reason, Reason.rating_id == Rating.id)
+                     .where(Reason.id.in_(keys["reason"])))
+    if parts:
+        found.update(s.scalars(union(*parts)) if len(parts) > 1 else s.scalars(parts[0]))
+    return found
+
+
+def _loaded(obj: object, relation: str) -> object | None:
+    """The related object when already loaded (no query), else None."""
+    return obj.__dict__.get(relation)
+
+
+@event.listens_for(Session, "after_flush")
+def _note_changes(s: Session, _flush) -> None:
+    pending: dict[str, set[int]] = s.info.setdefault(_PENDING, {})
+    for obj in (*s.new, *s.dirty, *s.deleted):
+        # Resolve to the survey through relations already in memory where possible (saves a query per turn).
+        if isinstance(obj, Reason) and isinstance(rating := _loaded(obj, "rating"), Rating):
+            obj = rating
+        key = _KEYS.get(type(obj))
+        if key is not None and (value := getattr(obj, key[1], None)) is not None:
+            pending.setdefault(key[0], set()).add(value)
+
+
+@event.listens_for(Session, "before_commit")
+def _refresh_before_commit(s: Session) -> None:
+    if s.in_nested_transaction():
+        return  # a savepoint: the outermost commit refreshes everything noted
+    s.flush()
+    pending = s.info.pop(_PENDING, None)
+    if pending:
+        refresh_facts(s, _affected_surveys(s, pending))
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget(s: Session, transaction) -> None:
+    if transaction.parent is None:  # outermost ended (committed or rolled back): nothing left to refresh
+        s.info.pop(_PENDING, None)
