@@ -18,6 +18,8 @@ from typing import Any
 from rasa_sdk import endpoint
 from rasa_sdk.executor import ActionExecutor
 
+import actions.health  # noqa: F401 - adds GET /ready (database and classifier) to the server
+
 
 class DomainOptionalExecutor(ActionExecutor):
     """Executes actions whether or not the request carries the domain."""

@@ -6,9 +6,8 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import runtime
+from actions import delivery, runtime
 from bot.dialogue import engine
-from bot.services import surveys
 
 
 class ActionHandleReply(Action):
@@ -20,13 +19,5 @@ class ActionHandleReply(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
         text = tracker.latest_message.get("text") or ""
         intent, confidence = runtime.latest_intent(tracker)
-        try:
-            with runtime.session() as s, s.begin():
-                survey = surveys.survey_by_token(s, tracker.sender_id)
-                outcome = engine.handle_reply(
-                    s, survey, runtime.state_of(tracker), text, runtime.now(), runtime.classify,
-                    intent=intent, intent_confidence=confidence,
-                )
-        except Exception as exc:  # noqa: BLE001 - the customer must get an answer
-            return runtime.fail(dispatcher, exc)
-        return runtime.emit(dispatcher, outcome)
+        return delivery.run_turn(dispatcher, tracker, lambda s, survey, state: engine.handle_reply(
+            s, survey, state, text, runtime.now(), runtime.classify, intent=intent, intent_confidence=confidence))

@@ -6,9 +6,8 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import runtime
+from actions import delivery, runtime
 from bot.dialogue import engine
-from bot.services import surveys
 
 
 class ActionStartSurvey(Action):
@@ -18,11 +17,8 @@ class ActionStartSurvey(Action):
         return "action_start_survey"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
-        try:
-            with runtime.session() as s, s.begin():
-                survey = surveys.survey_by_token(s, tracker.sender_id)
-                greeting = survey.template_version if survey else runtime.settings().greeting_version
-                outcome = engine.start(s, survey, runtime.state_of(tracker), runtime.now(), greeting)
-        except Exception as exc:  # noqa: BLE001 - the customer must get an answer
-            return runtime.fail(dispatcher, exc)
-        return runtime.emit(dispatcher, outcome)
+        def turn(s, survey, state):
+            greeting = survey.template_version if survey else runtime.settings().greeting_version
+            return engine.start(s, survey, state, runtime.now(), greeting)
+
+        return delivery.run_turn(dispatcher, tracker, turn)

@@ -26,6 +26,11 @@ def build_parser() -> argparse.ArgumentParser:
     from bot import manage
 
     manage.register(sub)
+
+    from bot import funnel, production
+
+    production.register(sub)
+    funnel.register(sub)
     return parser
 
 

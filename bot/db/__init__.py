@@ -2,4 +2,4 @@
 
 # Both model modules register on one metadata; importing either loads both,
 # so foreign keys between them always resolve.
-from bot.db import models, staff  # noqa: E402,F401
+from bot.db import delivery, models, staff  # noqa: E402,F401

@@ -73,6 +73,16 @@ class FlagKind(StrEnum):
     COMPLAINT = "complaint"
 
 
+class FunnelStep(StrEnum):
+    """Steps of the survey funnel, in order (``invited`` comes from the surveys table, the rest from Rasa's events)."""
+
+    INVITED = "invited"
+    OPENED = "opened"
+    RATED = "rated"
+    REASON = "reason"
+    COMPLETED = "completed"
+
+
 assert set(ATTRIBUTION.values()) == {a.value for a in Attribution}, "attribution vocabulary drifted"
 
 __all__ = [
@@ -85,6 +95,7 @@ __all__ = [
     "STAFF_CAUSES",
     "Attribution",
     "FlagKind",
+    "FunnelStep",
     "RatingStatus",
     "ReasonSource",
     "Role",

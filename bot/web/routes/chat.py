@@ -13,7 +13,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy.orm import Session
 
-from bot.services import surveys
+from bot.db.models import Survey
+from bot.domain import OPEN_SURVEY_STATUSES
+from bot.services import receipts, surveys
 from bot.web import messages
 from bot.web.deps import SessionDep
 from bot.web.schemas import ChatIn, ChatMessage, ChatOut
@@ -24,8 +26,25 @@ router = APIRouter()
 MAX_TOKEN_CHARS = 64
 
 
+def _survey(s: Session, token: str) -> Survey | None:
+    return surveys.survey_by_token(s, token) if len(token) <= MAX_TOKEN_CHARS else None
+
+
 def _known(s: Session, token: str) -> bool:
-    return len(token) <= MAX_TOKEN_CHARS and surveys.survey_by_token(s, token) is not None
+    return _survey(s, token) is not None
+
+
+def turn_failed(replies: list[dict], expects_reply: bool) -> bool:
+    """Whether Rasa's answer means the customer's message was not processed.
+
+    The action server marks a failed turn (``receipts.TURN_FAILED``, sent with
+    ``utter_error``); an unreachable or dead action server gives no answer at
+    all, which is a failure too when the survey is open (every message there
+    gets one).
+    """
+    if any(m.get("custom") == receipts.TURN_FAILED for m in replies):
+        return True
+    return expects_reply and not any(m.get("text") for m in replies)
 
 
 def _reply(out: ChatOut, status_code: int = 200) -> JSONResponse:
@@ -36,14 +55,21 @@ def _not_found() -> JSONResponse:
     return _reply(ChatOut.say(messages.SURVEY_NOT_FOUND), 404)
 
 
-async def _to_rasa(request: Request, token: str, message: str) -> JSONResponse:
+async def _to_rasa(request: Request, token: str, message: str, *, message_id: str | None = None,
+                   expects_reply: bool = False) -> JSONResponse:
+    body: dict = {"sender": token, "message": message}
+    if message_id:
+        body["metadata"] = {"message_id": message_id}
     try:
-        r = await request.app.state.rasa.post("/webhooks/rest/webhook", json={"sender": token, "message": message})
+        r = await request.app.state.rasa.post("/webhooks/rest/webhook", json=body)
         r.raise_for_status()
         replies = r.json()
     except (httpx.HTTPError, ValueError) as exc:
         log.warning("rasa unavailable: %s", exc)
         return _reply(ChatOut.say(messages.BUSY), 503)
+    if turn_failed(replies, expects_reply):
+        log.warning("turn of %s not processed (replies: %s)", token[:6], replies)
+        return _reply(ChatOut.say(messages.RESEND), 503)
     return _reply(ChatOut(messages=[ChatMessage(text=m.get("text"), buttons=m.get("buttons") or [])
                                     for m in replies if m.get("text")]))
 
@@ -59,16 +85,22 @@ def chat_page(request: Request, token: str, s: SessionDep):
 @router.post("/api/chat/{token}/start", response_model=ChatOut, tags=["chat"])
 async def chat_start(request: Request, token: str, s: SessionDep):
     """Open the conversation: the bot greets and states the scale."""
-    if not _known(s, token):
+    survey = _survey(s, token)
+    if survey is None:
         return _not_found()
-    return await _to_rasa(request, token, "/start_survey")
+    expects_reply = survey.status in OPEN_SURVEY_STATUSES
+    s.rollback()  # hand the connection back to the pool while Rasa works
+    return await _to_rasa(request, token, "/start_survey", expects_reply=expects_reply)
 
 
 @router.post("/api/chat/{token}", response_model=ChatOut, tags=["chat"])
 async def chat(request: Request, token: str, body: ChatIn, s: SessionDep):
     """Relay one customer message to the dialogue engine and return the bot's replies."""
-    if not _known(s, token):
+    survey = _survey(s, token)
+    if survey is None:
         return _not_found()
+    expects_reply = survey.status in OPEN_SURVEY_STATUSES
+    s.rollback()  # hand the connection back to the pool while Rasa works
     message = body.message.strip()
     if not message:
         return _reply(ChatOut.say(messages.EMPTY_MESSAGE))
@@ -77,4 +109,5 @@ async def chat(request: Request, token: str, body: ChatIn, s: SessionDep):
     if message.startswith("/"):
         # A leading slash would be read by Rasa as an intent command.
         message = message.lstrip("/") or "?"
-    return await _to_rasa(request, token, message)
+    return await _to_rasa(request, token, message, message_id=receipts.clean_message_id(body.message_id),
+                          expects_reply=expects_reply)

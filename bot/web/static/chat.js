@@ -1,7 +1,9 @@
 // Customer survey chat client.
 //
 // Talks only to our proxy: POST /api/chat/<token>/start once on load, then
-// POST /api/chat/<token> {"message"} per customer message. Every reply has the
+// POST /api/chat/<token> {"message", "message_id"} per customer message. The id
+// is new for each message and resent unchanged when the customer retries a
+// failed send, so the server stores a retried message once. Every reply has the
 // shape {"messages": [{"text", "buttons": [{"title", "payload"}]}]}, also for
 // 503 (engine down) and 404 (unknown survey), whose texts are shown as bot
 // messages. All bot and customer text is rendered with textContent.
@@ -24,6 +26,7 @@
   const base = `/api/chat/${encodeURIComponent(token)}`;
 
   let busy = false;
+  let unsent = null; // {message, id} of the last send that failed, reused on retry
   let composing = false;
   let typingRow = null;
 
@@ -183,6 +186,23 @@
 
   // ---- network ---------------------------------------------------------
 
+  /** A random UUID (v4); crypto.randomUUID needs a secure context, getRandomValues does not. */
+  function newMessageId() {
+    if (window.crypto && typeof window.crypto.randomUUID === "function" && window.isSecureContext) {
+      return window.crypto.randomUUID();
+    }
+    const b = window.crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    const h = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  }
+
+  /** The id of ``message``: the failed attempt's id when this is its resend, else a new one. */
+  function messageIdFor(message) {
+    return unsent && unsent.message === message ? unsent.id : newMessageId();
+  }
+
   /** POST to the proxy. Resolves to {status, messages}; messages is null when nothing usable came back. */
   async function post(url, body) {
     const controller = new AbortController();
@@ -248,10 +268,12 @@
     const mine = addRow("me", shown).row;
     setBusy(true);
     showTyping();
-    const result = await post(base, { message });
+    const id = messageIdFor(message);
+    const result = await post(base, { message, message_id: id });
     hideTyping();
     setBusy(false);
     const ok = render(result);
+    unsent = ok ? null : { message, id };
     if (!ok && result.status !== 404) {
       // Not processed: keep what the customer typed and let them try again.
       mine.classList.add("failed");
