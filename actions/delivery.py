@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from actions import runtime
+from actions.runtime import log
 from bot.db.models import Survey
 from bot.dialogue.state import DialogueState, Outcome
 from bot.services import receipts, surveys
@@ -74,7 +75,10 @@ def run_turn(dispatcher: CollectingDispatcher, tracker: Tracker, turn: Turn) -> 
     mid = message_id(tracker)
     state = runtime.state_of(tracker)
     retrying = Retrying(retry=retry_if_exception(_retryable), stop=stop_after_attempt(ATTEMPTS),
-                        wait=wait_exponential(multiplier=0.05, max=1.0), reraise=True)
+                        wait=wait_exponential(multiplier=0.05, max=1.0), reraise=True,
+                        before_sleep=lambda state: log.warning(
+                            "retrying survey turn (attempt %d failed: %s)", state.attempt_number,
+                            state.outcome.exception() if state.outcome else None))
     try:
         outcome = retrying(_once, tracker.sender_id, mid, state, turn)
     except Exception as exc:  # noqa: BLE001 - the customer must get an answer

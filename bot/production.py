@@ -121,7 +121,7 @@ class ProductionStack(Stack):
         while True:
             status = {name: row.get("status", "") for name, row in self.server_stats().items()
                       if not name.startswith("stats/")}
-            if all(s.startswith("DOWN") if n.split("/")[1] in down else s.startswith("UP")
+            if all(s.startswith("DOWN") if n.split("/")[1] in down else s == "UP"
                    for n, s in status.items()):
                 return
             if time.monotonic() > deadline:

@@ -11,7 +11,9 @@ import logging
 import httpx
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from bot.db.models import Survey
 from bot.domain import OPEN_SURVEY_STATUSES
@@ -27,7 +29,25 @@ MAX_TOKEN_CHARS = 64
 
 
 def _survey(s: Session, token: str) -> Survey | None:
-    return surveys.survey_by_token(s, token) if len(token) <= MAX_TOKEN_CHARS else None
+    """The survey of ``token``; a read that lost its database connection is retried (it changes nothing)."""
+    if len(token) > MAX_TOKEN_CHARS:
+        return None
+    retrying = Retrying(retry=retry_if_exception_type(DBAPIError), stop=stop_after_attempt(4),
+                        wait=wait_exponential(multiplier=0.05, max=0.5), reraise=True,
+                        before_sleep=lambda _state: _release(s))
+    return retrying(surveys.survey_by_token, s, token)
+
+
+def _release(s: Session) -> None:
+    """End the read transaction, handing the connection back to the pool while Rasa works.
+
+    A connection the database dropped meanwhile fails even to roll back: it is
+    discarded instead (nothing was written on it).
+    """
+    try:
+        s.close()
+    except DBAPIError:
+        s.invalidate()
 
 
 def _known(s: Session, token: str) -> bool:
@@ -85,22 +105,30 @@ def chat_page(request: Request, token: str, s: SessionDep):
 @router.post("/api/chat/{token}/start", response_model=ChatOut, tags=["chat"])
 async def chat_start(request: Request, token: str, s: SessionDep):
     """Open the conversation: the bot greets and states the scale."""
-    survey = _survey(s, token)
+    try:
+        survey = _survey(s, token)
+    except DBAPIError as exc:
+        log.warning("database unavailable: %s", exc)
+        return _reply(ChatOut.say(messages.BUSY), 503)
     if survey is None:
         return _not_found()
     expects_reply = survey.status in OPEN_SURVEY_STATUSES
-    s.rollback()  # hand the connection back to the pool while Rasa works
+    _release(s)
     return await _to_rasa(request, token, "/start_survey", expects_reply=expects_reply)
 
 
 @router.post("/api/chat/{token}", response_model=ChatOut, tags=["chat"])
 async def chat(request: Request, token: str, body: ChatIn, s: SessionDep):
     """Relay one customer message to the dialogue engine and return the bot's replies."""
-    survey = _survey(s, token)
+    try:
+        survey = _survey(s, token)
+    except DBAPIError as exc:
+        log.warning("database unavailable: %s", exc)
+        return _reply(ChatOut.say(messages.BUSY), 503)
     if survey is None:
         return _not_found()
     expects_reply = survey.status in OPEN_SURVEY_STATUSES
-    s.rollback()  # hand the connection back to the pool while Rasa works
+    _release(s)
     message = body.message.strip()
     if not message:
         return _reply(ChatOut.say(messages.EMPTY_MESSAGE))
