@@ -77,8 +77,8 @@ def record(s: Session, events: Iterable[dict[str, Any]]) -> int:
     if not rows:
         return 0
     insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
-    result = s.execute(insert(FunnelEvent).values(rows).on_conflict_do_nothing(index_elements=["event_id"]))
-    return max(getattr(result, "rowcount", 0) or 0, 0)
+    stmt = insert(FunnelEvent).values(rows).on_conflict_do_nothing(index_elements=["event_id"])
+    return len(s.execute(stmt.returning(FunnelEvent.event_id)).all())
 
 
 # --- consumer -------------------------------------------------------------------------

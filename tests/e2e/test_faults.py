@@ -79,6 +79,10 @@ def requests_per_server(live: Live) -> dict[str, int]:
 
 
 def test_a_survey_alternating_between_servers_completes(prod):
+    health = prod.http.get("/healthz").json()
+    assert health["ok"] and {c["name"] for c in health["checks"]} == {"database", "rasa"}
+    for port in prod.stack.action_ports:
+        assert httpx.get(f"http://127.0.0.1:{port}/ready").json()["ok"] is True
     before = requests_per_server(prod)
     token = prod.new_survey()
     assert prod.start(token)
@@ -92,6 +96,31 @@ def test_a_survey_alternating_between_servers_completes(prod):
     [rating] = prod.ratings(token)
     assert rating.score == 2 and len(rating.reasons) == 1
     assert prod.survey(token).status == SurveyStatus.COMPLETED
+
+
+def test_the_funnel_is_recorded_from_rasas_events_on_rabbitmq(prod):
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from bot import funnel
+    from bot.db.delivery import FunnelEvent
+
+    done, invited_only, rated_high = prod.new_survey(), prod.new_survey(), prod.new_survey()
+    prod.start(done)
+    prod.say(done, "2")
+    prod.say(done, "等了四十分钟才有人接，排队太久了")
+    prod.start(rated_high)
+    prod.say(rated_high, "5")
+    env = prod.stack.extra_env
+    stored = funnel.consume(prod.stack.database_url, host=env["RABBITMQ_HOST"], port=5672, user=env["RABBITMQ_USER"],
+                            password=env["RABBITMQ_PASSWORD"], queue=env["RABBITMQ_QUEUE"], idle_stop_s=2.0)
+    assert stored >= 4 + 3
+    with Session(prod.engine) as s:
+        # A step may be shown by several events (counted once per survey by the report).
+        steps = {token: sorted(set(s.scalars(select(FunnelEvent.step).where(FunnelEvent.survey_token == token))))
+                 for token in (done, invited_only, rated_high)}
+    assert steps == {done: ["completed", "opened", "rated", "reason"], invited_only: [],
+                     rated_high: ["completed", "opened", "rated"]}
 
 
 def test_the_same_message_twice_is_stored_once_and_answered_alike(prod):
