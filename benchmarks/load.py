@@ -1,0 +1,152 @@
+"""Load on the production profile: N concurrent surveys for a bounded time, one instance vs two.
+
+Starts the production profile on loopback (PostgreSQL, Redis lock store,
+RabbitMQ broker; HAProxy in front of the Rasa and action servers) once with
+one Rasa + one action server and once with two of each, and drives it with
+``--surveys`` concurrent customers, each completing surveys one after the
+other (open, score 2, reason) through the web app for ``--duration`` seconds.
+Every message carries a message id and is resent unchanged on failure, as
+chat.js does. Prints throughput, p50/p95/p99 turn latency, errors, and
+ratings expected (score messages acknowledged) vs stored (and doubled).
+
+    .venv/bin/python benchmarks/load.py --surveys 200 --duration 30
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+from sqlalchemy import text
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from turn_latency import make_surveys, pct  # noqa: E402
+
+from bot.db.engine import make_engine  # noqa: E402
+from bot.production import ProductionStack  # noqa: E402
+from tests.production import production_services  # noqa: E402
+
+REASONS = ["等了四十分钟才有人接，排队太久了", "客服一直打断我说话，态度很差", "退款到现在还没到账，规定太死板了"]
+RESENDS = 3
+
+
+class Tally:
+    def __init__(self) -> None:
+        self.latencies: list[float] = []
+        self.errors = 0          # failed attempts (each resent)
+        self.lost_turns = 0      # messages still failing after every resend
+        self.surveys_done = 0
+        self.rated: list[str] = []  # tokens whose score message was acknowledged
+
+
+async def turn(client: httpx.AsyncClient, url: str, body: dict, tally: Tally) -> bool:
+    for _ in range(RESENDS + 1):
+        started = time.perf_counter()
+        try:
+            r = await client.post(url, json=body)
+            ok = r.status_code == 200
+        except httpx.HTTPError:
+            ok = False
+        tally.latencies.append(time.perf_counter() - started)
+        if ok:
+            return True
+        tally.errors += 1
+        await asyncio.sleep(0.2)
+    tally.lost_turns += 1
+    return False
+
+
+async def customer(client: httpx.AsyncClient, tokens: asyncio.Queue, deadline: float, tally: Tally, i: int) -> None:
+    while time.monotonic() < deadline and not tokens.empty():
+        token = tokens.get_nowait()
+        if not await turn(client, f"/api/chat/{token}/start", {}, tally):
+            continue
+        if not await turn(client, f"/api/chat/{token}", {"message": "2", "message_id": str(uuid.uuid4())}, tally):
+            continue
+        tally.rated.append(token)
+        reason = {"message": REASONS[i % len(REASONS)], "message_id": str(uuid.uuid4())}
+        if await turn(client, f"/api/chat/{token}", reason, tally):
+            tally.surveys_done += 1
+
+
+def stored_ratings(url: str, tokens: list[str]) -> tuple[int, int]:
+    """(surveys of ``tokens`` with a valid rating, surveys with more than one)."""
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT count(r.id) FROM surveys s JOIN ratings r ON r.survey_id = s.id "
+                                 "AND r.status = 'valid' WHERE s.token = ANY(:t) GROUP BY s.id"),
+                            {"t": tokens}).scalars().all()
+    engine.dispose()
+    return len(rows), sum(1 for n in rows if n > 1)
+
+
+async def drive(stack: ProductionStack, concurrency: int, duration: float, pool: int) -> dict:
+    tokens: asyncio.Queue = asyncio.Queue()
+    for token in make_surveys(stack.database_url, pool):
+        tokens.put_nowait(token)
+    tally = Tally()
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=stack.web_url, timeout=60, limits=limits) as client:
+        started = time.monotonic()
+        deadline = started + duration
+        await asyncio.gather(*(customer(client, tokens, deadline, tally, i) for i in range(concurrency)))
+        elapsed = time.monotonic() - started
+    stored, doubled = stored_ratings(stack.database_url, tally.rated)
+    lat = tally.latencies or [0.0]
+    return {"turns": len(tally.latencies), "turns_per_s": len(tally.latencies) / elapsed,
+            "surveys_per_s": tally.surveys_done / elapsed, "p50": pct(lat, 0.50) * 1000,
+            "p95": pct(lat, 0.95) * 1000, "p99": pct(lat, 0.99) * 1000, "errors": tally.errors,
+            "lost": tally.lost_turns, "expected": len(tally.rated), "stored": stored, "doubled": doubled,
+            "elapsed": elapsed}
+
+
+def run(instances: int, args, pg_url: str, base: Path) -> dict:
+    with production_services() as env:
+        stack = ProductionStack(database_url=pg_url, log_dir=base / f"log-{instances}", extra_env=env,
+                                rasa_count=instances, action_count=instances).start(workers=args.web_workers)
+        try:
+            return asyncio.run(drive(stack, args.surveys, args.duration, args.pool))
+        finally:
+            stack.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--surveys", type=int, default=200, help="concurrent surveys (customers)")
+    parser.add_argument("--duration", type=float, default=30.0, help="seconds of load per configuration")
+    parser.add_argument("--pool", type=int, default=3000, help="surveys prepared (upper bound of surveys run)")
+    parser.add_argument("--web-workers", type=int, default=2)
+    parser.add_argument("--instances", default="1,2", help="Rasa+action server counts to compare")
+    args = parser.parse_args()
+    import psycopg
+
+    from tests.conftest import PG_ADMIN_URL
+
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for instances in [int(x) for x in args.instances.split(",")]:
+            name = f"feedbackbot_load_{uuid.uuid4().hex[:8]}"
+            with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+                admin.execute(f'CREATE DATABASE "{name}"')
+            try:
+                results[instances] = run(instances, args, PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}", Path(tmp))
+            finally:
+                with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+                    admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    print(f"\n{args.surveys} concurrent surveys, {args.duration:.0f} s each, web workers {args.web_workers}, loopback")
+    print(f"{'instances':>9} {'turns/s':>8} {'surveys/s':>9} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
+          f"{'errors':>6} {'lost':>5} {'ratings expected':>16} {'stored':>6} {'doubled':>7}")
+    for n, r in results.items():
+        print(f"{n:>9} {r['turns_per_s']:>8.1f} {r['surveys_per_s']:>9.1f} {r['p50']:>7.0f} {r['p95']:>7.0f} "
+              f"{r['p99']:>7.0f} {r['errors']:>6} {r['lost']:>5} {r['expected']:>16} {r['stored']:>6} "
+              f"{r['doubled']:>7}")
+
+
+if __name__ == "__main__":
+    main()
