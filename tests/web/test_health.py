@@ -64,3 +64,16 @@ def test_action_server_ready_checks_database_and_classifier(sqlite_url, tmp_path
     assert _action_server_ready(sqlite_url, tmp_path) == (200, {"database": True, "classifier": True})
     dead_db = f"postgresql://nobody@127.0.0.1:{free_port()}/none"
     assert _action_server_ready(dead_db, tmp_path) == (503, {"database": False, "classifier": True})
+
+
+def test_a_failed_or_empty_turn_is_told_apart_from_an_answer():
+    from bot.services.receipts import TURN_FAILED
+    from bot.web.routes.chat import turn_failed
+
+    answer = [{"recipient_id": "t", "text": "感谢您的评分。"}]
+    marked = [{"recipient_id": "t", "text": "抱歉，系统暂时有点忙"}, {"recipient_id": "t", "custom": dict(TURN_FAILED)}]
+    assert not turn_failed(answer, expects_reply=True)
+    assert turn_failed(marked, expects_reply=True) and turn_failed(marked, expects_reply=False)
+    assert turn_failed([], expects_reply=True)  # no action server answered in an open survey
+    assert not turn_failed([], expects_reply=False)  # an opted-out survey stays silent on purpose
+    assert turn_failed([{"recipient_id": "t", "custom": {"other": 1}}], expects_reply=True)
