@@ -123,13 +123,15 @@ def main() -> None:
     parser.add_argument("--pool", type=int, default=3000, help="surveys prepared (upper bound of surveys run)")
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--instances", default="1,2", help="Rasa+action server counts to compare")
+    parser.add_argument("--log-dir", type=Path, default=None, help="keep the servers' logs here")
     args = parser.parse_args()
     import psycopg
 
     from tests.conftest import PG_ADMIN_URL
 
     results = {}
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp_dir:
+        tmp = str(args.log_dir or tmp_dir)
         for instances in [int(x) for x in args.instances.split(",")]:
             name = f"feedbackbot_load_{uuid.uuid4().hex[:8]}"
             with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:

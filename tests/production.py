@@ -8,8 +8,8 @@ from contextlib import contextmanager
 from tests.conftest import PG_ADMIN_URL, port_open, unavailable
 
 
-def require_services() -> None:
-    """Skip (fail in CI) unless Redis, RabbitMQ and HAProxy are here (PostgreSQL is checked by ``pg_url``)."""
+def require_services(haproxy: bool = True) -> None:
+    """Skip (fail in CI) unless Rasa, Redis, RabbitMQ (and HAProxy) are here (PostgreSQL is checked by ``pg_url``)."""
     from bot.production import haproxy_bin
     from bot.stack import have_rasa
 
@@ -19,7 +19,7 @@ def require_services() -> None:
     for name, port in (("Redis", 6379), ("RabbitMQ", 5672)):
         if not port_open("127.0.0.1", port):
             unavailable(f"{name} not reachable on 127.0.0.1:{port}")
-    if haproxy_bin() is None:
+    if haproxy and haproxy_bin() is None:
         unavailable("haproxy not installed (make prod-deps)")
 
 

@@ -10,22 +10,17 @@ import json
 
 import pytest
 
-from bot.stack import Stack, have_rasa
-from tests.conftest import PG_ADMIN_URL, port_open, unavailable
+from bot.stack import Stack
+from tests.conftest import PG_ADMIN_URL
 from tests.live import Live
-from tests.production import production_services
+from tests.production import production_services, require_services
 
 pytestmark = [pytest.mark.e2e, pytest.mark.services]
 
 
 @pytest.fixture(scope="module")
 def prod_live(pg_url, tmp_path_factory):
-    why = have_rasa()
-    if why:
-        unavailable(why)
-    for name, port in (("Redis", 6379), ("RabbitMQ", 5672)):
-        if not port_open("127.0.0.1", port):
-            unavailable(f"{name} not reachable on 127.0.0.1:{port}")
+    require_services(haproxy=False)
     with production_services() as env:
         base = tmp_path_factory.mktemp("stack-production")
         stack = Stack(database_url=pg_url, log_dir=base / "log", extra_env={**env, "SANIC_WORKERS": "2"},

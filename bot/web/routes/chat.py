@@ -50,6 +50,23 @@ def _release(s: Session) -> None:
         s.invalidate()
 
 
+def _expects_reply(s: Session, token: str) -> bool | JSONResponse:
+    """Whether the survey of ``token`` is open (every message then gets an answer), or the error response.
+
+    Ends the read transaction before the caller waits for Rasa.
+    """
+    try:
+        survey = _survey(s, token)
+    except DBAPIError as exc:
+        log.warning("database unavailable: %s", exc)
+        return _reply(ChatOut.say(messages.BUSY), 503)
+    if survey is None:
+        return _not_found()
+    open_now = survey.status in OPEN_SURVEY_STATUSES
+    _release(s)
+    return open_now
+
+
 def _known(s: Session, token: str) -> bool:
     return _survey(s, token) is not None
 
@@ -105,30 +122,18 @@ def chat_page(request: Request, token: str, s: SessionDep):
 @router.post("/api/chat/{token}/start", response_model=ChatOut, tags=["chat"])
 async def chat_start(request: Request, token: str, s: SessionDep):
     """Open the conversation: the bot greets and states the scale."""
-    try:
-        survey = _survey(s, token)
-    except DBAPIError as exc:
-        log.warning("database unavailable: %s", exc)
-        return _reply(ChatOut.say(messages.BUSY), 503)
-    if survey is None:
-        return _not_found()
-    expects_reply = survey.status in OPEN_SURVEY_STATUSES
-    _release(s)
+    expects_reply = _expects_reply(s, token)
+    if isinstance(expects_reply, JSONResponse):
+        return expects_reply
     return await _to_rasa(request, token, "/start_survey", expects_reply=expects_reply)
 
 
 @router.post("/api/chat/{token}", response_model=ChatOut, tags=["chat"])
 async def chat(request: Request, token: str, body: ChatIn, s: SessionDep):
     """Relay one customer message to the dialogue engine and return the bot's replies."""
-    try:
-        survey = _survey(s, token)
-    except DBAPIError as exc:
-        log.warning("database unavailable: %s", exc)
-        return _reply(ChatOut.say(messages.BUSY), 503)
-    if survey is None:
-        return _not_found()
-    expects_reply = survey.status in OPEN_SURVEY_STATUSES
-    _release(s)
+    expects_reply = _expects_reply(s, token)
+    if isinstance(expects_reply, JSONResponse):
+        return expects_reply
     message = body.message.strip()
     if not message:
         return _reply(ChatOut.say(messages.EMPTY_MESSAGE))
