@@ -16,7 +16,7 @@ PIP_QUIET := --quiet --disable-pip-version-check
 .PHONY: help setup run run-production test lint demo browser-deps prod-deps benchmark load clean
 
 help:
-	@echo "make run    set everything up (first time) and start the product on SQLite"
+	@echo "make run    set everything up (first time) and start the product on SQLite (DEMO=0: no demo centre)"
 	@echo "make test   set everything up (first time) and run the whole test suite"
 	@echo "make demo   print the link of a new demo survey (while 'make run' is running)"
 	@echo "make benchmark   turn latency and classifier benchmarks"
@@ -42,8 +42,9 @@ var/models/classifier/CURRENT: | $(VENV)/.installed
 
 setup: $(VENV)/.installed $(RASA_VENV)/.installed var/models/classifier/CURRENT
 
+# DEMO=0 skips loading the demo centre (teams, a month of calls, demo logins).
 run: setup
-	$(VENV)/bin/feedbackbot run
+	$(VENV)/bin/feedbackbot run $(if $(filter 0,$(DEMO)),--no-demo)
 
 demo:
 	@$(VENV)/bin/feedbackbot demo-survey

@@ -1,7 +1,8 @@
 """One survey turn, delivered at most once and retried while the database is unreachable.
 
-The action adapters hand their turn (a function of the session, the survey
-and the state) to :func:`run_turn`, which
+The action adapters hand their turn (``bot.services.turns.start_turn`` or
+``reply_turn`` bound to the message: a function of the session, the survey's
+token and the state) to :func:`run_turn`, which
 
 * runs it in one transaction, retried with exponential backoff (tenacity)
   when the database connection fails or a concurrent duplicate of the same
@@ -25,11 +26,10 @@ from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_expo
 
 from actions import runtime
 from actions.runtime import log
-from bot.db.models import Survey
 from bot.dialogue.state import DialogueState, Outcome
 from bot.services import receipts, surveys
 
-Turn = Callable[[Session, Survey | None, DialogueState], Outcome]
+Turn = Callable[[Session, str, DialogueState], Outcome]
 
 # Five attempts over about 1.5 s: long enough to ride out a dropped
 # connection or a database fail-over, well inside Rasa's action timeout.
@@ -51,12 +51,12 @@ def message_id(tracker: Tracker) -> str | None:
 
 def _once(token: str, mid: str | None, state: DialogueState, turn: Turn) -> Outcome:
     with runtime.session() as s, s.begin():
-        survey = surveys.survey_by_token(s, token)
+        survey = surveys.survey_by_token(s, token) if mid is not None else None
         if survey is not None and mid is not None:
             receipt = receipts.find(s, survey.id, mid)
             if receipt is not None:
                 return receipts.replay(receipt, state)
-        outcome = turn(s, survey, state)
+        outcome = turn(s, token, state)
         if survey is not None and mid is not None:
             receipts.record(s, survey.id, mid, state, outcome, runtime.now())
     return outcome
@@ -68,8 +68,9 @@ def run_turn(dispatcher: CollectingDispatcher, tracker: Tracker, turn: Turn) -> 
     Args:
         dispatcher: Where the turn's responses go.
         tracker: The conversation (its sender id is the survey token).
-        turn: Stores what the message means and returns the outcome; called
-            inside the transaction, possibly more than once (each attempt
+        turn: Called with the session, the survey token and the state; stores
+            what the message means and returns the outcome. Called inside the
+            transaction, possibly more than once (each attempt
             rolled back before the next).
     """
     mid = message_id(tracker)

@@ -6,6 +6,8 @@ turn). Rasa 3.6 predates the domain-digest handshake of newer rasa-sdk
 releases, which would answer such a request with HTTP 449 that Rasa 3.6 does
 not understand; this executor accepts a missing domain instead.
 
+Every request but ``/health`` needs the shared secret (``actions.guard``).
+
 Run: ``python -m actions.server -p 5055``
 """
 from __future__ import annotations
@@ -19,6 +21,7 @@ from rasa_sdk import endpoint
 from rasa_sdk.executor import ActionExecutor
 
 import actions.health  # noqa: F401 - adds GET /ready (database and classifier) to the server
+from actions import guard, runtime
 
 
 class DomainOptionalExecutor(ActionExecutor):
@@ -51,6 +54,10 @@ def main(argv: list[str] | None = None) -> None:
     _warm_up()
     executor = DomainOptionalExecutor()
     executor.register_package("actions")
+    runtime.settings()  # refuse to start on an unsafe configuration (e.g. the dev secret in production)
+    # rasa-sdk builds its app through this factory in every worker (pickled by
+    # name): route it through ours so each worker is guarded.
+    endpoint.create_app_for_serve = guard.create_guarded_app  # type: ignore[assignment]
     endpoint.run(executor, port=args.port)
 
 

@@ -7,11 +7,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import delivery, runtime
-from bot.dialogue import engine
+from bot.services import turns
 
 
 class ActionHandleReply(Action):
-    """Hands the reply to the survey core and relays what it decided."""
+    """Hands the reply to the turn service and relays what it decided."""
 
     def name(self) -> str:
         return "action_handle_reply"
@@ -19,5 +19,5 @@ class ActionHandleReply(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
         text = tracker.latest_message.get("text") or ""
         intent, confidence = runtime.latest_intent(tracker)
-        return delivery.run_turn(dispatcher, tracker, lambda s, survey, state: engine.handle_reply(
-            s, survey, state, text, runtime.now(), runtime.classify, intent=intent, intent_confidence=confidence))
+        return delivery.run_turn(dispatcher, tracker, lambda s, token, state: turns.reply_turn(
+            s, token, state, text, runtime.now(), runtime.classify, intent=intent, confidence=confidence))

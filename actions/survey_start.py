@@ -7,7 +7,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import delivery, runtime
-from bot.dialogue import engine
+from bot.services import turns
 
 
 class ActionStartSurvey(Action):
@@ -17,8 +17,5 @@ class ActionStartSurvey(Action):
         return "action_start_survey"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
-        def turn(s, survey, state):
-            greeting = survey.template_version if survey else runtime.settings().greeting_version
-            return engine.start(s, survey, state, runtime.now(), greeting)
-
-        return delivery.run_turn(dispatcher, tracker, turn)
+        return delivery.run_turn(dispatcher, tracker, lambda s, token, state: turns.start_turn(
+            s, token, state, runtime.now()))

@@ -26,12 +26,12 @@ from pathlib import Path  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from classifiers import model as M  # noqa: E402
 from classifiers.api import CauseResult, clean_input, results_for  # noqa: E402
-from classifiers.data import load_dataset  # noqa: E402
 from classifiers.labels import ATTRIBUTION  # noqa: E402
-from classifiers.metrics import evaluate  # noqa: E402
 from classifiers.rules import keyword_baseline  # noqa: E402
+from classifiers.training.dataset import load_dataset  # noqa: E402
+from classifiers.training.fit import fit  # noqa: E402
+from classifiers.training.metrics import evaluate  # noqa: E402
 
 CHALLENGE = ROOT / "classifiers" / "data" / "challenge" / "challenge.jsonl"
 
@@ -152,17 +152,17 @@ def main(argv=None) -> int:
     norules = {"rules": {"enabled": False}}
     systems = [
         ("keyword rules", lambda: KeywordSystem()),
-        ("TF-IDF char 1-3 + LR", lambda: ModelSystem(M.fit(train, dev, config=norules, progress=quiet, components=["lr"])[0])),
-        ("spaCy textcat bow", lambda: ModelSystem(M.fit(train, dev, config=norules, progress=quiet, components=["spacy"])[0])),
+        ("TF-IDF char 1-3 + LR", lambda: ModelSystem(fit(train, dev, config=norules, progress=quiet, components=["lr"])[0])),
+        ("spaCy textcat bow", lambda: ModelSystem(fit(train, dev, config=norules, progress=quiet, components=["spacy"])[0])),
     ]
     if not args.skip_ensemble:
         ens_cfg = {"rules": {"enabled": False}, "spacy": {"architecture": "ensemble", "epochs": 10, "patience": 3}}
         systems.append(
-            ("spaCy textcat ensemble (CNN+bow)", lambda: ModelSystem(M.fit(train, dev, config=ens_cfg, progress=quiet, components=["spacy"])[0]))
+            ("spaCy textcat ensemble (CNN+bow)", lambda: ModelSystem(fit(train, dev, config=ens_cfg, progress=quiet, components=["spacy"])[0]))
         )
     systems += [
-        ("bow + LR, no rules", lambda: ModelSystem(M.fit(train, dev, config=norules, progress=quiet)[0])),
-        ("**final: bow + LR + rules**", lambda: ModelSystem(M.fit(train, dev, progress=quiet)[0])),
+        ("bow + LR, no rules", lambda: ModelSystem(fit(train, dev, config=norules, progress=quiet)[0])),
+        ("**final: bow + LR + rules**", lambda: ModelSystem(fit(train, dev, progress=quiet)[0])),
     ]
     if args.with_e5:
         systems.append(("e5-small emb + LR (not shipped)", lambda: E5System(train, dev)))
@@ -214,7 +214,7 @@ def main(argv=None) -> int:
     reps = 5000 // len(train[0]) + 1
     big = ((train[0] * reps)[:5000], (train[1] * reps)[:5000])
     t0 = time.perf_counter()
-    M.fit(big, dev, progress=quiet)
+    fit(big, dev, progress=quiet)
     train5k = time.perf_counter() - t0
 
     header = (

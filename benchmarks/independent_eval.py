@@ -11,7 +11,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from classifiers import classify_many  # noqa: E402
-from classifiers.metrics import evaluate  # noqa: E402
+from classifiers.training.metrics import evaluate  # noqa: E402
 
 DATA = sorted((Path(__file__).resolve().parent / "data").glob("independent_eval*.jsonl"))
 

@@ -22,10 +22,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from classifiers import model as M  # noqa: E402
-from classifiers.data import DEFAULT_DATA_DIR, load_dataset, prepare_text  # noqa: E402
 from classifiers.labels import LABELS  # noqa: E402
-from classifiers.metrics import evaluate  # noqa: E402
+from classifiers.text import prepare_text  # noqa: E402
+from classifiers.training.dataset import DEFAULT_DATA_DIR, load_dataset  # noqa: E402
+from classifiers.training.fit import fit  # noqa: E402
+from classifiers.training.metrics import evaluate  # noqa: E402
 
 
 def writer_files() -> list[Path]:
@@ -45,7 +46,7 @@ def hold_out(path: Path) -> dict:
             if f.name != path.name:
                 shutil.copy(f, tmp)
         ds = load_dataset(tmp, strict_splits=False)
-        model, _ = M.fit(ds.texts_labels("train"), ds.texts_labels("dev"), progress=lambda _m: None)
+        model, _ = fit(ds.texts_labels("train"), ds.texts_labels("dev"), progress=lambda _m: None)
     rows = [json.loads(line) for line in path.open(encoding="utf-8") if line.strip()]
     decisions = model.predict([prepare_text(r["text"]) for r in rows])
     gold = [r["cause"] for r in rows]

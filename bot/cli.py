@@ -23,9 +23,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     classifier_cli.register(sub)
 
-    from bot import manage
+    from bot import manage, staff_cli
 
     manage.register(sub)
+    staff_cli.register(sub)
+
+    from bot import scoring_cli
+
+    scoring_cli.register(sub)
 
     from bot import funnel, production
 

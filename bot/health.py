@@ -56,21 +56,19 @@ def classifier() -> Check:
         return _timed("classifier", started, False, f"{type(exc).__name__}: {exc}")
 
 
-async def rasa(client: httpx.AsyncClient, token: str | None = None) -> Check:
-    """Rasa answers with a model loaded.
+async def rasa(client: httpx.AsyncClient) -> Check:
+    """Rasa answers on its REST channel with a model loaded.
 
-    ``/status`` names the loaded model but needs Rasa's HTTP API; when the API
-    is off or refuses us (token auth), Rasa answering ``/`` is the next best
-    thing: ``rasa run`` serves only after its model has loaded.
+    Rasa's HTTP API (``/status``) is off unless ``RASA_API_TOKEN`` is set, so
+    the check uses the REST channel's own health route ``/webhooks/rest/``
+    (``{"status": "ok"}``), the channel the web app talks to; ``rasa run``
+    serves it only after its model has loaded.
     """
     started = time.perf_counter()
     try:
-        r = await client.get("/status", params={"token": token} if token else None, timeout=RASA_TIMEOUT_S)
-        if r.status_code == 200:
-            model = (r.json() or {}).get("model_file")
-            return _timed("rasa", started, bool(model), f"model {model}" if model else "no model loaded")
-        r = await client.get("/", timeout=RASA_TIMEOUT_S)
-        return _timed("rasa", started, r.status_code == 200, f"HTTP {r.status_code} (model not inspected)")
+        r = await client.get("/webhooks/rest/", timeout=RASA_TIMEOUT_S)
+        ok = r.status_code == 200 and (r.json() or {}).get("status") == "ok"
+        return _timed("rasa", started, ok, "rest channel ok" if ok else f"HTTP {r.status_code}")
     except (httpx.HTTPError, ValueError) as exc:
         return _timed("rasa", started, False, f"{type(exc).__name__}: {exc}")
 

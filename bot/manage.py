@@ -20,6 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("run", help="start Rasa, the action server and the web app; print the URLs")
     p.add_argument("--web-port", type=int, default=8000)
+    p.add_argument("--no-demo", action="store_true", help="do not load the demo centre (make run DEMO=0)")
     p.set_defaults(func=cmd_run)
 
 
@@ -60,6 +61,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     from bot.stack import Stack, StackError
 
     settings = Settings.from_env()
+    demo_logins = None
+    if not args.no_demo and settings.env == "development":
+        from bot.services import demo_centre
+
+        print("loading the demo centre (three teams, a month of calls; skipped when already loaded)…", flush=True)
+        demo_logins = demo_centre.load(settings)
     stack = Stack(database_url=settings.database_url, log_dir=settings.log_dir, web_port=args.web_port,
                   rasa_port=5005, action_port=5055)
     print("starting Rasa, the action server and the web app (first start trains the Rasa model)…", flush=True)
@@ -77,6 +84,10 @@ Post-call feedback bot is running (database: {settings.database_url})
   action server:                   http://127.0.0.1:{stack.action_port}
   logs:                            {stack.log_dir}
 New demo survey: `make demo`. Stop with Ctrl-C.""", flush=True)
+    if demo_logins:
+        from bot.services import demo_centre
+
+        print(demo_centre.describe_logins(demo_logins, stack.web_url), flush=True)
     stopping = False
 
     def _stop(*_):

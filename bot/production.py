@@ -100,7 +100,7 @@ class ProductionStack(Stack):
             for i, port in enumerate(self.action_ports):
                 self._wait(f"http://127.0.0.1:{port}/ready", f"actions-{i}", timeout)
             for i, port in enumerate(self.rasa_ports):
-                self._wait(f"http://127.0.0.1:{port}/status", f"rasa-{i}", timeout)
+                self._wait(f"http://127.0.0.1:{port}/webhooks/rest/", f"rasa-{i}", timeout)
             self._wait(f"{self.web_url}/healthz", "web", timeout)
             self.wait_balanced(timeout=30)
         except Exception:

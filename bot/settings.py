@@ -19,6 +19,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 ROOT = Path(__file__).resolve().parent.parent
 DEV_INTEGRATION_TOKEN = "dev-integration-token"
 DEV_SESSION_SECRET = "dev-session-secret-not-for-production"
+DEV_ACTION_SERVER_TOKEN = "dev-action-server-token"
 MIN_SECRET_CHARS = 16
 
 
@@ -50,6 +51,12 @@ class Settings(BaseSettings):
                                 description="Signs staff session cookies and CSRF tokens")
     survey_window_minutes: int = Field(60, gt=0, validation_alias=_env("FEEDBACKBOT_SURVEY_WINDOW_MINUTES"))
     rasa_url: str = Field("http://127.0.0.1:5005", validation_alias=_env("RASA_URL"))
+    action_server_token: str = Field(
+        DEV_ACTION_SERVER_TOKEN, validation_alias=_env("ACTION_SERVER_TOKEN"),
+        description="Shared secret Rasa sends to the action server (Authorization: Bearer); anything else is 401")
+    rasa_api_token: str | None = Field(
+        None, validation_alias=_env("RASA_API_TOKEN"),
+        description="Enables Rasa's HTTP API (--enable-api --auth-token) when set; unset: the API is off")
     public_base_url: str = Field("http://127.0.0.1:8000", validation_alias=_env("FEEDBACKBOT_PUBLIC_URL"))
     greeting_version: str = Field("v1", validation_alias=_env("FEEDBACKBOT_GREETING_VERSION"))
     timezone: str = Field("Asia/Shanghai", validation_alias=_env("FEEDBACKBOT_TIMEZONE"),
@@ -86,6 +93,8 @@ class Settings(BaseSettings):
         for name, value, dev in (
             ("FEEDBACKBOT_INTEGRATION_TOKEN", self.integration_token, DEV_INTEGRATION_TOKEN),
             ("FEEDBACKBOT_SESSION_SECRET", self.session_secret, DEV_SESSION_SECRET),
+            ("ACTION_SERVER_TOKEN", self.action_server_token, DEV_ACTION_SERVER_TOKEN),
+            *((("RASA_API_TOKEN", self.rasa_api_token, ""),) if self.rasa_api_token is not None else ()),
         ):
             if not value.strip():
                 raise ValueError(f"{name} must not be empty")

@@ -108,6 +108,11 @@ class Stack:
         return f"http://127.0.0.1:{self.action_port}/webhook"
 
     def env(self) -> dict[str, str]:
+        """The environment of all three servers; the shared secrets come from one validated Settings.
+
+        Raises:
+            SettingsError: outside development when a secret is missing or a development default.
+        """
         env = dict(os.environ)
         env.update({
             "DATABASE_URL": self.database_url,
@@ -117,7 +122,19 @@ class Stack:
             "PYTHONUNBUFFERED": "1",
         })
         env.update(self.extra_env)
+        # endpoints*.yml reads ${ACTION_SERVER_TOKEN}: give Rasa the same secret the action server checks.
+        env["ACTION_SERVER_TOKEN"] = Settings.from_env(env).action_server_token
         return env
+
+    @property
+    def rasa_api_token(self) -> str | None:
+        """Token of Rasa's HTTP API (``?token=``), or None when the API is off."""
+        return Settings.from_env(self.env()).rasa_api_token
+
+    def rasa_api_args(self) -> list[str]:
+        """``rasa run`` arguments for the HTTP API: off unless ``RASA_API_TOKEN`` is set, then token-protected."""
+        token = self.rasa_api_token
+        return ["--enable-api", "--auth-token", token] if token else []
 
     def _spawn(self, name: str, cmd: list[str], env: dict[str, str]) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
@@ -132,7 +149,7 @@ class Stack:
 
     def rasa_cmd(self, port: int, model: Path) -> list[str]:
         """Command line of a Rasa server on ``port`` (loopback) serving ``model``."""
-        return [str(RASA_BIN), "run", "--enable-api", "-m", str(model), "-i", "127.0.0.1",
+        return [str(RASA_BIN), "run", *self.rasa_api_args(), "-m", str(model), "-i", "127.0.0.1",
                 "-p", str(port), "--endpoints", self.endpoints, "--credentials", "credentials.yml"]
 
     def spawn_rasa(self, name: str, port: int, model: Path, env: dict[str, str]) -> None:
@@ -156,8 +173,11 @@ class Stack:
         self._spawn("web", self.web_cmd(self.web_port, workers), env)
         try:
             self._wait(f"http://127.0.0.1:{self.action_port}/health", "actions", timeout)
+            # The REST channel's own health route: answers without the HTTP API,
+            # and only once the model is loaded (Rasa loads it before serving).
+            self._wait(f"{self.rasa_url}/webhooks/rest/", "rasa", timeout)
+            # Last: the web app's /healthz checks Rasa and the action server too.
             self._wait(f"{self.web_url}/healthz", "web", timeout)
-            self._wait(f"{self.rasa_url}/status", "rasa", timeout)
         except Exception:
             self.stop()
             raise

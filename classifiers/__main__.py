@@ -13,7 +13,11 @@ import sys
 from pathlib import Path
 
 if not __package__:  # executed as a file: make the project importable
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    # Replace (not just precede) this directory on sys.path: classifiers/tokenize.py
+    # would otherwise shadow the standard library's tokenize (inspect needs it).
+    here = Path(__file__).resolve().parent
+    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != here]
+    sys.path.insert(0, str(here.parent))
 
 from classifiers import cli  # noqa: E402
 

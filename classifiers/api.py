@@ -41,6 +41,7 @@ from pathlib import Path
 
 from .labels import ATTRIBUTION, CAUSES
 from .registry import ModelNotAvailableError, model_root, resolve, version_dir
+from .text import prepare_text
 
 __all__ = [
     "CauseResult",
@@ -70,8 +71,6 @@ class CauseResult:
 
 def clean_input(text) -> str:
     """Coerce anything to text, strip HTML, normalise and redact; ``""`` if unusable."""
-    from .data import prepare_text
-
     if text is None:
         return ""
     if isinstance(text, (bytes, bytearray)):

@@ -3,8 +3,8 @@
 Imported by ``bot/cli.py`` on every start, so this module imports nothing
 heavy at module level.
 
-* ``classifier data [--data DIR]``           — show counts per label and split
-* ``classifier train [--data DIR] [--promote]``
+* ``classifier data [--data DIR] [--manifest FILE]`` — show counts per label and split
+* ``classifier train [--data DIR] [--promote] [--userdict FILE] [--marker FILE]``
 * ``classifier evaluate [VERSION] [--split test]``
 * ``classifier promote VERSION``
 * ``classifier ensure``                       — train + promote only if nothing is promoted
@@ -16,27 +16,41 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
+
+
+def _write_json(path: Path, obj: dict) -> None:
+    """Write ``obj`` as stable (sorted) JSON, creating the directory: weasel hashes these files."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def _cmd_data(args) -> int:
-    from .pipeline import prepare
+    from .training.pipeline import prepare
 
-    prepare(args.data, progress=lambda m: print(m))
+    ds = prepare(args.data, progress=lambda m: print(m))
+    if args.manifest:
+        # Only what the prepared data *is* (no time stamps), so an unchanged data step
+        # rewrites the same bytes and weasel can skip the train step after it.
+        _write_json(args.manifest, {"data_hash": ds.data_hash, "counts": ds.counts(), "stats": ds.stats})
     return 0
 
 
 def _cmd_train(args) -> int:
-    from .pipeline import train
+    from .registry import model_root
+    from .training.pipeline import train
 
-    version = train(args.data, promote=args.promote)
+    version = train(args.data, promote=args.promote, userdict=args.userdict)
+    if args.marker:
+        _write_json(args.marker, {"version": version, "model_root": str(model_root())})
     print(version)
     return 0
 
 
 def _cmd_evaluate(args) -> int:
-    from .metrics import format_metrics
-    from .pipeline import evaluate
     from .registry import ModelNotAvailableError
+    from .training.metrics import format_metrics
+    from .training.pipeline import evaluate
 
     try:
         m = evaluate(args.version, split=args.split, data_dir=args.data)
@@ -65,7 +79,7 @@ def _cmd_promote(args) -> int:
 
 
 def _cmd_ensure(args) -> int:
-    from .pipeline import ensure
+    from .training.pipeline import ensure
 
     print(ensure(args.data))
     return 0
@@ -99,7 +113,7 @@ def _cmd_classify(args) -> int:
     from .registry import ModelNotAvailableError
 
     out = sys.stdout
-    pending: list[tuple[object, str]] = []
+    pending: list[tuple[object, str | None]] = []
 
     def flush():
         if not pending:
@@ -161,11 +175,17 @@ def register(subparsers) -> None:
 
     s = sub.add_parser("data", help="show label counts per split after cleaning")
     s.add_argument("--data", default=None, help="directory of *.jsonl items (default: classifiers/data/items)")
+    s.add_argument("--manifest", default=None, type=Path, help="also write the prepared data's hash and counts here (JSON)")
     s.set_defaults(func=_cmd_data)
 
     s = sub.add_parser("train", help="train a new model version")
     s.add_argument("--data", default=None, help="directory of *.jsonl items (default: classifiers/data/items)")
     s.add_argument("--promote", action="store_true", help="promote the new version when done")
+    s.add_argument(
+        "--userdict", default=None, type=Path,
+        help="jieba user dictionary (default: classifiers/resources/jieba/userdict.txt); copied into the version",
+    )
+    s.add_argument("--marker", default=None, type=Path, help="also write the new version id here (JSON)")
     s.set_defaults(func=_cmd_train)
 
     s = sub.add_parser("evaluate", help="print metrics of a version on a split")

@@ -7,7 +7,9 @@
 * ``vec``/``lr`` — a TF-IDF vectoriser over character 1–3-grams and a
   multinomial logistic regression over the same labels;
 * ``params`` — ensemble weight, rule factors and decision thresholds chosen on
-  the dev split by :func:`fit`.
+  the dev split by :func:`classifiers.training.fit.fit`;
+* ``seg`` — its own ``jieba.Tokenizer`` over the user dictionary saved with it
+  (see ``classifiers/tokenize.py``).
 
 Decision (``decide``): probabilities of the two models are averaged with
 weight ``w_lr``; the rule layer re-weights them; then
@@ -23,16 +25,17 @@ from __future__ import annotations
 import json
 import logging
 import pickle
-import random
-import time
-from collections.abc import Callable, Sequence
+import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from . import rules
+from .config import DEFAULT_CONFIG, merge_config
 from .labels import ATTRIBUTION, LABELS, NON_STAFF_CAUSES, STAFF_CAUSES, UNCLEAR
+from .tokenize import MODEL_USERDICT, USERDICT, register_spacy_tokenizer, segmenter
 
 log = logging.getLogger(__name__)
 
@@ -44,42 +47,6 @@ _UNCLEAR_IDX = _IDX[UNCLEAR]
 # blames no-one in particular (never staff, never "none").
 _PLACEHOLDER_IDX = np.array([_IDX[c] for c in NON_STAFF_CAUSES if c != "none"])
 _NONSTAFF_IDX = np.array([_IDX[c] for c in NON_STAFF_CAUSES])
-
-DEFAULT_CONFIG: dict = {
-    "seed": 0,
-    "tfidf": {"analyzer": "char", "ngram_range": [1, 3], "sublinear_tf": True, "min_df": 1, "max_features": 200000},
-    "lr": {"C": 10.0, "max_iter": 3000, "class_weight": "balanced"},
-    "spacy": {
-        "architecture": "bow",  # "bow" | "ensemble"
-        "hmm": False,  # jieba HMM new-word discovery (slow; see tokenize.py)
-        "ngram_size": 2,
-        "epochs": 12,
-        "dropout": 0.2,
-        "batch_size": 32,
-        "patience": 3,
-    },
-    "ensemble": {"w_lr": None},  # None → chosen on dev
-    "rules": {
-        "enabled": True,
-        "exonerate_staff_factor": 0.05,
-        "praise_staff_factor": 0.3,
-        "praise_only_staff_factor": 0.1,
-        "veto_staff_factor": 0.3,
-        "staff_cue_factor": 6.0,
-        "boost": 4.0,
-    },
-    # max_false_blame is met by the one-sided upper confidence bound (Clopper-Pearson at
-    # false_blame_confidence) of dev false blame, not by the point estimate: with ~700 dev
-    # negatives a point estimate of 0.5 % still leaves the hidden rate uncertain.
-    "decision": {
-        "max_false_blame": 0.01,
-        "false_blame_confidence": 0.95,
-        "other_min_precision": 0.9,
-        "unclear_min_confirmation": 0.95,
-        "unclear_staff_threshold": 0.1,
-    },
-    "max_chars": 400,
-}
 
 
 @dataclass
@@ -94,60 +61,31 @@ class Decision:
     staff_prob: float
 
 
-def _textcat_config(cfg: dict) -> dict:
-    arch = cfg["architecture"]
-    bow = {
-        "@architectures": "spacy.TextCatBOW.v3",
-        "exclusive_classes": True,
-        "ngram_size": cfg["ngram_size"],
-        "no_output_layer": False,
-        "length": 262144,
-    }
-    if arch == "bow":
-        return {"model": bow, "threshold": 0.0}
-    if arch == "ensemble":
-        return {
-            "model": {
-                "@architectures": "spacy.TextCatEnsemble.v2",
-                "nO": None,
-                "linear_model": bow,
-                "tok2vec": {
-                    "@architectures": "spacy.Tok2Vec.v2",
-                    "embed": {
-                        "@architectures": "spacy.MultiHashEmbed.v2",
-                        "width": 64,
-                        "rows": [2000, 2000, 1000, 1000],
-                        "attrs": ["ORTH", "LOWER", "PREFIX", "SUFFIX"],
-                        "include_static_vectors": False,
-                    },
-                    "encode": {
-                        "@architectures": "spacy.MaxoutWindowEncoder.v2",
-                        "width": 64,
-                        "window_size": 1,
-                        "maxout_pieces": 3,
-                        "depth": 2,
-                    },
-                },
-            },
-            "threshold": 0.0,
-        }
-    raise ValueError(f"unknown spaCy textcat architecture {arch!r}")
-
-
-def _macro_f1(gold: Sequence[str], pred: Sequence[str], labels: Sequence[str]) -> float:
-    from sklearn.metrics import f1_score
-
-    return float(f1_score(gold, pred, labels=list(labels), average="macro", zero_division=0))
-
-
 class CauseModel:
-    def __init__(self, nlp, vec, lr, params: dict, config: dict):
+    """The trained ensemble with its decision rules; see the module docstring.
+
+    Args:
+        nlp: spaCy pipeline with a ``textcat`` (or ``None``).
+        vec: Fitted TF-IDF vectoriser (or ``None``).
+        lr: Fitted logistic regression (or ``None``).
+        params: Ensemble weight and thresholds chosen on dev.
+        config: The model configuration (``DEFAULT_CONFIG`` merged with overrides).
+        userdict: The jieba user dictionary this model segments with; saved with it.
+        seg: The ``jieba.Tokenizer`` for ``userdict`` (default: built from it).
+    """
+
+    def __init__(self, nlp, vec, lr, params: dict, config: dict, userdict: Path | None = USERDICT, seg=None):
+        self.userdict = Path(userdict) if userdict else None
+        self.seg = seg if seg is not None else segmenter(self.userdict)
+        if nlp is not None:
+            # The pipeline segments with this model's dictionary, never another's.
+            nlp.tokenizer.use(self.seg)
         self.nlp = nlp
         self.vec = vec
         self.lr = lr
         self.params = params
         self.config = config
-        self._feat_names = None
+        self._feat_names: np.ndarray | None = None
         # LR classes are in sorted order; map them to LABELS order.
         if lr is not None:
             self._lr_order = np.array([list(lr.classes_).index(lab) if lab in lr.classes_ else -1 for lab in LABELS])
@@ -296,6 +234,7 @@ class CauseModel:
         if self._feat_names is None:
             self._feat_names = self.vec.get_feature_names_out()
             self._class_index = {c: i for i, c in enumerate(self.lr.classes_)}
+        feat_names = self._feat_names
         k = self._class_index[label]
         idx, data = X_row
         if len(idx) == 0:
@@ -307,7 +246,7 @@ class CauseModel:
         for o in order:
             if contrib[o] <= 0:
                 break
-            gram = self._feat_names[idx[o]]
+            gram = feat_names[idx[o]]
             if not gram.strip() or not any(ch.isalnum() for ch in gram):
                 continue
             start = low.find(gram)
@@ -329,8 +268,8 @@ class CauseModel:
                 cur = 0.0
         a, b = best_span
         b = min(b, a + max_len)
-        # Snap the edges to whole words ("餐太贵" → "套餐太贵") with jieba's dictionary.
-        freq = _jieba_freq()
+        # Snap the edges to whole words ("餐太贵" → "套餐太贵") with this model's dictionary.
+        freq = self.seg.FREQ
         for _ in range(2):
             if a > 0 and freq.get(text[a - 1 : a + 1], 0) > 0:
                 a -= 1
@@ -348,6 +287,7 @@ class CauseModel:
 
     # ------------------------------------------------------------- storage
     def save(self, directory: Path) -> None:
+        """Write the model to ``directory``, with its own copy of the user dictionary (:data:`MODEL_USERDICT`)."""
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         if self.nlp is not None:
@@ -355,17 +295,27 @@ class CauseModel:
         if self.lr is not None:
             with open(directory / "lr.pkl", "wb") as fh:
                 pickle.dump({"vec": self.vec, "lr": self.lr}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        if self.userdict is not None and self.userdict.is_file():
+            (directory / MODEL_USERDICT).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(self.userdict, directory / MODEL_USERDICT)
         (directory / "params.json").write_text(json.dumps(self.params, indent=2, ensure_ascii=False), encoding="utf-8")
         (directory / "model_config.json").write_text(json.dumps(self.config, indent=2, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
     def load(cls, directory: Path) -> CauseModel:
-        from .tokenize import ensure_jieba, register_spacy_tokenizer
+        """Load a model written by :meth:`save`.
 
+        The model segments with the dictionary saved inside ``directory``. Models
+        saved before dictionaries were copied into them fall back to the project
+        dictionary (logged), which is what they were trained with unless it changed.
+        """
         directory = Path(directory)
+        userdict = directory / MODEL_USERDICT
+        if not userdict.is_file():
+            log.info("model %s has no own jieba user dictionary; using the project's %s", directory, USERDICT)
+            userdict = USERDICT
         nlp = vec = lr = None
         if (directory / "spacy").exists():
-            ensure_jieba()
             register_spacy_tokenizer()
             import spacy
 
@@ -375,240 +325,5 @@ class CauseModel:
                 obj = pickle.load(fh)  # our own artefact, written by save()
             vec, lr = obj["vec"], obj["lr"]
         params = json.loads((directory / "params.json").read_text(encoding="utf-8"))
-        config = _merge(DEFAULT_CONFIG, json.loads((directory / "model_config.json").read_text(encoding="utf-8")))
-        return cls(nlp, vec, lr, params, config)
-
-
-def _jieba_freq() -> dict:
-    from .tokenize import ensure_jieba
-
-    ensure_jieba()
-    import jieba
-
-    return jieba.dt.FREQ
-
-
-def _merge(base: dict, over: dict) -> dict:
-    """Deep copy of ``base`` updated with ``over`` (one level of nested dicts).
-
-    Also fills keys added to DEFAULT_CONFIG after an older model was saved.
-    """
-    cfg = json.loads(json.dumps(base))
-    for k, v in over.items():
-        if isinstance(v, dict) and isinstance(cfg.get(k), dict):
-            cfg[k].update(v)
-        else:
-            cfg[k] = v
-    return cfg
-
-
-# ===================================================================== fit
-def _train_lr(texts, labels, cfg):
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-
-    tc = dict(cfg["tfidf"])
-    tc["ngram_range"] = tuple(tc["ngram_range"])
-    vec = TfidfVectorizer(lowercase=False, **tc)
-    X = vec.fit_transform([t.lower() for t in texts])
-    lr = LogisticRegression(random_state=cfg["seed"], **cfg["lr"])
-    lr.fit(X, labels)
-    return vec, lr
-
-
-def _train_spacy(texts, labels, dev_texts, dev_labels, cfg, progress: Callable[[str], None]):
-    from spacy.training import Example
-    from spacy.util import fix_random_seed, minibatch
-
-    from .tokenize import blank_nlp
-
-    sc = cfg["spacy"]
-    fix_random_seed(cfg["seed"])
-    rng = random.Random(cfg["seed"])
-    nlp = blank_nlp(hmm=sc.get("hmm", False))
-    textcat = nlp.add_pipe("textcat", config=_textcat_config(sc))
-    present = [lab for lab in LABELS if lab in set(labels)]
-    for lab in LABELS:
-        textcat.add_label(lab)
-    examples = [
-        Example.from_dict(nlp.make_doc(t), {"cats": {lab: float(lab == y) for lab in LABELS}})
-        for t, y in zip(texts, labels)
-    ]
-    optimizer = nlp.initialize(lambda: examples)
-    dev_docs = [nlp.make_doc(t) for t in dev_texts]
-    best_f1, best_bytes, best_epoch, bad = -1.0, None, 0, 0
-    for epoch in range(1, sc["epochs"] + 1):
-        t0 = time.perf_counter()
-        rng.shuffle(examples)
-        losses: dict = {}
-        for batch in minibatch(examples, size=sc["batch_size"]):
-            nlp.update(batch, drop=sc["dropout"], sgd=optimizer, losses=losses)
-        if dev_docs:
-            preds = []
-            for doc in textcat.pipe((d.copy() for d in dev_docs), batch_size=512):
-                preds.append(max(doc.cats, key=doc.cats.get))
-            f1 = _macro_f1(dev_labels, preds, [lab for lab in present])
-        else:
-            f1 = 0.0
-        progress(
-            f"  spacy epoch {epoch:2d}/{sc['epochs']}  loss {losses.get('textcat', 0.0):8.3f}  "
-            f"dev macro-F1 {f1:.4f}  ({time.perf_counter() - t0:.1f}s)"
-        )
-        if not dev_docs:
-            # Nothing to stop on (refit on train+dev): run the epochs asked for.
-            best_epoch = epoch
-            continue
-        if f1 > best_f1:
-            best_f1, best_bytes, best_epoch, bad = f1, textcat.to_bytes(), epoch, 0
-        else:
-            bad += 1
-            if bad >= sc["patience"]:
-                progress(f"  early stop (best epoch {best_epoch})")
-                break
-    if best_bytes is not None:
-        textcat.from_bytes(best_bytes)
-    return nlp, best_epoch, best_f1
-
-
-def _false_blame_bound(k: int, n: int, level: float | None) -> float:
-    """Point estimate k/n, or its one-sided Clopper-Pearson upper bound at ``level``."""
-    if not level:
-        return k / n
-    from scipy.stats import beta
-
-    return 1.0 if k >= n else float(beta.ppf(level, k + 1, n - k))
-
-
-def _choose_thresholds(model: CauseModel, texts, labels, cfg, progress) -> dict:
-    """Pick the ensemble weight and the decision thresholds on dev."""
-    from .labels import gold_attribution
-
-    lr_p = model.lr_proba(texts) if model.lr is not None else None
-    sp_p = model.spacy_proba(texts) if model.nlp is not None else None
-    w_fixed = cfg["ensemble"]["w_lr"]
-    if lr_p is None:
-        grid = [0.0]
-    elif sp_p is None:
-        grid = [1.0]
-    elif w_fixed is not None:
-        grid = [float(w_fixed)]
-    else:
-        grid = [round(x, 2) for x in np.linspace(0, 1, 11)]
-    best = (-1.0, 0.5)
-    for w in grid:
-        P = (w * lr_p if lr_p is not None else 0) + ((1 - w) * sp_p if sp_p is not None else 0)
-        pred = [LABELS[i] for i in P.argmax(axis=1)]
-        f1 = _macro_f1(labels, pred, LABELS)
-        # prefer the middle on ties: more diverse ensembles generalise better
-        if f1 > best[0] + 1e-9 or (abs(f1 - best[0]) <= 1e-9 and abs(w - 0.5) < abs(best[1] - 0.5)):
-            best = (f1, w)
-    model.params["w_lr"] = best[1]
-    model.params["dev_label_macro_f1_at_w"] = round(best[0], 4)
-    progress(f"  ensemble weight w_lr={best[1]:.2f} (dev 12-label macro-F1 {best[0]:.4f})")
-
-    # Decisions with no thresholds (everything automatic) to read the scores.
-    model.params["staff_threshold"] = 0.0
-    model.params["other_threshold"] = 0.0
-    model.params["unclear_threshold"] = 1.01
-    decs = model.predict(texts)
-    gold_att = [gold_attribution(y) for y in labels]
-    # Unclear threshold: the largest u such that >= unclear_min_confirmation of the
-    # dev unclear texts are asked about (top label unclear, or P(unclear) >= u).
-    unc = [d for d, y in zip(decs, labels) if y == UNCLEAR]
-    target_u = cfg["decision"]["unclear_min_confirmation"]
-    u_best = 1.01
-    if unc:
-        for u in [round(x, 2) for x in np.arange(0.5, 0.04, -0.05)]:
-            asked = sum(1 for d in unc if d.top_label == UNCLEAR or d.label_probs[_UNCLEAR_IDX] >= u)
-            if asked / len(unc) >= target_u:
-                u_best = u
-                break
-        else:
-            u_best = 0.05
-    model.params["unclear_threshold"] = u_best
-    decs = model.predict(texts)
-    progress(
-        f"  unclear threshold {u_best:.2f}: dev unclear asked "
-        f"{sum(d.needs_confirmation for d in unc)}/{len(unc)}"
-    )
-    # Staff threshold: smallest t such that the share of non-staff|none|unclear dev
-    # texts auto-attributed to staff is <= max_false_blame (by its upper bound).
-    neg = [d for d, g in zip(decs, gold_att) if g != "staff"]
-    n_neg = max(1, len(neg))
-    staff_scores = sorted(
-        {round(d.staff_prob, 6) for d in decs if d.top_label in STAFF_CAUSES and not d.needs_confirmation}
-    )
-    target = cfg["decision"]["max_false_blame"]
-    level = cfg["decision"].get("false_blame_confidence")
-    t_staff = 1.01
-    for t in [0.0] + staff_scores:
-        fb = sum(1 for d in neg if d.top_label in STAFF_CAUSES and not d.needs_confirmation and d.staff_prob >= t)
-        if _false_blame_bound(fb, n_neg, level) <= target:
-            t_staff = t
-            break
-    # never below 0.5: an automatic staff booking needs the majority of the mass
-    t_staff = max(t_staff, 0.5)
-    pos = [d for d, g in zip(decs, gold_att) if g == "staff"]
-    cov = sum(1 for d in pos if d.top_label in STAFF_CAUSES and not d.needs_confirmation and d.staff_prob >= t_staff)
-    fb = sum(1 for d in neg if d.top_label in STAFF_CAUSES and not d.needs_confirmation and d.staff_prob >= t_staff)
-    model.params["staff_threshold"] = round(float(t_staff), 6)
-    progress(
-        f"  staff threshold {t_staff:.3f}: dev false blame {fb}/{len(neg)} = {fb / n_neg:.4f} "
-        f"(upper bound {_false_blame_bound(fb, n_neg, level):.4f}), "
-        f"staff coverage {cov}/{len(pos)} = {cov / max(1, len(pos)):.3f}"
-    )
-    # Non-staff threshold: smallest t whose automatic non-staff decisions have
-    # attribution precision >= other_min_precision on dev.
-    other = [(d.confidence, gold_att[i] == d.attribution) for i, d in enumerate(decs)
-             if d.top_label != UNCLEAR and d.top_label not in STAFF_CAUSES]
-    other.sort()
-    t_other = 0.0
-    min_prec = cfg["decision"]["other_min_precision"]
-    for j, (c, _) in enumerate(other):
-        kept = other[j:]
-        prec = sum(ok for _, ok in kept) / len(kept)
-        if prec >= min_prec:
-            t_other = c
-            break
-    model.params["other_threshold"] = round(float(t_other), 6)
-    progress(f"  non-staff threshold {t_other:.3f} (attribution precision >= {min_prec})")
-    return model.params
-
-
-def fit(
-    train: tuple[list[str], list[str]],
-    dev: tuple[list[str], list[str]],
-    config: dict | None = None,
-    progress: Callable[[str], None] = print,
-    components: Sequence[str] = ("spacy", "lr"),
-) -> tuple[CauseModel, dict]:
-    """Train the ensemble on ``train`` and choose weights/thresholds on ``dev``.
-
-    Returns the model and a dict of timings.
-    """
-    cfg = _merge(DEFAULT_CONFIG, config or {})
-    texts, labels = train
-    dev_texts, dev_labels = dev
-    timings: dict = {}
-    vec = lr = nlp = None
-    params: dict = {}
-    if "lr" in components:
-        t0 = time.perf_counter()
-        progress(f"  training TF-IDF char n-gram LR on {len(texts)} texts ...")
-        vec, lr = _train_lr(texts, labels, cfg)
-        timings["lr_s"] = round(time.perf_counter() - t0, 2)
-        progress(f"  LR done ({timings['lr_s']}s, {len(vec.vocabulary_)} features)")
-    if "spacy" in components:
-        t0 = time.perf_counter()
-        progress(f"  training spaCy textcat ({cfg['spacy']['architecture']}) on {len(texts)} texts ...")
-        nlp, best_epoch, best_f1 = _train_spacy(texts, labels, dev_texts, dev_labels, cfg, progress)
-        timings["spacy_s"] = round(time.perf_counter() - t0, 2)
-        params["spacy_best_epoch"] = best_epoch
-    model = CauseModel(nlp, vec, lr, params, cfg)
-    t0 = time.perf_counter()
-    if dev_texts:
-        _choose_thresholds(model, dev_texts, dev_labels, cfg, progress)
-    else:
-        model.params.update({"w_lr": 0.5, "staff_threshold": 0.9, "other_threshold": 0.5})
-    timings["calibrate_s"] = round(time.perf_counter() - t0, 2)
-    return model, timings
+        config = merge_config(DEFAULT_CONFIG, json.loads((directory / "model_config.json").read_text(encoding="utf-8")))
+        return cls(nlp, vec, lr, params, config, userdict=userdict)

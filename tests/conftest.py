@@ -107,7 +107,9 @@ def live_stacks(request, tmp_path_factory):
         base = tmp_path_factory.mktemp(f"stack-{backend}")
         url = (f"sqlite:///{base / 'feedbackbot.db'}" if backend == "sqlite"
                else request.getfixturevalue("pg_url"))
-        stack = Stack(database_url=url, log_dir=base / "log").start()
+        # Rasa's HTTP API is on here (tests read trackers and parse NLU), protected by a per-session token.
+        stack = Stack(database_url=url, log_dir=base / "log",
+                      extra_env={"RASA_API_TOKEN": f"test-rasa-api-{uuid.uuid4().hex}"}).start()
         started[backend] = Live(stack)
         return started[backend]
 

@@ -22,12 +22,15 @@ class Live:
     stack: Stack
 
     def __post_init__(self) -> None:
+        self._ended_at: dict[str, str] = {}
         self.http = httpx.Client(base_url=self.stack.web_url, timeout=60)
         self.engine = make_engine(self.stack.database_url)
 
     def post_call(self, call_id: str | None = None, agents: list[str] | None = None, **extra) -> httpx.Response:
-        body = {"call_id": call_id or f"call-{uuid.uuid4().hex[:10]}", "agent_ids": agents or ["A100"],
-                "ended_at": datetime.now(UTC).isoformat(), **extra}
+        call_id = call_id or f"call-{uuid.uuid4().hex[:10]}"
+        # A repeat of a call id repeats its end time: a different ended_at is a conflict (409).
+        ended_at = self._ended_at.setdefault(call_id, datetime.now(UTC).isoformat())
+        body = {"call_id": call_id, "agent_ids": agents or ["A100"], "ended_at": ended_at, **extra}
         return self.http.post("/api/calls", json=body,
                               headers={"Authorization": f"Bearer {DEV_INTEGRATION_TOKEN}"})
 
@@ -45,6 +48,11 @@ class Live:
         r = self.http.post(f"/api/chat/{token}", json={"message": text})
         assert r.status_code == 200, r.text
         return [m["text"] for m in r.json()["messages"]]
+
+    def rasa_api(self, method: str, path: str, **kw) -> httpx.Response:
+        """A call to Rasa's HTTP API with its token (the stack's API is token-protected)."""
+        return self.http.request(method, f"{self.stack.rasa_url}{path}",
+                                 params={"token": self.stack.rasa_api_token}, **kw)
 
     def survey(self, token: str) -> Survey:
         with Session(self.engine) as s:

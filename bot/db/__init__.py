@@ -1,5 +1,5 @@
 """Storage: SQLAlchemy 2 models, engine factory and the audit trail."""
 
-# Both model modules register on one metadata; importing either loads both,
+# Every model module registers on one metadata; importing any loads all,
 # so foreign keys between them always resolve.
-from bot.db import delivery, models, staff  # noqa: E402,F401
+from bot.db import chat, delivery, models, staff  # noqa: E402,F401

@@ -36,7 +36,7 @@ def _one_of(column: str, values) -> str:
 class Base(DeclarativeBase):
     """Declarative base; timestamps are stored timezone-aware in UTC."""
 
-    type_annotation_map = {datetime: DateTime(timezone=True), dict[str, Any]: JSON}
+    type_annotation_map = {datetime: DateTime(timezone=True), dict[str, Any]: JSON, list[dict[str, Any]]: JSON}
 
 
 class Agent(Base):

@@ -1,40 +1,125 @@
-"""Recognisers for things the rating parser does not decide: complaint intent and cause choices."""
+"""Recognisers for things the rating parser does not decide: complaints, threats, cause choices.
+
+* :func:`is_complaint` — the customer asks to complain or escalate. It needs
+  complaint *words*; a number never is one, so an order, card or phone number
+  that merely contains 12315 or 12345 files nothing.
+* :func:`strip_threat` — a reason without the threat wording ("…，再不处理我就去
+  银保监投诉"), so the cause is classified from what went wrong.
+* :func:`cause_choice` — a typed or tapped answer to the cause-choice question,
+  in the customer's own words (also Traditional and Taiwan/Hong Kong wording).
+* :func:`contradicted_score` — a leading digit that words contradict.
+"""
 from __future__ import annotations
 
 import re
 
 from bot.domain import CAUSE_CHOICES, choice_by_title
-from classifiers.normalize import normalize
+from zhtext.normalize import normalize
 
-# Escalation wording; kept narrow on purpose (a false flag costs a supervisor's time).
-_COMPLAINT = re.compile(
-    r"投诉|举报|12315|12345|工信部|消协|消费者协会|银保监|金融监管|曝光|起诉|告你们|"
-    r"(找|叫|让|要)(你们)?(的)?(领导|经理|主管|负责人|上级)"
+# 12315 (consumer association) and 12345 (government hotline) count only as a
+# number of their own that the customer calls or files with ("打12315",
+# "12345热线"), never inside a longer digit run.
+_HOTLINE = r"(?<![0-9])(?:12315|12345)(?![0-9])"
+_ESCALATION = (
+    r"投诉|举报|工信部|消协|消费者协会|银保监|金融监管|市场监管|监管局|监管部门|曝光|起诉|告你们|打官司|找媒体|找记者"
+    r"|(?:找|叫|让|要)(?:你们)?(?:的)?(?:领导|经理|主管|负责人|上级)"
+    rf"|(?:打|拨|找|去|上|报|向|到|联系|给)\s*(?:个|一下)?\s*{_HOTLINE}|{_HOTLINE}\s*(?:投诉|举报|热线|那里|那边|反映)"
+)
+_COMPLAINT = re.compile(_ESCALATION)
+# With a confident "complain" intent, words that carry the dissatisfaction.
+_DISSATISFIED = re.compile(
+    r"不满|差|烂|坑|骗|垃圾|恶心|过分|离谱|气死|生气|受不了|忍不了|凭什么|什么破|太(?:慢|久|贵|麻烦)|没人管|不管"
+    r"|不负责|推脱|踢皮球|等着瞧|等着|走着瞧|没完|不会放过|给个说法|讨个说法"
 )
 
-_CHOICE_WORDS = [
-    ("staff", re.compile(r"客服|人员|服务人员|接线|工作人员|态度|坐席|人工")),
-    ("policy", re.compile(r"公司|业务|规定|政策|制度|资费|价格|套餐|产品")),
-    ("network_system", re.compile(r"网络|系统|信号|宽带|排队|等待|app|APP|网站")),
-    ("other", re.compile(r"其他|其它|别的|都不是|不知道|说不清")),
-]
-_OPTION_NUMBER = re.compile(r"^\s*([1-4])\s*$")
+# Threat wording inside a reason: from a lead-in ("再不…我就", "不然", "我要") up to the end of its clause.
+_THREAT_LEAD = re.compile(
+    r"(?:再不|如果再|要是再|不然|否则|要不然|要不|我(?:就|要|会|得|一定|肯定|马上|直接|只能)|我去|必须)"
+)
+_DELIMS = re.compile(r"[,，.。!！?？;；~～\s]+")
+_TAIL_FILLER = re.compile(r"^(?:你们|他们|她|他|一下|了|的|去|吧|啊)+")
 
 
 def is_complaint(text: str, intent: str | None = None, confidence: float = 0.0) -> bool:
-    """True when the customer asks to complain or escalate."""
-    if _COMPLAINT.search(normalize(text)):
+    """True when the customer asks to complain or escalate.
+
+    Complaint words decide; Rasa's ``complain`` intent counts only when very
+    confident (≥ 0.85) *and* the text carries words of dissatisfaction, so a
+    bare number or an unrelated message never raises a flag.
+    """
+    t = normalize(text or "")
+    if _COMPLAINT.search(t):
         return True
-    return intent == "complain" and confidence >= 0.85
+    return intent == "complain" and confidence >= 0.85 and bool(_DISSATISFIED.search(t))
+
+
+def _clause_bounds(text: str, pos: int) -> tuple[int, int]:
+    start = max((m.end() for m in _DELIMS.finditer(text, 0, pos)), default=0)
+    end_match = _DELIMS.search(text, pos)
+    return start, end_match.start() if end_match else len(text)
+
+
+def strip_threat(text: str) -> str:
+    """The reason without its threat to complain or go to a regulator.
+
+    "理赔拖了两个月，再不处理我就去银保监投诉" → "理赔拖了两个月"; when the
+    complaint words come first and the grievance after them ("我要投诉那个客服态度太差"),
+    the grievance is kept. Returns "" when nothing but the threat was said, and
+    the text as it was (stripped) when it holds no threat.
+    """
+    t = normalize(text or "")
+    if not _COMPLAINT.search(t):
+        return (text or "").strip()
+    while (m := _COMPLAINT.search(t)) is not None:
+        c_start, c_end = _clause_bounds(t, m.start())
+        lead = None
+        for lm in _THREAT_LEAD.finditer(t, c_start, m.start()):
+            lead = lm
+            break
+        cut = lead.start() if lead else m.start()
+        before = t[c_start:cut]
+        tail = _TAIL_FILLER.sub("", t[m.end() : c_end])
+        keep = before if len(re.sub(r"\W", "", before)) >= 2 else tail
+        t = t[:c_start] + keep + t[c_end:]
+    return _DELIMS.sub(" ", t).strip(" ")
+
+
+# --- the cause-choice question ------------------------------------------------
+
+_CHOICE_WORDS = [
+    ("staff", re.compile(
+        r"客服|人员|服务人员|接线|接电话|接听|工作人员|态度|坐席|人工|业务员|专员|柜员|员工|小姑娘|姑娘|小姐|小伙|小哥"
+        r"|美女|帅哥|那个人|那位|他的|她的|他的问题|她的问题|服务员")),
+    ("policy", re.compile(
+        r"公司|业务|规定|政策|制度|资费|价格|套餐|产品|规则|收费|扣费|费用|合同|条款|太贵|流程|手续|要求")),
+    ("network_system", re.compile(
+        r"网络|系统|信号|宽带|排队|等待|等太久|app|网站|网速|断网|掉线|没网|故障|软件|程序|技术|机器|线路|卡顿",
+        re.I)),
+    ("other", re.compile(r"其他|其它|别的|另外|都不是|都没有|都不|不知道|说不清|说不上|说不好|不清楚|没什么|无所谓"
+                         r"|我自己|自己的原因|个人原因|跟你们没关系")),
+]
+_OPTION_NUMBER = re.compile(r"^\s*(?:第|选|选项)?\s*([1-4])\s*(?:个|项|号)?\s*[.、)]?\s*$")
+_NUMBERED_TITLE = re.compile(r"^\s*([1-4])\s*[.、)]?\s*(\S.*)$")
+_NONE_OF_THEM = re.compile(r"都不是|都没有|都不对|说不清|说不上来|说不好|不知道")
+# "不是客服的问题，是系统的问题": only the option after the denial counts.
+_DENIED_THEN_NAMED = re.compile(r"(?:不是|不怪|不关)(?P<denied>.+?)(?:[,，\s]*)(?:而)?是(?P<named>.+)")
+_DENIED_CLAUSE = re.compile(r"[^,，。\s]*(?:没关系|无关|不怪|没问题|挺好|很好)[^,，。\s]*")
+
+
+def _named_options(t: str) -> set[str]:
+    return {name for name, rx in _CHOICE_WORDS if rx.search(t)}
 
 
 def cause_choice(text: str) -> str | None:
     """Map a reply to the cause-choice question to ``staff``/``policy``/``network_system``/``other``.
 
-    Accepts the button titles, the option's position (1–4) and the key words
-    of each option. Returns None when the reply names no option or several.
+    Accepts the button titles (numbered or not), the option's position (1–4,
+    "第2个") and the customer's own words for each option ("是那个接电话的小姑娘
+    的问题", "你们公司规定太死", "信号问题", "都不是"); Traditional wording is
+    folded by normalisation. Returns None when the reply names no option, or
+    names two (the customer must choose, we never guess).
     """
-    t = normalize(text)
+    t = normalize(text or "").strip()
     if not t:
         return None
     titled = choice_by_title(t)
@@ -43,11 +128,22 @@ def cause_choice(text: str) -> str | None:
     m = _OPTION_NUMBER.match(t)
     if m:
         return CAUSE_CHOICES[int(m.group(1)) - 1].key
-    hits = {name for name, rx in _CHOICE_WORDS if rx.search(t)}
+    numbered = _NUMBERED_TITLE.match(t)
+    if numbered and choice_by_title(numbered.group(2)) is not None:
+        return CAUSE_CHOICES[int(numbered.group(1)) - 1].key
+    if _NONE_OF_THEM.search(t) and len(_named_options(_NONE_OF_THEM.sub("", t))) == 0:
+        return "other"
+    denied = _DENIED_THEN_NAMED.search(t)
+    if denied:
+        t = denied.group("named")
+    t = _DENIED_CLAUSE.sub(" ", t) if _named_options(_DENIED_CLAUSE.sub(" ", t)) else t
+    hits = _named_options(t)
     return hits.pop() if len(hits) == 1 else None
 
 
-_LEADING_DIGIT = re.compile(r"^\s*([1-5])(?![\d.]|\s*(?:分钟|分半|个|小时|天|号|[GgKkMm]|次|年|月|元|块|点|楼|岁|[-~到至或]))(?:\s*分)?\s*[,，。.、!！ ]?\s*(.*)$", re.S)
+_LEADING_DIGIT = re.compile(
+    r"^\s*([1-5])(?![\d.]|\s*(?:分钟|分半|个|小时|天|号|[GgKkMm]|次|年|月|元|块|点|楼|岁|[-~到至或]))"
+    r"(?:\s*分)?\s*[,，。.、!！ ]?\s*(.*)$", re.S)
 
 
 def contradicted_score(text: str) -> tuple[int, str] | None:
@@ -55,7 +151,9 @@ def contradicted_score(text: str) -> tuple[int, str] | None:
 
     The parser refuses such replies; the dialogue asks which score was meant
     rather than failing the attempt, since this is the classic scale-direction
-    confusion. Returns the digit and the remaining text, or None.
+    confusion. Only *words* contradict: a second number ("3分或者4分") is two
+    candidate scores, not a contradiction. Returns the digit and the remaining
+    text, or None.
     """
     from bot.rating import parse_reply
 
@@ -64,6 +162,6 @@ def contradicted_score(text: str) -> tuple[int, str] | None:
         return None
     digit, rest = int(m.group(1)), m.group(2).strip()
     words = parse_reply(rest)
-    if words.score is None or words.score == digit or words.kind != "rating":
+    if words.score is None or words.score == digit or words.kind != "rating" or not words.inferred:
         return None
     return digit, rest

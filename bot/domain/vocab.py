@@ -71,6 +71,7 @@ class FlagKind(StrEnum):
     """Why a survey needs a supervisor's follow-up."""
 
     COMPLAINT = "complaint"
+    FOLLOWUP = "followup"  # the customer asked about their case (refund, repair ...): pass it on
 
 
 class FunnelStep(StrEnum):

@@ -5,16 +5,22 @@ The survey asks "回复1-5，5为非常满意" and customers answer however they
 such a reply into a :class:`ParsedReply`. It is pure (no I/O), shared by the
 Rasa custom actions and the CLI, and never raises for any string or ``None``.
 
-Pipeline (each step works on the output of :func:`classifiers.normalize.normalize`):
+Pipeline (each step works on the output of :func:`zhtext.normalize.normalize`):
 
 1. Guards: empty, over-long (> ``MAX_INPUT_CHARS``) and markup/SQL-looking input
    are ``unparseable`` straight away.
-2. Opt-out phrases (TD, 退订, 别发了, ...) are cut out and remembered.
-3. Questions about the scale ("5是满意吗", "回几是满意") → ``question``.
-4. Correction markers at the start of a clause ("刚才按错了", "手滑了") →
+2. Cantonese negation and English scale wording are rewritten into the
+   Mandarin scale vocabulary (``bot.rating.dialect``), so one set of rules scores all.
+3. Opt-out phrases (TD, 退订, 别发了, ...) are cut out and remembered.
+4. Questions about the scale ("5是满意吗", "回几是满意") → ``question``, topic ``scale``.
+5. Correction markers at the start of a clause ("刚才按错了", "手滑了") →
    ``correction``; the rest of the message is scored for the new value.
-5. Scoring: scale words, star emoji, Arabic digits and Chinese numerals are
-   collected as tokens; they must agree on one score.
+6. Scoring (``bot.rating.tokens``): scale words, star emoji, Arabic digits and
+   Chinese numerals are collected as tokens; they must agree on one score.
+7. A reply with no score that asks about something else → ``question`` with a
+   topic (``bot.rating.questions``): ``genuine`` ("这短信是真的吗"), ``human``
+   ("是人工在回吗"), ``followup`` ("我的退款什么时候到账") or ``language``
+   ("do you speak English"). A score with such a question is a rating.
 
 Choices for ambiguous input (the contract leaves these open):
 
@@ -50,16 +56,56 @@ Choices for ambiguous input (the contract leaves these open):
 * ``reason`` for ``optout``: the text left after removing the opt-out phrase;
   for ``question`` always ``None``.
 * Declining to take part ("不想评价", "不参与评价") counts as opt-out.
+* Two different scores joined by 或/或者/到/至/还是/~ ("3分或4分", "4到5分",
+  "三分还是四分") are two candidates, not a score and a contradiction →
+  ``unparseable``; the same score said twice ("5 5") is that score.
+* A self-correction inside one message → the final score, kind ``correction``:
+  a number taken back ("不是2，是4", "按成1了 应该是5") or replaced after
+  算了/不对/哦不/说错了/应该是 ("先给3 算了还是5吧", "2，不对，3").
+* A leading score followed by a reason that contains other numbers keeps the
+  leading score ("给3分 少算了我两天", "2分 办了2张卡只到了1张"); the numbers
+  stay in the reason. A number-only second clause ("4 5") is still a conflict.
+* English follows the same points: number words as a whole clause or with a
+  unit ("four", "3 stars", "4/5", "4 out of 5"); excellent/great/perfect = 5,
+  good/satisfied = 4, average/so-so/fair = 3, poor/bad/not satisfied = 2,
+  terrible/awful/very poor = 1; "not bad" is read like 不错 (no score).
+* Cantonese: 唔 negates like 不 and 冇 like 没 (唔满意 = 2, 唔係好滿意 = 2,
+  好唔满意 = 1, so a negated 满意 is never satisfied); 几满意 = 4; 麻麻/麻麻哋 = 3;
+  冇问题 and 唔该 are acknowledgements (no score).
+* A 差 word rates the service only when its clause is about the service or
+  names no subject ("太差了", "客服态度很差" → 1); about something else ("app
+  很差", "信号太差", "包装质量很差") it invents no score → ``unparseable`` with
+  the text as reason (the dialogue keeps it for a low score that follows).
+* ``topic`` is set for questions only; ``inferred`` is True when the score
+  comes from words alone ("满意", "excellent"), not from a digit, numeral,
+  stars or a word naming the point (满分, 五星).
 """
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
-import cn2an
-
-from classifiers.normalize import normalize
+from bot.rating.dialect import to_scale_vocabulary
+from bot.rating.questions import is_generic_question, is_scale_question, question_topic
+from bot.rating.tokens import (
+    DELIM_RE,
+    EDGE_DELIMS_RE,
+    MASK,
+    PARTICLES,
+    PREPARE_TABLE,
+    SCALE_RE,
+    SPACES_RE,
+    STAR_RE,
+    Token,
+    is_delim,
+    meaningful,
+    scan_arabic,
+    scan_chinese,
+    scan_stars,
+    scan_words,
+)
+from zhtext.normalize import normalize
 
 __all__ = ["MAX_INPUT_CHARS", "ParsedReply", "parse_reply"]
 
@@ -88,45 +134,21 @@ class ParsedReply:
         reason: Free text left once the score part is removed, or ``None``
             when nothing meaningful is left.
         optout: ``True`` when the customer asked to stop receiving surveys.
+        topic: For ``question``: ``"scale"``, ``"genuine"`` (is this message
+            really from the company), ``"human"`` (is a person answering),
+            ``"followup"`` (a request about the customer's case) or
+            ``"language"``; ``None`` otherwise.
+        inferred: ``True`` when the score comes from words alone, without a
+            digit, numeral or stars ("满意", "excellent"): the dialogue echoes
+            it with an offer to correct.
     """
 
     score: int | None
     kind: str
     reason: str | None
     optout: bool
-
-
-# --------------------------------------------------------------------------
-# Character classes and small helpers
-# --------------------------------------------------------------------------
-
-# The mask replaces spans already consumed; normalize() drops control
-# characters, so it can never occur in real input.
-_MASK = "\x00"
-_DELIM_CHARS = " ,.!?;:~、。…\u00b7" + _MASK
-_DELIM_RE = re.compile(r"([\s,.!?;:~、。…\u00b7\x00]+)")
-_EDGE_DELIMS_RE = re.compile(r"^[\s,.!?;:~、。…\u00b7\x00]+|[\s,.!?;:~、。…\u00b7\x00]+$")
-_SPACES_RE = re.compile(r"\s+")
-_PARTICLES = "吧啊呀哦了的呢嘛哈啦喔哇"
-_CODE_CHARS = frozenset("_=<>'\"\\/@#$&|^`(){}[]")
-_ASCII_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
-
-# Keycap sequences (5️⃣) and emoji presentation selectors would otherwise sit
-# between a digit or star and its neighbours.
-_STRIP_MARKS = {0xFE0F: None, 0xFE0E: None, 0x20E3: None}
-# Circled numbers ①-⑳ are offered by Chinese phone keyboards.
-_CIRCLED = {cp: str(int(unicodedata.numeric(chr(cp)))) for cp in range(0x2460, 0x2474)}
-_PREPARE_TABLE = {**_STRIP_MARKS, **_CIRCLED}
-
-
-def _meaningful(text: str) -> bool:
-    """True when ``text`` has at least one letter or digit (emoji and punctuation do not count)."""
-    return any(unicodedata.category(ch)[0] in "LN" for ch in text)
-
-
-def _is_delim(ch: str) -> bool:
-    return ch in _DELIM_CHARS or ch.isspace()
-
+    topic: str | None = field(default=None, compare=False)
+    inferred: bool = field(default=False, compare=False)
 
 # --------------------------------------------------------------------------
 # Guards
@@ -172,7 +194,7 @@ _OPTOUT_RE = re.compile(
 
 def _strip_optout(text: str) -> tuple[bool, str]:
     """Remove opt-out phrases; return whether any was found and the rest."""
-    core = _EDGE_DELIMS_RE.sub("", text).lower()
+    core = EDGE_DELIMS_RE.sub("", text).lower()
     if core in _OPTOUT_WHOLE:
         return True, ""
     rest, count = _OPTOUT_RE.subn(" ", text)
@@ -180,43 +202,11 @@ def _strip_optout(text: str) -> tuple[bool, str]:
 
 
 # --------------------------------------------------------------------------
-# Questions about the scale
-# --------------------------------------------------------------------------
-
-_Q_SPECIFIC_RE = re.compile(
-    # "5是满意吗", "1是最好吗", "5分代表什么"
-    r"(?<![0-9.])(?:[1-5]|[一二三四五壹贰叁肆伍])(?![0-9])\s*(?:分|星|颗星)?\s*"
-    r"(?:是|就是|代表|表示|算|等于|为|=|最)[^?吗么嘛]{0,10}(?:吗|么|嘛|\?|什么|啥|哪)"
-    # "回几是满意", "打几分"
-    r"|(?:回复|回|选|按|打|填|发|输|给|评|是)\s*几(?!次|个|遍|天|小时|分钟|年|月|号|点|句|条|张|位|人)"
-    r"|几\s*分?\s*(?:是|代表|表示|算|为|最)"
-    r"|哪(?:一个|个数字|个|一项|项)\s*(?:是|代表|表示|算|最|为)"
-    r"|(?:选|回复|回|按|填)\s*哪(?:一个|个)"
-    r"|(?:怎么|怎样|如何)\s*(?:评分|打分|评价|评|回复|回(?!事)|填|选)"
-    r"|(?:评分|打分)(?:标准|规则|方法)"
-    r"|(?:满意|不满意|最好|最差|最高|最低|满分)\S{0,4}?(?:是|回|选|按|填|对应)\s*"
-    r"(?:几|多少|什么|哪|(?:[1-5]|[一二三四五])\s*分?\s*(?:吗|么|嘛|\?))"
-    r"|越(?:大|高|小|低|多)越"
-)
-_Q_GENERIC_RE = re.compile(r"什么意思|啥意思|看不懂|没看懂|怎么弄")
-_Q_MARK_RE = re.compile(r"[?吗么呢]")
-_SCALE_VOCAB_RE = re.compile(r"满意|评分|打分|分数|几分|评价|数字|星|[1-5]|最好|最差|最高|最低")
-
-
-def _is_generic_question(text: str) -> bool:
-    if not _EDGE_DELIMS_RE.sub("", text) and "?" in text:
-        return True
-    if _Q_GENERIC_RE.search(text):
-        return True
-    return bool(_Q_MARK_RE.search(text) and _SCALE_VOCAB_RE.search(text))
-
-
-# --------------------------------------------------------------------------
 # Corrections
 # --------------------------------------------------------------------------
 
 _CORRECTION_RE = re.compile(
-    r"(?:刚才|刚刚|之前|上一条|前面|上面)(?:的|那个|那条)?(?:不算数?|作废|无效)"
+    r"(?:刚才|刚刚|刚|之前|上一条|前面|上面)(?:说|发|回|打|选|给)?(?:的|那个|那条)?(?:不算数?|作废|无效)"
     r"|[回按打发选输点填评敲写弄]错(?:了|啦)?"
     r"|错了|手滑(?:了|啦)?|更正(?:一下)?|纠正(?:一下)?|修改(?:一下)?|改一下|改为|改成"
     r"|重新(?:评分|打分|评价|选择|评|打|选)|重选|撤回",
@@ -225,7 +215,7 @@ _CORRECTION_RE = re.compile(
 # "不好意思 手滑了". Anything else ("客服把地址写错了") is a complaint.
 _PREAMBLE_RE = re.compile(
     r"(?:不好意思|抱歉|对不起|sorry|哎呀|哎|唉|啊|呃|额|嗯|那个|我们|我|刚才|刚刚|之前|上面|前面"
-    r"|上一条|的|回复|评分|分数|好像|可能|\s)*",
+    r"|上一条|的|回复|评分|分数|好像|可能|想|要|\s)*",
     re.I,
 )
 _MAX_PREAMBLE = 12
@@ -235,7 +225,7 @@ def _find_correction(text: str) -> tuple[int, int] | None:
     """Return the span (clause start, marker end) of a correction marker, if any."""
     for m in _CORRECTION_RE.finditer(text):
         clause_start = m.start()
-        while clause_start > 0 and not _is_delim(text[clause_start - 1]):
+        while clause_start > 0 and not is_delim(text[clause_start - 1]):
             clause_start -= 1
             if m.start() - clause_start > _MAX_PREAMBLE:
                 break
@@ -246,222 +236,33 @@ def _find_correction(text: str) -> tuple[int, int] | None:
 
 
 # --------------------------------------------------------------------------
-# Scale words
-# --------------------------------------------------------------------------
-
-_STRONG = ("非常", "很", "十分", "特别", "超级", "超", "相当", "极其", "极", "太", "真的很",
-           "真的非常", "非常非常", "百分百", "百分之百", "万分", "好", "最")
-_MILD = ("比较", "挺", "蛮", "还算", "还挺", "还比较", "算是", "基本", "基本上", "还", "较为", "较")
-_SOFT_NEG = ("不太", "不是很", "不是太", "不怎么", "不大", "不够", "不是特别", "不是非常",
-             "不是十分", "不算", "不算太", "不算很", "有点不", "有些不", "有点儿不", "比较不",
-             "不很", "不是那么", "没那么", "没有那么", "不那么")
-
-
-def _build_scale_words() -> dict[str, int]:
-    words: dict[str, int] = {"满意": 4, "不满意": 2}
-    for p in _STRONG:
-        words[p + "满意"] = 5
-        words[p + "不满意"] = 1
-    for p in _MILD:
-        words[p + "满意"] = 4
-    for p in _SOFT_NEG:
-        words[p + "满意"] = 2
-    for w in ("满分", "好评", "五星", "💯"):
-        words[w] = 5
-    for w in ("一般般", "一般", "还行", "凑合", "凑活", "普通", "还可以", "马马虎虎", "中规中矩"):
-        words[w] = 3
-    for w in ("很差", "太差", "非常差", "特别差", "超级差", "超差", "极差", "好差", "真差", "十分差",
-              "最差", "差劲", "很差劲", "太差劲", "非常差劲", "差评", "零分", "负分"):
-        words[w] = 1
-    return words
-
-
-_SCALE_WORDS = _build_scale_words()
-# Words that are scale words only when not part of a longer unrelated word.
-_WORD_LOOKAHEAD = {"满意": "(?!度)", "普通": "(?!话)", "好评": "(?!率)"}
-# Longest first so "非常不满意" wins over "不满意" and "满意" at the same position.
-_SCALE_RE = re.compile(
-    "|".join(
-        re.escape(w) + _WORD_LOOKAHEAD.get(w, "")
-        for w in sorted(_SCALE_WORDS, key=len, reverse=True)
-    )
-)
-_NEGATED_RE = re.compile(r"(?:不|没|没有|不是|不算|别|并不|并非)(?:给|打|是|算|要|会|会给|太|很)?$")
-
-# Stars: a run of filled stars (optionally padded with empty ones), or one
-# star times a count ("⭐x5").
-_STAR_RE = re.compile(r"(?:[⭐★🌟] ?)+(?:☆ ?)*(?:[x×*] ?([0-9]{1,3}))?")
-
-
-# --------------------------------------------------------------------------
-# Numbers
-# --------------------------------------------------------------------------
-
-_ARABIC_RE = re.compile(r"[0-9]+(?:\.[0-9]+)?")
-_CN_RUN_RE = re.compile(r"[零〇一二两三四五六七八九十百千万壹贰叁肆伍陆柒捌玖拾佰仟]+")
-
-# A number followed by one of these measures time, quantity or money.
-_UNIT_AFTER_RE = re.compile(
-    r"\s?(?:分(?:钟|多|半|之|钱|期|机|店|行|析|别|配|开|类|享|手|明|布|散|成|红|担|解|裂|工|段|组"
-    r"|[零〇一二两三四五六七八九十])"
-    r"|个(?!星)|多(?!谢)|小时|钟头|钟|时|天|日|号|月|年|周|星期|礼拜|秒|次|遍|趟|块|元|毛|角|岁"
-    r"|楼|层|点(?!赞)|倍|折|%|位|人|件|条|台|部|米|公里|斤|公斤|克|万|千|百|十|来|余|几|句|名)"
-)
-# A number after these is an identifier or ordinal, not an answer.
-_ID_BEFORE_RE = re.compile(
-    r"(?:工号|编号|号码|单号|订单|验证码|校验码|尾号|手机号|账号|卡号|密码|房间|第|周|星期|礼拜"
-    r"|id|no)[\s:#]*$",
-    re.I,
-)
-# Verbs and fillers that introduce a score: "我给5分", "打个4分", "应该是5".
-_SCORE_PREFIX_RE = re.compile(
-    r"(?:(?:我|那就|那|就给|就|给个|给|打个|打|选|回复|回|评分为|评分|评|应该是|是|为|改为|改成|算|分数)\s*)+$"
-)
-_SCORE_SUFFIX_RE = re.compile(
-    r"\s?(?:分(?!钟)|颗星|个星|颗⭐|星(?!期)|[⭐★🌟])?[" + _PARTICLES + r"]*"
-)
-_CN_UNIT_RE = re.compile(r"分|颗星|个星|星(?!期)|[⭐★🌟]")
-_ADVERB_FEN_RE = re.compile(r"[十万百]分")
-
-
-@dataclass
-class _Token:
-    start: int
-    end: int
-    value: int | None  # None: a number in score position that is not 1-5
-    negated: bool = False
-
-
-def _score_prefix_start(text: str, start: int) -> int:
-    """Extend a token's start over the verbs that introduce it ("我给5分" → "我给")."""
-    window_start = max(0, start - 10)
-    m = _SCORE_PREFIX_RE.search(text[window_start:start])
-    return window_start + m.start() if m else start
-
-
-def _value_in_range(value: int | None) -> int | None:
-    return value if value is not None and 1 <= value <= 5 else None
-
-
-def _scan_words(text: str, masked: list[str]) -> list[_Token]:
-    tokens = []
-    for m in _SCALE_RE.finditer(text):
-        before = text[max(0, m.start() - 4) : m.start()]
-        tokens.append(
-            _Token(m.start(), m.end(), _SCALE_WORDS[m.group(0)],
-                   negated=bool(_NEGATED_RE.search(before)))
-        )
-        masked[m.start() : m.end()] = _MASK * (m.end() - m.start())
-    return tokens
-
-
-def _scan_stars(text: str, masked: list[str]) -> list[_Token]:
-    tokens = []
-    for m in _STAR_RE.finditer(text):
-        run = m.group(0)
-        filled = sum(run.count(c) for c in "⭐★🌟")
-        prev = text[m.start() - 1] if m.start() else ""
-        if filled == 1 and m.group(1) is None and (prev.isdigit() or _CN_RUN_RE.match(prev)):
-            # "5⭐" / "五⭐": the star is the unit of the number before it.
-            continue
-        value = int(m.group(1)) if m.group(1) and filled == 1 else filled
-        tokens.append(_Token(m.start(), m.end(), _value_in_range(value)))
-        masked[m.start() : m.end()] = _MASK * (m.end() - m.start())
-    return tokens
-
-
-def _scan_arabic(text: str, masked: str) -> list[_Token]:
-    tokens = []
-    for m in _ARABIC_RE.finditer(masked):
-        start, end, digits = m.start(), m.end(), m.group(0)
-        prev = masked[start - 1] if start else ""
-        prev2 = masked[start - 2] if start > 1 else ""
-        nxt = masked[end] if end < len(masked) else ""
-        nxt2 = masked[end + 1] if end + 1 < len(masked) else ""
-        if prev in _ASCII_LETTERS or nxt in _ASCII_LETTERS or prev in _CODE_CHARS or nxt in _CODE_CHARS:
-            continue  # 5G, iPhone5, alert(1), '1'='1'
-        if (prev == ":" and prev2.isdigit()) or (nxt == ":" and nxt2.isdigit()):
-            continue  # clock time 3:30
-        if prev in ".点" and prev2.isdigit():
-            continue  # tail of a version number 1.2.3, or of a time / decimal 4点5
-        if _UNIT_AFTER_RE.match(masked, end):
-            continue  # 5分钟, 3个小时, 2个月
-        if _ID_BEFORE_RE.search(masked[max(0, start - 8) : start]):
-            continue  # 工号3, 订单号 123456, 第5
-        value: int | None
-        if "." in digits or (len(digits) > 1 and digits[0] == "0"):
-            value = None
-        elif prev == "-" and not prev2.isdigit():
-            value = None  # negative number
-        else:
-            value = _value_in_range(int(digits)) if len(digits) <= 2 else None
-        suffix = _SCORE_SUFFIX_RE.match(masked, end)
-        tokens.append(_Token(_score_prefix_start(text, start), suffix.end() if suffix else end, value))
-    return tokens
-
-
-def _scan_chinese(text: str, masked: str) -> list[_Token]:
-    tokens = []
-    for m in _CN_RUN_RE.finditer(masked):
-        start, end, run = m.start(), m.end(), m.group(0)
-        if _ID_BEFORE_RE.search(masked[max(0, start - 8) : start]):
-            continue  # 第一, 周五
-        unit = _CN_UNIT_RE.match(masked, end)
-        if unit:
-            if _UNIT_AFTER_RE.match(masked, end):
-                continue  # 五分钟, 三分之一, 一分一秒
-            fen = _ADVERB_FEN_RE.match(masked, end - 1)
-            after = masked[end + 1] if end + 1 < len(masked) else ""
-            if fen and after and not _is_delim(after) and after not in _PARTICLES:
-                continue  # 十分感谢, 万分抱歉, 百分百: adverbs, not scores
-        else:
-            # A bare numeral counts only as the whole clause ("五", "就三吧"),
-            # because 一/二/三 occur inside countless ordinary words.
-            prefix_start = _score_prefix_start(masked, start)
-            if prefix_start > 0 and not _is_delim(masked[prefix_start - 1]):
-                continue
-            after_end = end
-            while after_end < len(masked) and masked[after_end] in _PARTICLES:
-                after_end += 1
-            if after_end < len(masked) and not _is_delim(masked[after_end]):
-                continue
-        try:
-            value = _value_in_range(int(cn2an.cn2an(run, "normal")))
-        except (ValueError, KeyError, IndexError, TypeError):
-            value = None  # "俩", "千万": not a well-formed number
-        suffix = _SCORE_SUFFIX_RE.match(masked, end)
-        tokens.append(_Token(_score_prefix_start(text, start), suffix.end() if suffix else end, value))
-    return tokens
-
-
-# --------------------------------------------------------------------------
 # Reason extraction
 # --------------------------------------------------------------------------
 
 # Whole clauses made of these carry no feedback. Matched possessively against
 # the entire clause, so "好评" is not mistaken for "好" + "评".
 _FILLER_RE = re.compile(
-    r"(?:不好意思|对不起|抱歉|sorry|谢谢你们|谢谢你|谢谢啦|谢谢了|谢谢|感谢|多谢|好的|好吧|好嘞|好哒"
+    r"(?:不好意思|对不起|抱歉|sorry|谢谢你们|谢谢你|谢谢啦|谢谢了|谢谢|感谢|多谢|好的|好吧|好嘞|好哒|不对|算了|哦不|不不"
     r"|没问题|知道了|明白|收到|okay|ok|那就|应该是|给个|打个|回复|评分|打分|分数|我觉得|觉得|感觉|以后|今后|麻烦|你们|可以"
-    r"|[嗯哦噢哈好行就我是为那请给" + _PARTICLES + r"])*+",
+    r"|[嗯哦噢哈好行就我是为那请给" + PARTICLES + r"])*+",
     re.I,
 )
 
 
 def _clean_reason(text: str, drop_scale_words: bool) -> str | None:
     """Drop clauses made only of filler (and, optionally, scale words); tidy the edges."""
-    parts = _DELIM_RE.split(text)
+    parts = DELIM_RE.split(text)
     kept = []
     for i in range(0, len(parts), 2):
         segment = parts[i]
         delim = parts[i + 1] if i + 1 < len(parts) else ""
-        probe = _SCALE_RE.sub("", segment) if drop_scale_words else segment
+        probe = SCALE_RE.sub("", segment) if drop_scale_words else segment
         # Emoji and symbols alone are not a reason, but they do not hide one either.
         probe = "".join(ch for ch in probe if unicodedata.category(ch)[0] in "LN")
         if probe and not _FILLER_RE.fullmatch(probe):
             kept.append(segment + delim)
-    reason = _EDGE_DELIMS_RE.sub("", "".join(kept))
-    reason = _SPACES_RE.sub(" ", reason.replace(_MASK, " "))
+    reason = EDGE_DELIMS_RE.sub("", "".join(kept))
+    reason = SPACES_RE.sub(" ", reason.replace(MASK, " "))
     return reason or None
 
 
@@ -474,25 +275,87 @@ class _Scored:
     score: int | None
     status: str  # "ok", "none" (no score at all), "invalid" or "conflict"
     reason: str | None
+    corrected: bool = False  # the message corrects itself ("先给3 算了还是5吧")
+    inferred: bool = False  # the score comes from words only
+
+
+# Before a number: it is the one the customer takes back ("不是2", "按成1了").
+_TAKEN_BACK_RE = re.compile(r"(?:不是|并不是|不给|不打|按成|打成|点成|选成|写成|看成|误按)\s*(?:给|打|选|按)?\s*$")
+# Between two numbers: the second replaces the first ("3 算了还是5", "2，不对，3", "4分 哦不 5分").
+_CORRECTING_GAP_RE = re.compile(
+    r"算了|不对|不不|[哦噢啊呃额]\s*不|(?:^|[\s,])不(?=[\s,]|$)|no\b|[说打按回写点]错|错了"
+    r"|应该是|其实是|改成|改为|更正|纠正", re.I)
+# Between two numbers: two candidate scores ("3分或4分", "4到5分", "3还是4", "4~5").
+_ALTERNATIVE_GAP_RE = re.compile(r"^[\s,、]*(?:或者?|或是|到|至|还是|要么|[~\-/])")
+
+
+_CONNECTIVES_RE = re.compile(r"或者?|或是|到|至|还是|要么|分|星")
+
+
+def _in_a_sentence(masked: str, token: Token) -> bool:
+    """True when the clause around ``token`` has other words: the number is part of a reason."""
+    start, end = token.start, token.end
+    while start > 0 and not is_delim(masked[start - 1]):
+        start -= 1
+    while end < len(masked) and not is_delim(masked[end]):
+        end += 1
+    rest = _CONNECTIVES_RE.sub("", masked[start : token.start] + " " + masked[token.end : end])
+    return any(unicodedata.category(ch)[0] == "L" and ch not in PARTICLES for ch in rest)
+
+
+def _resolve_numbers(masked: str, numbers: list[Token]) -> tuple[list[Token], list[Token], bool] | None:
+    """Decide which number tokens state the score.
+
+    Returns ``(stated, consumed, corrected)``: the tokens that state the score,
+    the tokens to remove from the reason, and whether the message corrected
+    itself; or None when the numbers are two candidate scores.
+    """
+    numbers = sorted(numbers, key=lambda t: t.start)
+    taken_back = [t for t in numbers if _TAKEN_BACK_RE.search(masked[max(0, t.core - 6) : t.core])]
+    kept = [t for t in numbers if t not in taken_back]
+    corrected = bool(taken_back) and bool(kept)
+    stated = kept[:1]
+    for token in kept[1:]:
+        gap = masked[stated[-1].end : token.core]  # includes the second number's "应该是", "还是"
+        if _CORRECTING_GAP_RE.search(gap):
+            stated, corrected = [token], True
+        elif _ALTERNATIVE_GAP_RE.search(gap) and token.value != stated[-1].value:
+            return None
+        elif token.value == stated[-1].value and not _in_a_sentence(masked, token):
+            stated.append(token)  # "5 5", "5分5分": said twice
+        elif (_FILLER_RE.fullmatch(_letters(masked[: numbers[0].start]))
+              and _in_a_sentence(masked, token)):
+            break  # "给3分 少算了我两天", "2分 办了2张卡": the leading score stays, the rest is the reason
+        else:
+            return None
+    reason_numbers = kept[kept.index(stated[-1]) + 1 :] if stated else []
+    consumed = [t for t in numbers if t not in reason_numbers]
+    return stated, consumed, corrected
+
+
+def _letters(text: str) -> str:
+    return "".join(ch for ch in text if unicodedata.category(ch)[0] in "LN")
 
 
 def _score(text: str) -> _Scored:
     masked_chars = list(text)
-    words = _scan_words(text, masked_chars)
-    stars = _scan_stars(text, masked_chars)
+    words = scan_words(text, masked_chars)
+    stars = scan_stars(text, masked_chars)
     masked = "".join(masked_chars)
-    numbers = stars + _scan_arabic(text, masked) + _scan_chinese(text, masked)
+    numbers = stars + scan_arabic(text, masked) + scan_chinese(text, masked)
 
     if not words and not numbers:
         return _Scored(None, "none", None)
-    if any(t.value is None for t in numbers) or any(t.negated for t in words):
-        return _Scored(None, "invalid", None)
-    number_values = {t.value for t in numbers if t.value is not None}
-    word_values = {t.value for t in words if t.value is not None}
-    if len(number_values) > 1:
+    resolved = _resolve_numbers(masked, numbers) if numbers else ([], [], False)
+    if resolved is None:
         return _Scored(None, "conflict", None)
-    if number_values:
-        score = next(iter(number_values))
+    stated, consumed, corrected = resolved
+    if (numbers and not stated) or any(t.value is None for t in stated) or any(t.negated for t in words):
+        return _Scored(None, "invalid", None)
+    word_values = {t.value for t in words if t.value is not None}
+    if stated:
+        score = stated[-1].value
+        assert score is not None
         # Words one point away are agreement in spirit ("5 满意"); farther is a contradiction.
         if any(abs(score - w) >= 2 for w in word_values):
             return _Scored(None, "conflict", None)
@@ -502,10 +365,11 @@ def _score(text: str) -> _Scored:
         score = next(iter(word_values))
 
     chars = list(text)
-    for t in numbers:
-        chars[t.start : t.end] = [_MASK] * (t.end - t.start)
+    for t in consumed:
+        chars[t.start : t.end] = [MASK] * (t.end - t.start)
     reason = _clean_reason("".join(chars), drop_scale_words=True)
-    return _Scored(score, "ok", reason)
+    inferred = not stated and not any(t.explicit for t in words)
+    return _Scored(score, "ok", reason, corrected=corrected, inferred=inferred)
 
 
 # --------------------------------------------------------------------------
@@ -515,10 +379,14 @@ def _score(text: str) -> _Scored:
 _UNPARSEABLE_EMPTY = ParsedReply(score=None, kind=UNPARSEABLE, reason=None, optout=False)
 
 
+def _question(topic: str) -> ParsedReply:
+    return ParsedReply(score=None, kind=QUESTION, reason=None, optout=False, topic=topic)
+
+
 def _parse_core(text: str) -> ParsedReply:
     """Parse a normalised reply that has no opt-out phrase left in it."""
-    if _Q_SPECIFIC_RE.search(text):
-        return ParsedReply(score=None, kind=QUESTION, reason=None, optout=False)
+    if is_scale_question(text):
+        return _question("scale")
 
     correction = _find_correction(text)
     if correction is not None:
@@ -526,15 +394,21 @@ def _parse_core(text: str) -> ParsedReply:
         rest = text[:start] + " " + text[end:]
         scored = _score(rest)
         if scored.status == "ok":
-            return ParsedReply(score=scored.score, kind=CORRECTION, reason=scored.reason, optout=False)
+            return ParsedReply(score=scored.score, kind=CORRECTION, reason=scored.reason, optout=False,
+                               inferred=scored.inferred)
         reason = _clean_reason(rest, drop_scale_words=False) if scored.status == "none" else None
         return ParsedReply(score=None, kind=CORRECTION, reason=reason, optout=False)
 
     scored = _score(text)
     if scored.status == "ok":
-        return ParsedReply(score=scored.score, kind=RATING, reason=scored.reason, optout=False)
-    if scored.status == "none" and _is_generic_question(text):
-        return ParsedReply(score=None, kind=QUESTION, reason=None, optout=False)
+        return ParsedReply(score=scored.score, kind=CORRECTION if scored.corrected else RATING,
+                           reason=scored.reason, optout=False, inferred=scored.inferred)
+    if scored.status == "none":
+        topic = question_topic(text)
+        if topic is not None:
+            return _question(topic)
+        if is_generic_question(text):
+            return _question("scale")
     return ParsedReply(
         score=None, kind=UNPARSEABLE, reason=_clean_reason(text, drop_scale_words=False), optout=False
     )
@@ -560,7 +434,7 @@ def parse_reply(text: str | None) -> ParsedReply:
     """
     if not isinstance(text, str) or len(text) > MAX_INPUT_CHARS:
         return _UNPARSEABLE_EMPTY
-    normalized = normalize(text).translate(_PREPARE_TABLE).strip()
+    normalized = to_scale_vocabulary(normalize(text).translate(PREPARE_TABLE)).strip()
     if not normalized:
         return _UNPARSEABLE_EMPTY
     if _looks_like_code(normalized):
@@ -572,7 +446,8 @@ def parse_reply(text: str | None) -> ParsedReply:
     if not optout:
         return _parse_core(normalized)
 
-    inner = _parse_core(rest) if _meaningful(rest) or _STAR_RE.search(rest) or "💯" in rest else None
+    inner = _parse_core(rest) if meaningful(rest) or STAR_RE.search(rest) or "💯" in rest else None
     if inner is not None and inner.kind in (RATING, CORRECTION) and inner.score is not None:
-        return ParsedReply(score=inner.score, kind=inner.kind, reason=inner.reason, optout=True)
+        return replace(inner, optout=True)
     return ParsedReply(score=None, kind=OPTOUT, reason=_clean_reason(rest, drop_scale_words=True), optout=True)
+

@@ -10,6 +10,8 @@ aggregates over the same expressions, so the two can never disagree.
 """
 from __future__ import annotations
 
+from functools import cache
+
 from sqlalchemy import ColumnElement, and_, exists, select
 from sqlalchemy.orm import Session, aliased
 
@@ -17,6 +19,7 @@ from bot.db.models import Rating, Reason
 from bot.domain import RatingStatus
 
 
+@cache  # built once: constructing the alias costs more than running the query
 def is_counted_rating() -> ColumnElement[bool]:
     """SQL condition true for the rows of ``ratings`` that count (at most one per survey)."""
     newer = aliased(Rating)
@@ -27,10 +30,16 @@ def is_counted_rating() -> ColumnElement[bool]:
     )
 
 
+@cache
 def is_current_reason() -> ColumnElement[bool]:
     """SQL condition true for the rows of ``reasons`` that are their rating's current reason."""
     later = aliased(Reason)
     return ~exists().where(later.rating_id == Reason.rating_id, later.id > Reason.id)
+
+
+def has_reason() -> ColumnElement[bool]:
+    """SQL condition true for the rows of ``ratings`` that have at least one reason."""
+    return exists().where(Reason.rating_id == Rating.id)
 
 
 def counted_rating(s: Session, survey_id: int) -> Rating | None:

@@ -8,32 +8,45 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from enum import Enum
+from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.clock import as_utc as as_utc  # re-exported for existing callers
+from bot.clock import has_passed, utcnow
 from bot.db.audit import audit
 from bot.db.models import Agent, Call, CallAgent, Flag, Rating, Reason, Survey
+from bot.db.upsert import insert_or_ignore
 from bot.domain import OPEN_SURVEY_STATUSES, FlagKind, RatingStatus, ReasonSource, SurveyStatus
-from bot.services import counting
-from classifiers.redact import redact
+from bot.services import counting, roster
+from zhtext.redact import redact
 
 OPEN_STATUSES = OPEN_SURVEY_STATUSES
 
 
-def utcnow() -> datetime:
-    """Current time, timezone-aware UTC."""
-    return datetime.now(UTC)
+class _Unknown(Enum):
+    UNKNOWN = 0
 
 
-def as_utc(dt: datetime) -> datetime:
-    """Treat naive datetimes (SQLite drops the zone) as UTC."""
-    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
+#: Default of ``record_rating``'s ``counted`` and ``record_reason``'s ``previous``: look it up.
+UNKNOWN = _Unknown.UNKNOWN
+Unknown = Literal[_Unknown.UNKNOWN]
 
 
 class CallConflict(ValueError):
-    """The same call id was posted again with different details."""
+    """The same call id was posted again with different details.
+
+    Attributes:
+        field: The request field that differs (``agent_ids``, ``ended_at``,
+            ``credited_agent_id``, ``customer_channel_id``).
+    """
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -46,18 +59,38 @@ class CallRequest:
     customer_channel_id: str | None = None
     credited_agent_id: str | None = None
 
+    @property
+    def credited(self) -> str:
+        """The agent whose KPI the survey touches: the override, else the last agent."""
+        return self.credited_agent_id or self.agent_ids[-1]
+
 
 def _ensure_agent(s: Session, agent_id: str, now: datetime) -> None:
-    if s.get(Agent, agent_id) is None:
-        s.add(Agent(id=agent_id, created_at=now))
-        s.flush()
+    if insert_or_ignore(s, Agent, ["id"], {"id": agent_id, "created_at": now}, Agent.id) is not None:
         audit(s, at=now, actor="integration", entity="agent", entity_id=agent_id, action="created")
+
+
+def _differing_field(call: Call, req: CallRequest) -> str | None:
+    """The first detail of ``req`` that differs from the registered ``call``, or None."""
+    known = {
+        "agent_ids": [ca.agent_id for ca in call.agents],
+        "ended_at": as_utc(call.ended_at),
+        "credited_agent_id": call.credited_agent_id,
+        "customer_channel_id": call.customer_channel_id,
+    }
+    asked = {"agent_ids": list(req.agent_ids), "ended_at": as_utc(req.ended_at), "credited_agent_id": req.credited,
+             "customer_channel_id": req.customer_channel_id}
+    return next((name for name, value in known.items() if asked[name] != value), None)
 
 
 def register_call(
     s: Session, req: CallRequest, *, window_minutes: int, template_version: str, now: datetime | None = None
 ) -> tuple[Survey, bool]:
-    """Record an ended call and open its survey; idempotent on the call id.
+    """Record an ended call and open its survey; idempotent on the call id, safe under concurrency.
+
+    The call row is inserted with ``ON CONFLICT DO NOTHING`` (``bot.db.upsert``),
+    so simultaneous registrations of one call id yield one call, and every
+    other request gets that call's survey.
 
     Args:
         s: Open session.
@@ -70,34 +103,44 @@ def register_call(
         ``(survey, created)``; ``created`` is False when the call was already known.
 
     Raises:
-        CallConflict: the call id exists with different agents.
+        CallConflict: the credited agent is not on the call, or the call id
+            exists with different details (``CallConflict.field`` names which).
     """
     now = now or utcnow()
-    existing = s.scalar(select(Call).where(Call.external_id == req.call_id))
-    if existing is not None:
-        known = [ca.agent_id for ca in existing.agents]
-        if known != list(req.agent_ids):
-            raise CallConflict(f"call {req.call_id} already registered with agents {known}")
-        assert existing.survey is not None, "every registered call has a survey"
-        return existing.survey, False
-
-    credited = req.credited_agent_id or req.agent_ids[-1]
+    credited = req.credited
     if credited not in req.agent_ids:
-        raise CallConflict(f"credited agent {credited} did not take part in call {req.call_id}")
+        raise CallConflict("credited_agent_id", f"credited agent {credited} did not take part in call {req.call_id}")
+    existing = s.scalar(select(Call).where(Call.external_id == req.call_id))
+    if existing is None:
+        survey = _insert_call(s, req, window_minutes=window_minutes, template_version=template_version, now=now)
+        if survey is not None:
+            return survey, True
+        existing = s.scalar(select(Call).where(Call.external_id == req.call_id))  # inserted concurrently
+        assert existing is not None, "ON CONFLICT skipped the insert, so the call exists"
+    field = _differing_field(existing, req)
+    if field is not None:
+        raise CallConflict(field, f"call {req.call_id} is already registered with a different {field}")
+    assert existing.survey is not None, "every registered call has a survey"
+    return existing.survey, False
+
+
+def _insert_call(s: Session, req: CallRequest, *, window_minutes: int, template_version: str,
+                 now: datetime) -> Survey | None:
+    """Insert the call, its agents and its survey; None when another request inserted the call first."""
     for agent_id in dict.fromkeys(req.agent_ids):
         _ensure_agent(s, agent_id, now)
-    call = Call(
-        external_id=req.call_id,
-        ended_at=req.ended_at,
-        customer_channel_id=req.customer_channel_id,
-        credited_agent_id=credited,
-        created_at=now,
-    )
+    call_pk = insert_or_ignore(s, Call, ["external_id"], {
+        # SQLite keeps the wall time and drops the zone: store UTC so period bounds compare right.
+        "external_id": req.call_id, "ended_at": as_utc(req.ended_at), "customer_channel_id": req.customer_channel_id,
+        "credited_agent_id": req.credited, "team_id": roster.team_at(s, req.credited, req.ended_at),
+        "created_at": now}, Call.id)
+    if call_pk is None:
+        return None
+    call = s.get_one(Call, call_pk)
     call.agents = [CallAgent(agent_id=a, position=i) for i, a in enumerate(req.agent_ids)]
-    s.add(call)
     s.flush()
     audit(s, at=now, actor="integration", entity="call", entity_id=call.id, action="created",
-          external_id=req.call_id, agents=list(req.agent_ids), credited=credited)
+          external_id=req.call_id, agents=list(req.agent_ids), credited=req.credited)
     survey = Survey(
         token=secrets.token_urlsafe(16),
         call_id=call.id,
@@ -111,7 +154,7 @@ def register_call(
     s.flush()
     audit(s, at=now, actor="integration", entity="survey", entity_id=survey.id, action="created",
           token=survey.token, expires_at=survey.expires_at.isoformat())
-    return survey, True
+    return survey
 
 
 def survey_by_token(s: Session, token: str) -> Survey | None:
@@ -121,7 +164,7 @@ def survey_by_token(s: Session, token: str) -> Survey | None:
 
 def is_expired(survey: Survey, now: datetime) -> bool:
     """True once the validity window has passed."""
-    return now > as_utc(survey.expires_at)
+    return has_passed(survey.expires_at, now)
 
 
 def set_status(s: Session, survey: Survey, status: str, now: datetime, actor: str = "customer") -> None:
@@ -143,16 +186,22 @@ def current_reason(s: Session, rating: Rating) -> Reason | None:
     return counting.current_reason(s, rating.id)
 
 
-def record_rating(s: Session, survey: Survey, score: int, raw_reply: str, now: datetime) -> Rating:
+def record_rating(
+    s: Session, survey: Survey, score: int, raw_reply: str, now: datetime, *, counted: Rating | None | Unknown = UNKNOWN
+) -> Rating:
     """Store a score; a newer valid score supersedes the current one, which is kept as ``corrected``.
 
     After the validity window the score is stored as ``late`` and supersedes
-    nothing, so it never reaches scoring.
+    nothing, so it never reaches scoring. ``counted`` is the survey's counted
+    rating when the caller already knows it (saves a query).
     """
     if not 1 <= score <= 5:
         raise ValueError(f"score out of range: {score}")
     late = is_expired(survey, now)
-    previous = None if late else current_rating(s, survey)
+    if late:
+        previous = None
+    else:
+        previous = current_rating(s, survey) if counted is UNKNOWN else counted
     rating = Rating(
         score=score,
         raw_reply=redact(raw_reply or "")[:2000],
@@ -187,9 +236,14 @@ def record_reason(
     evidence: str | None = None,
     needs_review: bool = False,
     actor: str = "customer",
+    previous: Reason | None | Unknown = UNKNOWN,
 ) -> Reason:
-    """Attach a cause to a rating; a later reason supersedes the earlier one, both kept."""
-    previous = current_reason(s, rating)
+    """Attach a cause to a rating; a later reason supersedes the earlier one, both kept.
+
+    ``previous`` is the rating's current reason when the caller already knows it (saves a query).
+    """
+    if previous is UNKNOWN:
+        previous = current_reason(s, rating)
     reason = Reason(
         text=redact(text or "")[:2000],
         cause=cause,

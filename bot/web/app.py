@@ -8,7 +8,9 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from bot.settings import Settings
-from bot.web.routes import chat, health, integration
+from bot.web import auth as staff_auth
+from bot.web import security
+from bot.web.routes import auth, chat, docs, health, integration, staff_home
 from bot.web.templating import HERE
 
 
@@ -31,9 +33,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         description="Opens a Chinese post-call survey for each ended call and serves its chat.",
         lifespan=lifespan,
+        docs_url=None,  # served by routes.docs with local assets
+        redoc_url=None,  # ReDoc only exists as a CDN script
     )
     app.state.settings = settings
+    security.install(app)
+    app.mount("/static/swagger", StaticFiles(directory=docs.SWAGGER_UI_DIR), name="swagger")
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    for module in (health, integration, chat):
+    staff_auth.install(app)
+    for module in (health, docs, integration, chat, auth, staff_home):
         app.include_router(module.router)
     return app

@@ -9,7 +9,8 @@ import hmac
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Header, HTTPException, Request
+from fastapi import Depends, HTTPException, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from bot.db.session import open_session
@@ -33,10 +34,15 @@ def get_session(settings: SettingsDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def require_integration_token(settings: SettingsDep, authorization: Annotated[str | None, Header()] = None) -> None:
+_bearer = HTTPBearer(auto_error=False, description="The telephony integration's token")
+
+
+def require_integration_token(
+    settings: SettingsDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)]
+) -> None:
     """Refuse a request without the telephony integration's Bearer token (401)."""
-    expected = f"Bearer {settings.integration_token}"
-    if not authorization or not hmac.compare_digest(authorization.encode(), expected.encode()):
+    given = credentials.credentials if credentials else ""
+    if not hmac.compare_digest(given.encode(), settings.integration_token.encode()):
         raise HTTPException(status_code=401, detail="invalid or missing integration token",
                             headers={"WWW-Authenticate": "Bearer"})
 

@@ -8,3 +8,24 @@ SURVEY_NOT_FOUND = "抱歉，没有找到这次评价，链接可能已失效。
 EMPTY_MESSAGE = "请输入内容后再发送哦。"
 MESSAGE_TOO_LONG = f"您的消息太长了，请精简到{MAX_MESSAGE_CHARS}字以内再发送。"
 RESEND = "抱歉，您的消息没有处理成功，请稍后点击发送再试一次（内容已为您保留）。"
+
+# --- staff pages (login, access control) -----------------------------------------
+LOGIN_TITLE = "员工登录"
+LOGIN_INVALID = "工号或密码不正确，请重新输入。"
+LOGIN_RATE_LIMITED = "登录失败次数过多，请15分钟后再试。"
+LOGIN_DEMO_REFUSED = "演示账号只能在开发环境中使用。"
+LOGIN_EMPTY = "请输入工号和密码。"
+LOGGED_OUT = "您已安全退出。"
+FORBIDDEN_TITLE = "无权访问"
+FORBIDDEN = "抱歉，您没有权限查看此页面。"
+CSRF_FAILED = "页面已过期或请求来源无法验证，请刷新页面后重试。"
+ROLE_NAMES = {"agent": "客服", "supervisor": "主管", "admin": "管理员"}
+
+# One-line notices of a closed survey, shown under its history (by survey status).
+CLOSED_NOTICES = {
+    "completed": "本次评价已完成，感谢您的参与！",
+    "closed_no_score": "本次评价已结束，感谢您的回复。",
+    "expired": "本次评价已超过有效时间，不再计入评分。",
+    "opted_out": "您已退订服务评价，今后不会再收到评价邀请。如需恢复，请回复“重新订阅”。",
+}
+OPTED_BACK_IN = "好的，已为您恢复服务评价邀请，下次通话后我们会再请您评价。本次评价已经结束。"

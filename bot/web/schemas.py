@@ -1,10 +1,56 @@
 """Request and response models of the web API, one family per resource."""
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StringConstraints, field_validator
+
+# --- text every request model shares ----------------------------------------------
+
+# How far a caller's clock may run ahead of ours, and the earliest call we believe.
+CLOCK_SKEW = timedelta(minutes=5)
+EARLIEST_CALL = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def refuse_unstorable(v: str) -> str:
+    """Refuse NUL and unpaired surrogates: PostgreSQL cannot store NUL, and neither can be encoded as UTF-8."""
+    if "\x00" in v:
+        raise ValueError("text must not contain NUL characters")
+    if any("\ud800" <= ch <= "\udfff" for ch in v):
+        raise ValueError("text must not contain unpaired surrogates")
+    return v
+
+
+SafeText = Annotated[str, AfterValidator(refuse_unstorable)]
+"""Any free text from a client: storable and encodable (use for every text field of a request)."""
+
+
+# Ids from another system: surrounding whitespace stripped, then 1..n storable characters.
+CallId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128),
+                   AfterValidator(refuse_unstorable)]
+AgentId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64),
+                    AfterValidator(refuse_unstorable)]
+
+
+def _datetime_string(v: Any) -> Any:
+    # JSON numbers would be read as Unix timestamps: the integration must say what it means.
+    if isinstance(v, str | datetime):
+        return v
+    raise ValueError("ended_at must be an ISO 8601 date-time string, e.g. 2026-11-23T09:00:00+08:00")
+
+
+class ErrorOut(BaseModel):
+    """An error answer (400, 401, 409, 413): what went wrong, in English for the integrating developer."""
+
+    detail: str
+
+
+BODY_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorOut, "description": "Body is not UTF-8 text (cannot be parsed)"},
+    413: {"model": ErrorOut, "description": "Request body larger than 64 KiB"},
+}
+
 
 # --- integration: calls ---------------------------------------------------------
 
@@ -12,31 +58,39 @@ from pydantic import BaseModel, Field, field_validator
 class CallIn(BaseModel):
     """A call that has just ended."""
 
-    call_id: str = Field(min_length=1, max_length=128, description="The telephony system's call id (idempotency key)")
-    agent_ids: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
+    call_id: CallId = Field(description="The telephony system's call id (idempotency key)")
+    agent_ids: list[AgentId] = Field(
         min_length=1, max_length=20, description="Every agent on the call, in order; the last one is credited")
-    ended_at: datetime = Field(description="When the call ended (ISO 8601 with time zone)")
-    customer_channel_id: str | None = Field(default=None, max_length=128,
-                                            description="Where to send the survey link (e.g. a messaging id)")
-    credited_agent_id: str | None = Field(default=None, max_length=64,
-                                          description="Override of the credited agent; must be one of agent_ids")
+    ended_at: Annotated[datetime, BeforeValidator(_datetime_string)] = Field(
+        description="When the call ended (ISO 8601 with time zone; not in the future, not before 2000)")
+    customer_channel_id: CallId | None = Field(
+        default=None, description="Where to send the survey link (e.g. a messaging id)")
+    credited_agent_id: AgentId | None = Field(
+        default=None, description="Override of the credited agent; must be one of agent_ids")
 
     @field_validator("ended_at")
     @classmethod
-    def _aware(cls, v: datetime) -> datetime:
+    def _aware_and_plausible(cls, v: datetime) -> datetime:
         if v.tzinfo is None:
             raise ValueError("ended_at needs a time zone, e.g. 2026-11-23T09:00:00+08:00")
+        if v < EARLIEST_CALL:
+            raise ValueError("ended_at is before 2000-01-01")
+        if v > datetime.now(UTC) + CLOCK_SKEW:
+            raise ValueError("ended_at is in the future")
         return v
 
 
 class SurveyOut(BaseModel):
-    """The survey opened for a call."""
+    """The survey opened for a call, or (``opted_out``) the answer "do not send" for an opted-out channel."""
 
     call_id: str
-    survey_token: str
-    chat_url: str
-    expires_at: datetime
-    created: bool = Field(description="False when the call was already registered (idempotent repeat)")
+    survey_token: str | None = Field(description="None when the channel opted out")
+    chat_url: str | None = Field(description="The link to send; None when the channel opted out: send nothing")
+    expires_at: datetime | None = Field(description="None when the channel opted out")
+    created: bool = Field(description="False when the call was already registered (idempotent repeat) "
+                                      "or no survey was opened because the channel opted out")
+    opted_out: bool = Field(default=False, description="True: this customer_channel_id asked for no more "
+                                                       "surveys; no survey was opened, do not send anything")
 
 
 # --- chat -------------------------------------------------------------------------
@@ -45,7 +99,7 @@ class SurveyOut(BaseModel):
 class ChatIn(BaseModel):
     """One customer message."""
 
-    message: str = Field(default="", max_length=20000)
+    message: SafeText = Field(default="", max_length=20000)
     message_id: str | None = Field(default=None, max_length=64,
                                    description="Id of this message, resent unchanged on retry (deduplication key)")
 
@@ -61,8 +115,28 @@ class ChatOut(BaseModel):
     """The bot's replies to one customer message."""
 
     messages: list[ChatMessage]
+    closed: bool = Field(default=False, description="The survey is over (completed, closed, expired, opted out)")
+    notice: str | None = Field(default=None, description="One-line closed notice to show under the conversation")
 
     @classmethod
     def say(cls, text: str) -> ChatOut:
         """A reply of one plain message."""
         return cls(messages=[ChatMessage(text=text)])
+
+
+class HistoryMessage(BaseModel):
+    """One stored message of the conversation."""
+
+    sender: str = Field(description="customer or bot")
+    text: str
+    buttons: list[dict] = Field(default_factory=list)
+
+
+class HistoryOut(BaseModel):
+    """The conversation so far, for a page opened again."""
+
+    messages: list[HistoryMessage]
+    closed: bool
+    notice: str | None = None
+    accepts_input: bool = Field(description="False once nothing more can be said (an opted-out survey still "
+                                            "accepts 重新订阅)")

@@ -51,9 +51,9 @@ def test_different_ids_or_no_id_are_separate_messages(survey_token, db_url):  # 
 def test_a_turn_that_keeps_failing_is_marked_and_stores_nothing(survey_token, db_url):  # noqa: F811
     calls = []
 
-    def broken(s, survey, state):
+    def broken(s, token, state):
         calls.append(1)
-        surveys.record_rating(s, survey, 3, "3", delivery.runtime.now())  # written, then the turn fails
+        surveys.record_rating(s, surveys.survey_by_token(s, token), 3, "3", delivery.runtime.now())  # written, then the turn fails
         raise ConnectionResetError("database went away")
 
     d = CollectingDispatcher()
@@ -66,13 +66,13 @@ def test_a_turn_that_keeps_failing_is_marked_and_stores_nothing(survey_token, db
 def test_a_dropped_connection_is_retried_and_the_rating_stored_once(survey_token, db_url):  # noqa: F811
     from sqlalchemy.exc import OperationalError
 
-    from bot.dialogue import engine
+    from bot.services import turns
 
     attempts = []
 
-    def flaky(s, survey, state):
+    def flaky(s, token, state):
         attempts.append(1)
-        outcome = engine.handle_reply(s, survey, state, "2", delivery.runtime.now(), delivery.runtime.classify)
+        outcome = turns.reply_turn(s, token, state, "2", delivery.runtime.now(), delivery.runtime.classify)
         if len(attempts) < 3:  # the first two attempts lose the connection after writing
             raise OperationalError("INSERT …", {}, ConnectionResetError("server closed the connection"))
         return outcome

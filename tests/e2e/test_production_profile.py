@@ -31,6 +31,24 @@ def prod_live(pg_url, tmp_path_factory):
         stack.stop()
 
 
+def _published_events(queue: str, token: str, most: int = 1000) -> list[dict]:
+    """Drain up to ``most`` events from the RabbitMQ queue; those of conversation ``token``."""
+    import pika
+
+    conn = pika.BlockingConnection(pika.ConnectionParameters("127.0.0.1", 5672))
+    channel = conn.channel()
+    events = []
+    for _ in range(most):
+        method, _props, body = channel.basic_get(queue, auto_ack=True)
+        if method is None:
+            break
+        event = json.loads(body)
+        if event.get("sender_id") == token:
+            events.append(event)
+    conn.close()
+    return events
+
+
 def test_conversation_uses_postgres_tracker_redis_lock_and_rabbitmq(prod_live):
     live, tracker_db, queue = prod_live
     token = live.new_survey()
@@ -46,19 +64,7 @@ def test_conversation_uses_postgres_tracker_redis_lock_and_rabbitmq(prod_live):
         n = conn.execute("SELECT count(*) FROM events WHERE sender_id = %s", (token,)).fetchone()[0]
     assert n >= 6  # user messages, actions and slot events of three turns
 
-    import pika
-
-    conn = pika.BlockingConnection(pika.ConnectionParameters("127.0.0.1", 5672))
-    channel = conn.channel()
-    seen = []
-    for _ in range(500):
-        method, _props, body = channel.basic_get(queue, auto_ack=True)
-        if method is None:
-            break
-        event = json.loads(body)
-        if event.get("sender_id") == token:
-            seen.append(event.get("event"))
-    conn.close()
+    seen = [event.get("event") for event in _published_events(queue, token)]
     assert "user" in seen and "action" in seen
 
 
@@ -88,3 +94,41 @@ def test_turns_take_the_conversation_lock_in_redis(prod_live):
     live.say(token, "5")
     watcher.join(10)
     assert any(token in c and "feedbackbot" in c for c in commands), commands[-20:]
+
+
+def test_rasa_http_api_is_off_without_a_token(prod_live):
+    """No RASA_API_TOKEN in the production profile: Rasa serves only the REST channel (issue 10, finding 1)."""
+    live, _, _ = prod_live
+    token = live.new_survey()
+    live.start(token)
+    import httpx
+
+    rasa = live.stack.rasa_url
+    for method, path in (("GET", "/status"), ("GET", f"/conversations/{token}/tracker"),
+                         ("POST", f"/conversations/{token}/tracker/events"), ("PUT", "/model"),
+                         ("POST", "/model/parse")):
+        r = httpx.request(method, rasa + path, json={}, timeout=30)
+        assert r.status_code in (404, 405), (method, path, r.status_code)
+    assert live.say(token, "5")  # the chat itself still works
+    assert [r.score for r in live.ratings(token)] == [5]
+
+
+def test_tracker_store_and_event_broker_never_see_raw_personal_data(prod_live):
+    """The proxy redacts before Rasa: PostgreSQL's tracker events and RabbitMQ carry placeholders (finding 3)."""
+    live, tracker_db, queue = prod_live
+    token = live.new_survey()
+    live.start(token)
+    live.say(token, "2")
+    raw = ["13912345678", "11010519900307123X", "6222021234567890", "zhang.san@example.com"]
+    live.say(token, f"客服要我报身份证{raw[1]}和卡号{raw[2]}，说打{raw[0]}回我，邮件发{raw[3]}也不理")
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{tracker_db}") as conn:
+        stored = [row[0] for row in conn.execute("SELECT data FROM events WHERE sender_id = %s", (token,))]
+    published = _published_events(queue, token)
+    assert stored and published
+    # Rasa writes JSON with \\u escapes: read it back before looking for Chinese text.
+    everything = "\n".join(json.dumps(e, ensure_ascii=False) for e in [*map(json.loads, stored), *published])
+    assert "身份证号" in everything  # the customer's (redacted) message is there
+    for value in raw:
+        assert value not in everything, value

@@ -100,10 +100,10 @@ def test_score_reason_contradiction_is_confirmed(live):
     ask = live.say(token, "5 客服态度太差了，直接挂我电话")
     assert any("确认" in t for t in ask)
     live.say(token, "1")
-    ratings = live.ratings(token)
-    assert [(r.score, r.status) for r in ratings] == [(5, "corrected"), (1, "valid")]
-    assert ratings[1].supersedes_id == ratings[0].id
-    [reason] = ratings[1].reasons
+    # Issue 9, kind 1: the contradicted 5 counts only if confirmed, so only the confirmed 1 is stored.
+    [rating] = live.ratings(token)
+    assert (rating.score, rating.status, rating.supersedes_id) == (1, "valid", None)
+    [reason] = rating.reasons
     assert reason.attribution == "staff"
     assert live.survey(token).status == "completed"
 
@@ -121,12 +121,15 @@ def test_correction_supersedes_and_keeps_both(live):
     assert trail[1].data["new"] == "corrected"
 
 
-def test_opt_out_is_acknowledged_then_silent(live):
+def test_opt_out_is_acknowledged_then_only_the_closed_notice(live):
+    # Issue 9, kind 10: a later message is never scored and gets the one-line closed notice, not silence.
+    from bot.web.messages import CLOSED_NOTICES
+
     token = live.new_survey()
     live.start(token)
     assert any("退订" in t for t in live.say(token, "TD"))
     assert live.survey(token).status == "opted_out"
-    assert live.say(token, "5") == []
+    assert live.say(token, "5") == [CLOSED_NOTICES["opted_out"]]
     assert live.ratings(token) == []
 
 
@@ -197,5 +200,5 @@ def test_phone_number_in_reason_is_redacted(live):
 ])
 def test_rasa_nlu_routes_held_out_messages(live, text, intent):
     """Rasa's NLU (a hint for the core) recognises wordings it was not trained on."""
-    r = live.http.post(f"{live.stack.rasa_url}/model/parse", json={"text": text})
+    r = live.rasa_api("POST", "/model/parse", json={"text": text})
     assert r.json()["intent"]["name"] == intent

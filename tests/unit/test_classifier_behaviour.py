@@ -17,7 +17,7 @@ from classifiers.registry import ENV_VAR
 
 @pytest.fixture(scope="session")
 def real_model(tmp_path_factory):
-    from classifiers.pipeline import train
+    from classifiers.training.pipeline import train
 
     root = tmp_path_factory.mktemp("real-models")
     mp = pytest.MonkeyPatch()

@@ -6,8 +6,9 @@ from collections import defaultdict
 
 import pytest
 
-from classifiers.data import SPLITS, dedup_key, load_dataset, prepare_text, split_of
 from classifiers.labels import LABELS
+from classifiers.text import prepare_text
+from classifiers.training.dataset import SPLITS, dedup_key, load_dataset, split_of
 
 
 def _write(path, rows):

@@ -18,9 +18,9 @@ import pytest
 
 import classifiers
 from classifiers import api, cli
-from classifiers.data import DEFAULT_DATA_DIR
 from classifiers.labels import ATTRIBUTION, CAUSES, LABELS
 from classifiers.registry import ENV_VAR
+from classifiers.training.dataset import DEFAULT_DATA_DIR
 
 PER_LABEL = 16
 
@@ -91,7 +91,7 @@ def test_train_writes_versioned_artefacts(use_root):
 
 
 def test_training_data_is_redacted(use_root):
-    from classifiers.data import load_dataset
+    from classifiers.training.dataset import load_dataset
 
     current = (use_root / "CURRENT").read_text(encoding="utf-8").strip()
     cfg = json.loads((use_root / current / "config.json").read_text(encoding="utf-8"))

@@ -38,15 +38,17 @@ def test_every_response_the_engine_names_exists_in_domain():
     import re
 
     responses = set(_domain()["responses"])
-    engine = (ROOT / "bot" / "dialogue" / "engine.py").read_text(encoding="utf-8")
+    engine = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "bot" / "dialogue").glob("*.py"))
     named = set(re.findall(r'"(utter_[a-z_]+)"', engine))
     assert named and named <= responses
 
 
 @pytest.mark.parametrize("env_name", ["test", "production"])
-@pytest.mark.parametrize("secret", ["FEEDBACKBOT_INTEGRATION_TOKEN", "FEEDBACKBOT_SESSION_SECRET"])
+@pytest.mark.parametrize("secret", ["FEEDBACKBOT_INTEGRATION_TOKEN", "FEEDBACKBOT_SESSION_SECRET",
+                                    "ACTION_SERVER_TOKEN"])
 def test_each_development_secret_is_refused_outside_development(env_name, secret):
-    real = {"FEEDBACKBOT_INTEGRATION_TOKEN": "i" * 32, "FEEDBACKBOT_SESSION_SECRET": "s" * 32}
+    real = {"FEEDBACKBOT_INTEGRATION_TOKEN": "i" * 32, "FEEDBACKBOT_SESSION_SECRET": "s" * 32,
+            "ACTION_SERVER_TOKEN": "a" * 32}
     Settings.from_env({"FEEDBACKBOT_ENV": env_name, **real})  # real secrets: accepted
     missing = {k: v for k, v in real.items() if k != secret}
     with pytest.raises(SettingsError):

@@ -418,7 +418,8 @@ def test_parsed_reply_is_frozen():
 
 
 def test_public_api_fields():
-    assert [f.name for f in dataclasses.fields(ParsedReply)] == ["score", "kind", "reason", "optout"]
+    assert [f.name for f in dataclasses.fields(ParsedReply)] == ["score", "kind", "reason", "optout", "topic",
+                                                                 "inferred"]
 
 
 def test_same_input_same_output():

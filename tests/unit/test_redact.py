@@ -1,9 +1,9 @@
-"""Unit tests for classifiers.redact (expected values written by hand)."""
+"""Unit tests for zhtext.redact (expected values written by hand)."""
 from __future__ import annotations
 
 import pytest
 
-from classifiers.redact import redact
+from zhtext.redact import redact
 
 
 @pytest.mark.parametrize(

@@ -28,7 +28,7 @@ def test_unsafe_or_malformed_settings_are_refused(env):
 def test_production_accepts_real_secrets():
     s = Settings.from_env({"FEEDBACKBOT_ENV": "production", "FEEDBACKBOT_INTEGRATION_TOKEN": "x" * 32,
                            "FEEDBACKBOT_ADMIN_TOKEN": "y" * 32, "FEEDBACKBOT_SESSION_SECRET": "z" * 32,
-                           "DATABASE_URL": "postgresql://u@h/db"})
+                           "ACTION_SERVER_TOKEN": "w" * 32, "DATABASE_URL": "postgresql://u@h/db"})
     assert s.database_url == "postgresql://u@h/db"
 
 

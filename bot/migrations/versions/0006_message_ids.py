@@ -1,14 +1,14 @@
 """Message receipts keyed by (survey, message id) for idempotent turns; survey funnel events
 
 Revision ID: 0006_message_ids
-Revises: 0003
+Revises: 0005_dialogue
 Create Date: 2026-12-01
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_message_ids"
-down_revision = "0003"
+down_revision = "0005_dialogue"
 branch_labels = None
 depends_on = None
 

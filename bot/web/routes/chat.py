@@ -1,12 +1,25 @@
-"""The customer's chat page and its proxy to Rasa.
+"""The customer's chat page, its history and its proxy to Rasa.
 
 The browser never talks to Rasa directly: the proxy checks the survey token,
-bounds the message and uses the token as Rasa's sender id, so one chat link
-is one conversation.
+bounds the message, redacts personal data (Rasa's tracker, its store and its
+event broker never see the raw text), makes sure the text cannot be read as a
+Rasa command, and uses the token as Rasa's sender id, so one chat link is one
+conversation. The proxy also keeps the transcript (customer messages
+redacted) so a reloaded page resumes the conversation, keeps the opt-out list
+(``bot.services.optouts``) in step with the survey, and answers for a survey
+that is over instead of leaving the customer without a reply.
+
+A message whose turn was not processed (the action server marked it failed,
+or nobody answered in an open survey) is answered with 503 and
+``messages.RESEND``: the page keeps the text and resends it with the same
+message id, which the action server stores once (``actions.delivery``).
+Reads that lose their database connection are retried (they change nothing).
 """
 from __future__ import annotations
 
 import logging
+import re
+import unicodedata
 
 import httpx
 from fastapi import APIRouter, Request
@@ -16,26 +29,41 @@ from sqlalchemy.orm import Session
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from bot.db.models import Survey
-from bot.domain import OPEN_SURVEY_STATUSES
-from bot.services import receipts, surveys
+from bot.domain import CLOSED_SURVEY_STATUSES, OPEN_SURVEY_STATUSES, SurveyStatus
+from bot.services import optouts, receipts, surveys, transcripts
+from bot.settings import Settings
 from bot.web import messages
-from bot.web.deps import SessionDep
-from bot.web.schemas import ChatIn, ChatMessage, ChatOut
+from bot.web.deps import SessionDep, SettingsDep
+from bot.web.schemas import BODY_ERRORS, ChatIn, ChatMessage, ChatOut, HistoryMessage, HistoryOut
 from bot.web.templating import templates
+from zhtext.redact import redact
 
 log = logging.getLogger(__name__)
 router = APIRouter()
 MAX_TOKEN_CHARS = 64
+# Failures still answer as bot messages, so the page shows them like any reply.
+CHAT_ERRORS: dict[int | str, dict] = {
+    404: {"model": ChatOut, "description": "Unknown survey link"},
+    503: {"model": ChatOut, "description": "Dialogue engine or database unavailable, or the message was not "
+                                           "processed (resend it with the same message_id)"},
+    **BODY_ERRORS,
+}
+_TOKEN = re.compile(rf"[A-Za-z0-9_-]{{1,{MAX_TOKEN_CHARS}}}")  # secrets.token_urlsafe's alphabet
+
+
+def _retrying(s: Session) -> Retrying:
+    """Retries of a database read or write that lost its connection (each attempt rolled back first)."""
+    return Retrying(retry=retry_if_exception_type(DBAPIError), stop=stop_after_attempt(4),
+                    wait=wait_exponential(multiplier=0.05, max=0.5), reraise=True,
+                    before_sleep=lambda _state: _release(s))
 
 
 def _survey(s: Session, token: str) -> Survey | None:
     """The survey of ``token``; a read that lost its database connection is retried (it changes nothing)."""
-    if len(token) > MAX_TOKEN_CHARS:
+    # Anything outside the token alphabet (NUL included, which PostgreSQL refuses) is unknown without a query.
+    if not _TOKEN.fullmatch(token):
         return None
-    retrying = Retrying(retry=retry_if_exception_type(DBAPIError), stop=stop_after_attempt(4),
-                        wait=wait_exponential(multiplier=0.05, max=0.5), reraise=True,
-                        before_sleep=lambda _state: _release(s))
-    return retrying(surveys.survey_by_token, s, token)
+    return _retrying(s)(surveys.survey_by_token, s, token)
 
 
 def _release(s: Session) -> None:
@@ -50,25 +78,9 @@ def _release(s: Session) -> None:
         s.invalidate()
 
 
-def _expects_reply(s: Session, token: str) -> bool | JSONResponse:
-    """Whether the survey of ``token`` is open (every message then gets an answer), or the error response.
-
-    Ends the read transaction before the caller waits for Rasa.
-    """
-    try:
-        survey = _survey(s, token)
-    except DBAPIError as exc:
-        log.warning("database unavailable: %s", exc)
-        return _reply(ChatOut.say(messages.BUSY), 503)
-    if survey is None:
-        return _not_found()
-    open_now = survey.status in OPEN_SURVEY_STATUSES
-    _release(s)
-    return open_now
-
-
-def _known(s: Session, token: str) -> bool:
-    return _survey(s, token) is not None
+def _busy(exc: DBAPIError) -> JSONResponse:
+    log.warning("database unavailable: %s", exc)
+    return _reply(ChatOut.say(messages.BUSY), 503)
 
 
 def turn_failed(replies: list[dict], expects_reply: bool) -> bool:
@@ -84,6 +96,25 @@ def turn_failed(replies: list[dict], expects_reply: bool) -> bool:
     return expects_reply and not any(m.get("text") for m in replies)
 
 
+def _ignorable(ch: str) -> bool:
+    """Whitespace, invisible format characters (zero-width space, BOM…) and any slash that folds to ``/``."""
+    return ch.isspace() or unicodedata.category(ch) == "Cf" or unicodedata.normalize("NFKC", ch) == "/"
+
+
+def as_plain_text(message: str) -> str:
+    """The customer's message as Rasa must read it: text, never an ``/intent`` command.
+
+    Rasa strips the text and treats a leading ``/`` as an intent (``/restart``
+    wipes the dialogue state). Every leading run of whitespace, invisible
+    characters and slashes (full-width ones included) is cut, so what remains
+    starts with neither; a message of nothing else becomes ``?``.
+    """
+    start = 0
+    while start < len(message) and _ignorable(message[start]):
+        start += 1
+    return message[start:].rstrip() or "?"
+
+
 def _reply(out: ChatOut, status_code: int = 200) -> JSONResponse:
     return JSONResponse(out.model_dump(), status_code=status_code)
 
@@ -92,8 +123,21 @@ def _not_found() -> JSONResponse:
     return _reply(ChatOut.say(messages.SURVEY_NOT_FOUND), 404)
 
 
-async def _to_rasa(request: Request, token: str, message: str, *, message_id: str | None = None,
-                   expects_reply: bool = False) -> JSONResponse:
+def _notice(survey: Survey) -> str | None:
+    return messages.CLOSED_NOTICES.get(survey.status) if survey.status in CLOSED_SURVEY_STATUSES else None
+
+
+async def _to_rasa(request: Request, token: str, message: str, *, expects_reply: bool,
+                   message_id: str | None = None) -> list[ChatMessage] | JSONResponse:
+    """The bot's replies from Rasa, or the 503 answer when Rasa is unreachable or the turn was not processed.
+
+    Args:
+        request: The incoming request (its app holds the Rasa client).
+        token: The survey token (Rasa's sender id).
+        message: The text for Rasa, already redacted and made plain.
+        expects_reply: Whether the survey is open, so that silence means failure.
+        message_id: The page's id of the message, passed as Rasa message metadata.
+    """
     body: dict = {"sender": token, "message": message}
     if message_id:
         body["metadata"] = {"message_id": message_id}
@@ -107,40 +151,131 @@ async def _to_rasa(request: Request, token: str, message: str, *, message_id: st
     if turn_failed(replies, expects_reply):
         log.warning("turn of %s not processed (replies: %s)", token[:6], replies)
         return _reply(ChatOut.say(messages.RESEND), 503)
-    return _reply(ChatOut(messages=[ChatMessage(text=m.get("text"), buttons=m.get("buttons") or [])
-                                    for m in replies if m.get("text")]))
+    return [ChatMessage(text=m.get("text"), buttons=m.get("buttons") or []) for m in replies if m.get("text")]
+
+
+def _record(s: Session, settings: Settings, token: str, customer: str | None, said: list[ChatMessage],
+            sync_optout: bool = True) -> ChatOut:
+    """Store the exchange, put a survey that just opted out on the opt-out list and describe its state.
+
+    Retried when the database connection drops. When it stays down the
+    replies are still returned (the turn itself is stored by the action
+    server); only this exchange is missing from the transcript.
+    """
+    try:
+        return _retrying(s)(_record_once, s, settings, token, customer, said, sync_optout)
+    except DBAPIError as exc:
+        log.error("transcript of %s not stored: %s", token[:6], exc)
+        _release(s)
+        return ChatOut(messages=said)
+
+
+def _record_once(s: Session, settings: Settings, token: str, customer: str | None, said: list[ChatMessage],
+                 sync_optout: bool) -> ChatOut:
+    with s.begin():
+        survey = surveys.survey_by_token(s, token)
+        assert survey is not None, "the token was checked before the exchange"
+        s.refresh(survey)  # the action server may have changed it
+        if sync_optout and survey.status == SurveyStatus.OPTED_OUT:
+            optouts.opt_out(s, survey.call.customer_channel_id, settings.session_secret, surveys.utcnow(), survey)
+        notice = _notice(survey)
+        if not said and notice:
+            said = [ChatMessage(text=notice)]  # never leave the customer without an answer
+        transcripts.append(s, survey, surveys.utcnow(), customer=customer,
+                           bot=[(m.text or "", m.buttons) for m in said if m.text])
+        return ChatOut(messages=said, closed=notice is not None, notice=notice)
 
 
 @router.get("/s/{token}", response_class=HTMLResponse, include_in_schema=False)
 def chat_page(request: Request, token: str, s: SessionDep):
     """The chat page of one survey (404 page for an unknown link)."""
-    if not _known(s, token):
+    if _survey(s, token) is None:
         return templates.TemplateResponse(request, "not_found.html", status_code=404)
-    return templates.TemplateResponse(request, "chat.html", {"token": token})
+    return templates.TemplateResponse(request, "chat.html",
+                                      {"token": token, "max_chars": messages.MAX_MESSAGE_CHARS})
 
 
-@router.post("/api/chat/{token}/start", response_model=ChatOut, tags=["chat"])
-async def chat_start(request: Request, token: str, s: SessionDep):
-    """Open the conversation: the bot greets and states the scale."""
-    expects_reply = _expects_reply(s, token)
-    if isinstance(expects_reply, JSONResponse):
-        return expects_reply
-    return await _to_rasa(request, token, "/start_survey", expects_reply=expects_reply)
+@router.get("/api/chat/{token}/history", response_model=HistoryOut, tags=["chat"])
+def chat_history(token: str, s: SessionDep):
+    """The conversation so far (customer messages as stored, redacted) and whether the survey is over."""
+    survey = _survey(s, token)
+    if survey is None:
+        return _not_found()
+    notice = _notice(survey)
+    out = HistoryOut(
+        messages=[HistoryMessage(sender=m.sender, text=m.text, buttons=m.buttons or [])
+                  for m in transcripts.history(s, survey)],
+        closed=notice is not None, notice=notice,
+        accepts_input=notice is None or survey.status == SurveyStatus.OPTED_OUT)
+    return JSONResponse(out.model_dump())
 
 
-@router.post("/api/chat/{token}", response_model=ChatOut, tags=["chat"])
-async def chat(request: Request, token: str, body: ChatIn, s: SessionDep):
-    """Relay one customer message to the dialogue engine and return the bot's replies."""
-    expects_reply = _expects_reply(s, token)
-    if isinstance(expects_reply, JSONResponse):
-        return expects_reply
-    message = body.message.strip()
-    if not message:
-        return _reply(ChatOut.say(messages.EMPTY_MESSAGE))
-    if len(message) > messages.MAX_MESSAGE_CHARS:
-        return _reply(ChatOut.say(messages.MESSAGE_TOO_LONG))
-    if message.startswith("/"):
-        # A leading slash would be read by Rasa as an intent command.
-        message = message.lstrip("/") or "?"
-    return await _to_rasa(request, token, message, message_id=receipts.clean_message_id(body.message_id),
-                          expects_reply=expects_reply)
+def _opening(s: Session, token: str) -> JSONResponse | bool:
+    """Before the first Rasa turn: the answer for a conversation that already began, else whether it is open.
+
+    A conversation that already began is never opened again: the bot's last
+    turn is returned as it stands (the page shows the history).
+    """
+    survey = _survey(s, token)
+    if survey is None:
+        return _not_found()
+    notice = _notice(survey)
+    if transcripts.has_history(s, survey):
+        last = [ChatMessage(text=m.text, buttons=m.buttons or []) for m in transcripts.last_bot_turn(s, survey)]
+        return _reply(ChatOut(messages=last or ([ChatMessage(text=notice)] if notice else []),
+                              closed=notice is not None, notice=notice))
+    return survey.status in OPEN_SURVEY_STATUSES
+
+
+@router.post("/api/chat/{token}/start", response_model=ChatOut, tags=["chat"], responses=CHAT_ERRORS)
+async def chat_start(request: Request, token: str, s: SessionDep, settings: SettingsDep):
+    """Open the conversation: the bot greets and states the scale (once; see :func:`_opening`)."""
+    try:
+        opening = _opening(s, token)
+    except DBAPIError as exc:
+        return _busy(exc)
+    _release(s)
+    if isinstance(opening, JSONResponse):
+        return opening
+    said = await _to_rasa(request, token, "/start_survey", expects_reply=opening)
+    if isinstance(said, JSONResponse):
+        return said
+    return _reply(_record(s, settings, token, None, said))
+
+
+def _opted_out_reply(s: Session, settings: Settings, token: str, survey: Survey, message: str) -> JSONResponse:
+    """The customer asked for silence; only an explicit opt-in is acted on (Rasa is not asked)."""
+    opted_in = optouts.is_opt_in(message) and optouts.opt_in(
+        s, survey.call.customer_channel_id, settings.session_secret, surveys.utcnow())
+    s.commit()
+    return _reply(_record(s, settings, token, message, [ChatMessage(text=messages.OPTED_BACK_IN)]
+                          if opted_in else [], sync_optout=False))
+
+
+@router.post("/api/chat/{token}", response_model=ChatOut, tags=["chat"], responses=CHAT_ERRORS)
+async def chat(request: Request, token: str, body: ChatIn, s: SessionDep, settings: SettingsDep):
+    """Relay one customer message to the dialogue engine and return the bot's replies.
+
+    The message goes with its ``message_id`` (Rasa metadata), so a resend of
+    a message whose answer was lost is stored once.
+    """
+    try:
+        survey = _survey(s, token)
+        if survey is None:
+            return _not_found()
+        message = body.message.strip()
+        if not message:
+            return _reply(ChatOut.say(messages.EMPTY_MESSAGE))
+        if len(message) > messages.MAX_MESSAGE_CHARS:
+            return _reply(ChatOut.say(messages.MESSAGE_TOO_LONG))
+        if survey.status == SurveyStatus.OPTED_OUT:
+            return _opted_out_reply(s, settings, token, survey, message)
+        expects_reply = survey.status in OPEN_SURVEY_STATUSES
+    except DBAPIError as exc:
+        return _busy(exc)
+    _release(s)
+    replies = await _to_rasa(request, token, as_plain_text(redact(message)), expects_reply=expects_reply,
+                             message_id=receipts.clean_message_id(body.message_id))
+    if isinstance(replies, JSONResponse):
+        return replies
+    return _reply(_record(s, settings, token, message, replies))

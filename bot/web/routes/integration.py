@@ -1,21 +1,34 @@
-"""The telephony integration: a call has ended, open its survey."""
+"""The telephony integration: a call has ended, open its survey (unless the customer opted out)."""
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Response
 
-from bot.services import surveys
+from bot.services import optouts, surveys
 from bot.web.deps import IntegrationAuth, SessionDep, SettingsDep
-from bot.web.schemas import CallIn, SurveyOut
+from bot.web.schemas import BODY_ERRORS, CallIn, ErrorOut, SurveyOut
 
 router = APIRouter(tags=["integration"])
 
 
 @router.post("/api/calls", response_model=SurveyOut, status_code=201, dependencies=[IntegrationAuth],
-             responses={200: {"model": SurveyOut, "description": "Call already registered"},
-                        401: {"description": "Bad integration token"},
-                        409: {"description": "Call id known with different agents"}})
+             responses={200: {"model": SurveyOut,
+                              "description": "Call already registered, or the channel opted out "
+                                             "(`opted_out: true`, `chat_url: null`: send nothing)"},
+                        401: {"model": ErrorOut, "description": "Bad integration token"},
+                        409: {"model": ErrorOut, "description": "Call id known with different details (the detail "
+                                                                "names the field), or a credited agent not on the call"},
+                        **BODY_ERRORS})
 def call_ended(body: CallIn, response: Response, s: SessionDep, settings: SettingsDep) -> SurveyOut:
-    """Register an ended call and return its survey's chat link. Idempotent on ``call_id``."""
+    """Register an ended call and return its survey's chat link. Idempotent on ``call_id``.
+
+    When ``customer_channel_id`` is on the opt-out list, no survey is opened and
+    the answer is ``200`` with ``opted_out: true`` and ``chat_url: null``.
+    """
+    with s.begin():
+        if optouts.is_opted_out(s, body.customer_channel_id, settings.session_secret):
+            response.status_code = 200
+            return SurveyOut(call_id=body.call_id, survey_token=None, chat_url=None, expires_at=None,
+                             created=False, opted_out=True)
     req = surveys.CallRequest(call_id=body.call_id, agent_ids=body.agent_ids, ended_at=body.ended_at,
                               customer_channel_id=body.customer_channel_id,
                               credited_agent_id=body.credited_agent_id)
@@ -31,3 +44,17 @@ def call_ended(body: CallIn, response: Response, s: SessionDep, settings: Settin
         raise HTTPException(status_code=409, detail=str(exc)) from exc
     response.status_code = 201 if created else 200
     return out
+
+
+@router.delete("/api/opt-outs/{customer_channel_id}", status_code=204, dependencies=[IntegrationAuth],
+               responses={204: {"description": "The channel will receive surveys again"},
+                          401: {"description": "Bad integration token"},
+                          404: {"description": "The channel is not on the opt-out list"}})
+def opt_back_in(customer_channel_id: str, s: SessionDep, settings: SettingsDep) -> Response:
+    """Take a channel off the opt-out list (the customer asked the centre to be surveyed again)."""
+    with s.begin():
+        removed = optouts.opt_in(s, customer_channel_id, settings.session_secret, surveys.utcnow(),
+                                 actor="integration")
+    if not removed:
+        raise HTTPException(status_code=404, detail="channel is not opted out")
+    return Response(status_code=204)

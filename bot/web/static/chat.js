@@ -1,20 +1,25 @@
 // Customer survey chat client.
 //
-// Talks only to our proxy: POST /api/chat/<token>/start once on load, then
-// POST /api/chat/<token> {"message", "message_id"} per customer message. The id
-// is new for each message and resent unchanged when the customer retries a
-// failed send, so the server stores a retried message once. Every reply has the
-// shape {"messages": [{"text", "buttons": [{"title", "payload"}]}]}, also for
-// 503 (engine down) and 404 (unknown survey), whose texts are shown as bot
-// messages. All bot and customer text is rendered with textContent.
+// Talks only to our proxy. On load GET /api/chat/<token>/history: a conversation
+// that already began is shown as it stands (a reload never greets again), a
+// closed survey shows its one-line notice and, unless it still accepts input,
+// a disabled reply box. Only without history POST /api/chat/<token>/start.
+// Then POST /api/chat/<token> {"message", "message_id"} per customer message. The
+// id is new for each message and resent unchanged when the customer retries a
+// failed send, so the server stores a retried message once. Every reply has
+// the shape {"messages": [{"text", "buttons": [{"title", "payload"}]}], "closed",
+// "notice"}, also for 503 (engine down, or the message was not processed) and
+// 404 (unknown survey), whose texts are shown as bot messages. All bot and
+// customer text is rendered with textContent.
 (() => {
   "use strict";
 
   const NETWORK_ERROR = "网络好像有点问题，请稍后再试。";
   const RETRY_LABEL = "重新连接";
-  const MAX_CHARS = 1000;
-  const COUNTER_FROM = 900;
+  const CLOSED_PLACEHOLDER = "本次评价已结束";
   const TIMEOUT_MS = 40000; // the proxy gives Rasa 30 s
+  const HISTORY_TIMEOUT_MS = 10000;
+  const MAX_INPUT_HEIGHT = 140; // px: about five lines, then the box scrolls
 
   const token = document.body.dataset.token || "";
   const log = document.getElementById("log");
@@ -24,6 +29,7 @@
   const counter = document.getElementById("counter");
   const field = input.parentElement;
   const base = `/api/chat/${encodeURIComponent(token)}`;
+  const MAX_CHARS = Number(document.body.dataset.maxChars) || 1000;
 
   let busy = false;
   let unsent = null; // {message, id} of the last send that failed, reused on retry
@@ -96,10 +102,14 @@
     const { stack } = addRow("bot", text, extraClass);
     const buttons = Array.isArray(message.buttons) ? message.buttons.filter((b) => b && (b.payload || b.title)) : [];
     if (buttons.length) {
-      stack.appendChild(chipGroup("请选择一项", buttons.map((b) => {
+      const group = chipGroup("请选择一项", buttons.map((b) => {
         const title = String(b.title || b.payload);
         return { title, payload: String(b.payload || b.title), label: title };
-      })));
+      }));
+      // Numbered, because a typed 1-4 picks the option at that position.
+      group.classList.add("numbered");
+      group.querySelectorAll(".chip").forEach((chip, i) => { chip.dataset.n = String(i + 1); });
+      stack.appendChild(group);
     } else if (asksForScore(text)) {
       stack.appendChild(scorePad());
     }
@@ -171,11 +181,33 @@
 
   function refreshComposer() {
     const length = input.value.length;
-    sendBtn.disabled = busy || input.value.trim() === "";
-    const counting = length >= COUNTER_FROM;
+    sendBtn.disabled = busy || input.disabled || input.value.trim() === "";
+    const counting = length > 0;
     field.classList.toggle("counting", counting);
     counter.textContent = counting ? `${length}/${MAX_CHARS}` : "";
     counter.classList.toggle("full", length >= MAX_CHARS);
+    // Grow with the text (long reasons on a phone), up to a few lines.
+    input.style.height = "auto";
+    input.style.height = `${Math.min(input.scrollHeight, MAX_INPUT_HEIGHT)}px`;
+  }
+
+  let noticeRow = null;
+
+  /** Show the survey's closed state; without further input the reply box is disabled. */
+  function showClosed(notice, acceptsInput) {
+    if (notice && !noticeRow) {
+      noticeRow = el("p", "closed-notice", notice);
+      noticeRow.setAttribute("role", "status");
+      log.appendChild(noticeRow);
+      scrollToEnd();
+    }
+    if (!acceptsInput) {
+      input.value = "";
+      input.disabled = true;
+      input.placeholder = CLOSED_PLACEHOLDER;
+      log.querySelectorAll(".chips:not(.used)").forEach((g) => setGroupDisabled(g, true));
+    }
+    refreshComposer();
   }
 
   function setBusy(value) {
@@ -203,29 +235,31 @@
     return unsent && unsent.message === message ? unsent.id : newMessageId();
   }
 
-  /** POST to the proxy. Resolves to {status, messages}; messages is null when nothing usable came back. */
-  async function post(url, body) {
+  /** Call the proxy. Resolves to {status, messages, data}; messages is null when nothing usable came back. */
+  async function request(url, body, timeoutMs = TIMEOUT_MS) {
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), TIMEOUT_MS);
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
     try {
-      const response = await fetch(url, {
-        method: "POST",
-        headers: { "Content-Type": "application/json", Accept: "application/json" },
-        body: JSON.stringify(body || {}),
-        signal: controller.signal,
-        credentials: "same-origin",
-        cache: "no-store",
-      });
+      const options = { headers: { Accept: "application/json" }, signal: controller.signal,
+        credentials: "same-origin", cache: "no-store" };
+      if (body !== undefined) {
+        options.method = "POST";
+        options.headers["Content-Type"] = "application/json";
+        options.body = JSON.stringify(body || {});
+      }
+      const response = await fetch(url, options);
       let data = null;
       try { data = await response.json(); } catch (_) { data = null; }
       const messages = data && Array.isArray(data.messages) ? data.messages.filter((m) => m && m.text) : null;
-      return { status: response.status, messages: messages && messages.length ? messages : null };
+      return { status: response.status, messages: messages && messages.length ? messages : null, data };
     } catch (_) {
-      return { status: 0, messages: null };
+      return { status: 0, messages: null, data: null };
     } finally {
       clearTimeout(timer);
     }
   }
+
+  const post = (url, body) => request(url, body);
 
   function render(result) {
     const delivered = result.status >= 200 && result.status < 300;
@@ -234,7 +268,27 @@
     } else if (!delivered || result.status === 0) {
       addBotMessage({ text: NETWORK_ERROR }, "error");
     }
+    if (delivered && result.data && result.data.closed) showClosed(result.data.notice, true);
     return delivered;
+  }
+
+  /** Show a stored conversation; only the last bot turn keeps live quick replies. Returns true when shown. */
+  async function resume() {
+    const result = await request(`${base}/history`, undefined, HISTORY_TIMEOUT_MS);
+    const data = result.status === 200 ? result.data : null;
+    if (!data || !Array.isArray(data.messages)) return false;
+    if (!data.messages.length && !data.closed) return false;
+    for (const m of data.messages) {
+      if (m.sender === "customer") {
+        log.querySelectorAll(".chips:not(.used)").forEach((g) => setGroupDisabled(g, true));
+        addRow("me", String(m.text || ""));
+      } else {
+        log.querySelectorAll(".chips:not(.used)").forEach((g) => setGroupDisabled(g, true));
+        addBotMessage(m);
+      }
+    }
+    if (data.closed) showClosed(data.notice, Boolean(data.accepts_input));
+    return true;
   }
 
   async function start() {
@@ -310,12 +364,19 @@
   input.addEventListener("compositionstart", () => { composing = true; });
   input.addEventListener("compositionend", () => { composing = false; });
   input.addEventListener("keydown", (event) => {
-    if (event.key === "Enter" && (composing || event.isComposing || event.keyCode === 229)) {
+    if (event.key !== "Enter") return;
+    if (composing || event.isComposing || event.keyCode === 229) {
       event.preventDefault();
+      return;
+    }
+    if (!event.shiftKey) {
+      // Enter sends (Shift+Enter starts a new line in a long reason).
+      event.preventDefault();
+      form.requestSubmit();
     }
   });
   input.addEventListener("input", refreshComposer);
 
   refreshComposer();
-  start();
+  resume().then((shown) => { if (!shown) start(); });
 })();

@@ -4,7 +4,7 @@ Data lives in ``classifiers/data/items/*.jsonl``; each line is
 ``{"text", "cause", "industry"}`` with ``cause`` one of the 11 codes or
 ``"unclear"``.
 
-Every text goes through :func:`prepare_text` (normalise, then redact PII),
+Every text goes through :func:`classifiers.text.prepare_text` (normalise, then redact PII),
 exactly as at inference time. Duplicates are found on a *dedup key*: the
 prepared text lower-cased with punctuation, whitespace and emoji removed,
 so "态度差！！" and "態度差😡" count as one item. A key that occurs under
@@ -25,20 +25,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .labels import LABELS
-from .normalize import normalize
-from .redact import redact
+from ..labels import LABELS
+from ..text import prepare_text
 
-DEFAULT_DATA_DIR = Path(__file__).resolve().parent / "data" / "items"
+DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "items"
 SPLIT_SALT = "feedbackbot-cause-split-v1"
 SPLITS = ("train", "dev", "test")
 
 _NON_WORD = re.compile(r"[\W_]+")
-
-
-def prepare_text(text: str | None) -> str:
-    """Canonical form used for training and inference: normalise, then redact."""
-    return redact(normalize(text))
 
 
 def dedup_key(prepared: str) -> str:

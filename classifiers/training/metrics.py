@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .labels import ATTRIBUTION, CAUSES, UNCLEAR, gold_attribution
+from ..labels import ATTRIBUTION, CAUSES, UNCLEAR, gold_attribution
 
 
 def evaluate(

@@ -1,6 +1,6 @@
 """Print the count tables of classifiers/data/DATACARD.md (markdown).
 
-    .venv/bin/python -m classifiers.datacard [--data DIR]
+    .venv/bin/python -m classifiers.training.datacard [--data DIR]
 """
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from .data import DEFAULT_DATA_DIR, load_dataset
-from .labels import LABELS
-from .normalize import to_simplified
+from zhtext.normalize import to_simplified
+
+from ..labels import LABELS
+from .dataset import DEFAULT_DATA_DIR, load_dataset
 
 _EMOJI = re.compile("[\U0001f300-\U0001faff\u2600-\u27bf]")
 _LATIN = re.compile(r"[A-Za-z]{2,}")
@@ -30,7 +31,7 @@ def main(argv=None) -> int:
           f"lines with conflicting labels dropped, {ds.stats.get('bad_json', 0) + ds.stats.get('unknown_label', 0) + ds.stats.get('empty_text', 0)} malformed).\n")
     print("| label | train | dev | test | total |")
     print("|---|---:|---:|---:|---:|")
-    tot = Counter()
+    tot: Counter[str] = Counter()
     for lab in LABELS:
         c = counts[lab]
         tot.update(c)

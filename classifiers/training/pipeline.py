@@ -14,9 +14,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import registry
-from .data import DEFAULT_DATA_DIR, SPLITS, Dataset, load_dataset
-from .labels import LABELS
+from .. import registry
+from ..labels import LABELS
+from ..tokenize import MODEL_USERDICT, USERDICT, file_sha256
+from .dataset import DEFAULT_DATA_DIR, SPLITS, Dataset, load_dataset
+from .fit import fit
 from .metrics import evaluate as score
 from .metrics import format_metrics
 
@@ -47,8 +49,21 @@ def prepare(data_dir: str | Path | None = None, progress: Progress = _stderr) ->
     return ds
 
 
+def library_versions() -> dict[str, str]:
+    """Versions of Python and of every library that shapes a model's behaviour."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": platform.python_version()}
+    for name in ("jieba", "spacy", "scikit-learn", "numpy", "opencc"):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:  # pragma: no cover - all are dependencies
+            out[name] = ""
+    return out
+
+
 def evaluate_model(model, version: str, ds: Dataset, split: str) -> dict:
-    from .api import results_for
+    from ..api import results_for
 
     texts, gold = ds.texts_labels(split)
     if not texts:
@@ -64,13 +79,22 @@ def train(
     config: dict | None = None,
     promote: bool = False,
     progress: Progress = _stderr,
+    userdict: Path | None = None,
 ) -> str:
     """Train a new version on the train split, tune on dev, report dev+test, save it.
 
-    Returns the version id.
-    """
-    from . import model as model_mod
+    Args:
+        data_dir: Directory of ``*.jsonl`` items (default: the project data).
+        root: Model root (default: :func:`classifiers.registry.model_root`).
+        config: Overrides of the default model configuration.
+        promote: Make the new version the one ``classify()`` uses.
+        progress: Called with one line of progress at a time.
+        userdict: jieba user dictionary (default: ``classifiers/resources/jieba/userdict.txt``);
+            a copy is saved inside the version.
 
+    Returns:
+        The version id.
+    """
     t_start = time.perf_counter()
     root = root or registry.model_root()
     ds = prepare(data_dir, progress)
@@ -80,7 +104,7 @@ def train(
         raise ValueError("no training items")
     progress(f"train: {len(train_xy[0])} items, dev: {len(dev_xy[0])} items")
     t0 = time.perf_counter()
-    model, timings = model_mod.fit(train_xy, dev_xy, config=config, progress=progress)
+    model, timings = fit(train_xy, dev_xy, config=config, progress=progress, userdict=userdict or USERDICT)
     train_seconds = round(time.perf_counter() - t0, 2)
     progress(f"trained in {train_seconds}s")
     version = registry.new_version_id(ds.data_hash, root)
@@ -108,9 +132,6 @@ def train(
         metrics["thresholds"]["dev_false_blame_rate"] = metrics["dev"]["false_blame_rate"]
         metrics["thresholds"]["dev_staff_coverage"] = metrics["dev"]["staff_coverage"]
         metrics["thresholds"]["dev_coverage"] = metrics["dev"]["coverage"]
-    import sklearn
-    import spacy
-
     config_out = {
         "version": version,
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -121,15 +142,13 @@ def train(
         "labels": list(LABELS),
         "model_config": model.config,
         "params": model.params,
-        "libraries": {
-            "python": platform.python_version(),
-            "spacy": spacy.__version__,
-            "scikit-learn": sklearn.__version__,
-        },
+        "libraries": library_versions(),
     }
     staging = registry.staging_dir(root)
     try:
         model.save(staging / "model")
+        # The digest of the copy the version carries, i.e. of what it will segment with.
+        config_out["jieba_userdict_sha256"] = file_sha256(staging / "model" / MODEL_USERDICT)
         (staging / "config.json").write_text(json.dumps(config_out, indent=2, ensure_ascii=False), encoding="utf-8")
         (staging / "metrics.json").write_text(json.dumps(metrics, indent=2, ensure_ascii=False), encoding="utf-8")
         registry.commit_version(staging, version, root)
@@ -153,7 +172,7 @@ def evaluate(
     progress: Progress = _stderr,
 ) -> dict:
     """Re-score a saved version on a split of the (current) data."""
-    from .model import CauseModel
+    from ..model import CauseModel
 
     root = root or registry.model_root()
     version = registry.resolve(version, root)

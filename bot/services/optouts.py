@@ -1,0 +1,76 @@
+"""The opt-out list: channels that asked for no more surveys, keyed by an HMAC of the channel id.
+
+The raw channel id is never stored here: ``channel_hash`` is HMAC-SHA256 of the
+id under ``Settings.session_secret``, so the list can answer "is this channel
+opted out?" for a new call without keeping a list of customers' addresses.
+A customer opts back in by writing "重新订阅" (or "恢复评价") in their closed,
+opted-out survey, or the integration deletes the entry
+(``DELETE /api/opt-outs/{customer_channel_id}``); the row is kept with
+``opted_in_at`` set, and both changes are audited.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from bot.db.audit import audit
+from bot.db.chat import OptOut
+from bot.db.models import Survey
+from zhtext.normalize import normalize
+
+_OPT_IN_RE = re.compile(r"^\s*(?:我要|我想|请|麻烦)?(?:重新|恢复|继续)(?:订阅|评价|接收|发送)(?:吧|了|一下)?\s*[.!。！]?\s*$")
+
+
+def channel_hash(channel_id: str, secret: str) -> str:
+    """HMAC-SHA256 (hex) of a channel id; the only form in which the list stores it."""
+    return hmac.new(secret.encode(), channel_id.strip().encode(), hashlib.sha256).hexdigest()
+
+
+def is_opt_in(text: str) -> bool:
+    """True for a customer message asking to receive surveys again ("重新订阅", "恢复评价")."""
+    return bool(_OPT_IN_RE.match(normalize(text or "")))
+
+
+def is_opted_out(s: Session, channel_id: str | None, secret: str) -> bool:
+    """True when ``channel_id`` asked for no more surveys and has not opted back in."""
+    if not channel_id:
+        return False
+    row = s.get(OptOut, channel_hash(channel_id, secret))
+    return row is not None and row.opted_in_at is None
+
+
+def opt_out(s: Session, channel_id: str | None, secret: str, now: datetime, survey: Survey | None = None) -> bool:
+    """Put a channel on the list (again); returns False when there is no channel id to record."""
+    if not channel_id:
+        return False
+    key = channel_hash(channel_id, secret)
+    row = s.get(OptOut, key)
+    if row is None:
+        s.add(OptOut(channel_hash=key, opted_out_at=now, opted_in_at=None,
+                     survey_id=survey.id if survey else None))
+    elif row.opted_in_at is not None:
+        row.opted_out_at, row.opted_in_at = now, None
+    else:
+        return True
+    s.flush()
+    audit(s, at=now, actor="customer", entity="opt_out", entity_id=key[:16], action="opted_out",
+          survey=survey.id if survey else None)
+    return True
+
+
+def opt_in(s: Session, channel_id: str | None, secret: str, now: datetime, actor: str = "customer") -> bool:
+    """Take a channel off the list; returns False when it was not on it."""
+    if not channel_id:
+        return False
+    key = channel_hash(channel_id, secret)
+    row = s.get(OptOut, key)
+    if row is None or row.opted_in_at is not None:
+        return False
+    row.opted_in_at = now
+    s.flush()
+    audit(s, at=now, actor=actor, entity="opt_out", entity_id=key[:16], action="opted_in")
+    return True

@@ -1,0 +1,52 @@
+"""The chat transcript of a survey: what the customer and the bot said, in order.
+
+Written by the web proxy after each exchange and read back when the chat page
+is opened again, so a reload resumes the conversation instead of greeting anew.
+Customer text is redacted before it is stored, like every other stored reply.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from bot.db.chat import ChatMessage
+from bot.db.models import Survey
+from zhtext.redact import redact
+
+MAX_STORED_CHARS = 2000
+
+
+def append(s: Session, survey: Survey, now: datetime, *, customer: str | None = None,
+           bot: Iterable[tuple[str, list[dict[str, Any]]]] = ()) -> None:
+    """Store one exchange: the customer's message (redacted) and the bot's replies with their buttons."""
+    if customer is not None:
+        s.add(ChatMessage(survey_id=survey.id, sender="customer", text=redact(customer)[:MAX_STORED_CHARS],
+                          buttons=None, created_at=now))
+    for text, buttons in bot:
+        s.add(ChatMessage(survey_id=survey.id, sender="bot", text=text[:MAX_STORED_CHARS],
+                          buttons=list(buttons) or None, created_at=now))
+    s.flush()
+
+
+def history(s: Session, survey: Survey) -> list[ChatMessage]:
+    """Every stored message of ``survey``, oldest first."""
+    return list(s.scalars(select(ChatMessage).where(ChatMessage.survey_id == survey.id).order_by(ChatMessage.id)))
+
+
+def has_history(s: Session, survey: Survey) -> bool:
+    """True once anything of this survey's chat was stored."""
+    return bool(s.scalar(select(exists().where(ChatMessage.survey_id == survey.id))))
+
+
+def last_bot_turn(s: Session, survey: Survey) -> list[ChatMessage]:
+    """The bot's messages since the customer last spoke (what the page should show as the open question)."""
+    turn: list[ChatMessage] = []
+    for message in reversed(history(s, survey)):
+        if message.sender != "bot":
+            break
+        turn.insert(0, message)
+    return turn

@@ -1,0 +1,173 @@
+"""Fitting the cause model: TF-IDF char n-gram LR, spaCy textcat, then thresholds on dev.
+
+Inference (:class:`classifiers.model.CauseModel`) never imports this module.
+"""
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from ..config import DEFAULT_CONFIG, merge_config
+from ..labels import LABELS
+from ..model import CauseModel
+from ..tokenize import USERDICT, segmenter
+from .thresholds import choose_thresholds, macro_f1
+
+
+def _textcat_config(cfg: dict) -> dict:
+    arch = cfg["architecture"]
+    bow = {
+        "@architectures": "spacy.TextCatBOW.v3",
+        "exclusive_classes": True,
+        "ngram_size": cfg["ngram_size"],
+        "no_output_layer": False,
+        "length": 262144,
+    }
+    if arch == "bow":
+        return {"model": bow, "threshold": 0.0}
+    if arch == "ensemble":
+        return {
+            "model": {
+                "@architectures": "spacy.TextCatEnsemble.v2",
+                "nO": None,
+                "linear_model": bow,
+                "tok2vec": {
+                    "@architectures": "spacy.Tok2Vec.v2",
+                    "embed": {
+                        "@architectures": "spacy.MultiHashEmbed.v2",
+                        "width": 64,
+                        "rows": [2000, 2000, 1000, 1000],
+                        "attrs": ["ORTH", "LOWER", "PREFIX", "SUFFIX"],
+                        "include_static_vectors": False,
+                    },
+                    "encode": {
+                        "@architectures": "spacy.MaxoutWindowEncoder.v2",
+                        "width": 64,
+                        "window_size": 1,
+                        "maxout_pieces": 3,
+                        "depth": 2,
+                    },
+                },
+            },
+            "threshold": 0.0,
+        }
+    raise ValueError(f"unknown spaCy textcat architecture {arch!r}")
+
+
+def _train_lr(texts, labels, cfg):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    tc = dict(cfg["tfidf"])
+    tc["ngram_range"] = tuple(tc["ngram_range"])
+    vec = TfidfVectorizer(lowercase=False, **tc)
+    X = vec.fit_transform([t.lower() for t in texts])
+    lr = LogisticRegression(random_state=cfg["seed"], **cfg["lr"])
+    lr.fit(X, labels)
+    return vec, lr
+
+
+def _train_spacy(texts, labels, dev_texts, dev_labels, cfg, progress: Callable[[str], None], seg):
+    from spacy.training import Example
+    from spacy.util import fix_random_seed, minibatch
+
+    from ..tokenize import blank_nlp
+
+    sc = cfg["spacy"]
+    fix_random_seed(cfg["seed"])
+    rng = random.Random(cfg["seed"])
+    nlp = blank_nlp(hmm=sc.get("hmm", False), seg=seg)
+    textcat = nlp.add_pipe("textcat", config=_textcat_config(sc))
+    present = [lab for lab in LABELS if lab in set(labels)]
+    for lab in LABELS:
+        textcat.add_label(lab)
+    examples = [
+        Example.from_dict(nlp.make_doc(t), {"cats": {lab: float(lab == y) for lab in LABELS}})
+        for t, y in zip(texts, labels)
+    ]
+    optimizer = nlp.initialize(lambda: examples)
+    dev_docs = [nlp.make_doc(t) for t in dev_texts]
+    best_f1, best_bytes, best_epoch, bad = -1.0, None, 0, 0
+    for epoch in range(1, sc["epochs"] + 1):
+        t0 = time.perf_counter()
+        rng.shuffle(examples)
+        losses: dict = {}
+        for batch in minibatch(examples, size=sc["batch_size"]):
+            nlp.update(batch, drop=sc["dropout"], sgd=optimizer, losses=losses)
+        if dev_docs:
+            preds = []
+            for doc in textcat.pipe((d.copy() for d in dev_docs), batch_size=512):
+                preds.append(max(doc.cats, key=doc.cats.get))
+            f1 = macro_f1(dev_labels, preds, [lab for lab in present])
+        else:
+            f1 = 0.0
+        progress(
+            f"  spacy epoch {epoch:2d}/{sc['epochs']}  loss {losses.get('textcat', 0.0):8.3f}  "
+            f"dev macro-F1 {f1:.4f}  ({time.perf_counter() - t0:.1f}s)"
+        )
+        if not dev_docs:
+            # Nothing to stop on (refit on train+dev): run the epochs asked for.
+            best_epoch = epoch
+            continue
+        if f1 > best_f1:
+            best_f1, best_bytes, best_epoch, bad = f1, textcat.to_bytes(), epoch, 0
+        else:
+            bad += 1
+            if bad >= sc["patience"]:
+                progress(f"  early stop (best epoch {best_epoch})")
+                break
+    if best_bytes is not None:
+        textcat.from_bytes(best_bytes)
+    return nlp, best_epoch, best_f1
+
+
+def fit(
+    train: tuple[list[str], list[str]],
+    dev: tuple[list[str], list[str]],
+    config: dict | None = None,
+    progress: Callable[[str], None] = print,
+    components: Sequence[str] = ("spacy", "lr"),
+    userdict: Path | None = USERDICT,
+) -> tuple[CauseModel, dict]:
+    """Train the ensemble on ``train`` and choose weights/thresholds on ``dev``.
+
+    Args:
+        train: Training texts (prepared) and labels.
+        dev: Dev texts and labels for early stopping, the ensemble weight and thresholds.
+        config: Overrides of :data:`classifiers.config.DEFAULT_CONFIG`.
+        progress: Called with one line of progress at a time.
+        components: Which models to fit (``"spacy"``, ``"lr"``).
+        userdict: jieba user dictionary to segment with; the model keeps it.
+
+    Returns:
+        The model and a dict of timings.
+    """
+    cfg = merge_config(DEFAULT_CONFIG, config or {})
+    seg = segmenter(userdict)
+    texts, labels = train
+    dev_texts, dev_labels = dev
+    timings: dict = {}
+    vec = lr = nlp = None
+    params: dict = {}
+    if "lr" in components:
+        t0 = time.perf_counter()
+        progress(f"  training TF-IDF char n-gram LR on {len(texts)} texts ...")
+        vec, lr = _train_lr(texts, labels, cfg)
+        timings["lr_s"] = round(time.perf_counter() - t0, 2)
+        progress(f"  LR done ({timings['lr_s']}s, {len(vec.vocabulary_)} features)")
+    if "spacy" in components:
+        t0 = time.perf_counter()
+        progress(f"  training spaCy textcat ({cfg['spacy']['architecture']}) on {len(texts)} texts ...")
+        nlp, best_epoch, best_f1 = _train_spacy(texts, labels, dev_texts, dev_labels, cfg, progress, seg)
+        timings["spacy_s"] = round(time.perf_counter() - t0, 2)
+        params["spacy_best_epoch"] = best_epoch
+    model = CauseModel(nlp, vec, lr, params, cfg, userdict=userdict, seg=seg)
+    t0 = time.perf_counter()
+    if dev_texts:
+        choose_thresholds(model, dev_texts, dev_labels, cfg, progress)
+    else:
+        model.params.update({"w_lr": 0.5, "staff_threshold": 0.9, "other_threshold": 0.5})
+    timings["calibrate_s"] = round(time.perf_counter() - t0, 2)
+    return model, timings
