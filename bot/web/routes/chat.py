@@ -195,18 +195,22 @@ def chat_page(request: Request, token: str, s: SessionDep):
                                       {"token": token, "max_chars": messages.MAX_MESSAGE_CHARS})
 
 
-@router.get("/api/chat/{token}/history", response_model=HistoryOut, tags=["chat"])
+@router.get("/api/chat/{token}/history", response_model=HistoryOut, tags=["chat"],
+            responses={404: CHAT_ERRORS[404], 503: {"model": ChatOut, "description": "Database unavailable"}})
 def chat_history(token: str, s: SessionDep):
     """The conversation so far (customer messages as stored, redacted) and whether the survey is over."""
-    survey = _survey(s, token)
-    if survey is None:
-        return _not_found()
-    notice = _notice(survey)
-    out = HistoryOut(
-        messages=[HistoryMessage(sender=m.sender, text=m.text, buttons=m.buttons or [])
-                  for m in transcripts.history(s, survey)],
-        closed=notice is not None, notice=notice,
-        accepts_input=notice is None or survey.status == SurveyStatus.OPTED_OUT)
+    try:
+        survey = _survey(s, token)
+        if survey is None:
+            return _not_found()
+        notice = _notice(survey)
+        out = HistoryOut(
+            messages=[HistoryMessage(sender=m.sender, text=m.text, buttons=m.buttons or [])
+                      for m in transcripts.history(s, survey)],
+            closed=notice is not None, notice=notice,
+            accepts_input=notice is None or survey.status == SurveyStatus.OPTED_OUT)
+    except DBAPIError as exc:
+        return _busy(exc)
     return JSONResponse(out.model_dump())
 
 
