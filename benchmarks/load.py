@@ -36,6 +36,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from pathlib import Path
 
 import httpx
@@ -57,6 +58,7 @@ class Tally:
     def __init__(self) -> None:
         self.latencies: list[float] = []
         self.errors = 0          # failed attempts (each resent)
+        self.error_kinds: Counter[str] = Counter()  # HTTP status or exception name of each failed attempt
         self.lost_turns = 0      # messages still failing after every resend
         self.surveys_done = 0
         self.rated: list[str] = []  # tokens whose score message was acknowledged
@@ -67,13 +69,14 @@ async def turn(client: httpx.AsyncClient, url: str, body: dict, tally: Tally) ->
         started = time.perf_counter()
         try:
             r = await client.post(url, json=body)
-            ok = r.status_code == 200
-        except httpx.HTTPError:
-            ok = False
+            ok, kind = r.status_code == 200, f"HTTP {r.status_code}"
+        except httpx.HTTPError as exc:
+            ok, kind = False, type(exc).__name__
         tally.latencies.append(time.perf_counter() - started)
         if ok:
             return True
         tally.errors += 1
+        tally.error_kinds[kind] += 1
         await asyncio.sleep(0.2)
     tally.lost_turns += 1
     return False
@@ -151,7 +154,7 @@ async def drive(stack: ProductionStack, concurrency: int, duration: float, pool:
             "surveys_per_s": tally.surveys_done / elapsed, "p50": pct(lat, 0.50) * 1000,
             "p95": pct(lat, 0.95) * 1000, "p99": pct(lat, 0.99) * 1000, "errors": tally.errors,
             "lost": tally.lost_turns, "expected": len(tally.rated), "stored": stored, "doubled": doubled,
-            "elapsed": elapsed, "load_before": load_before, "load_after": os.getloadavg()[0]}
+            "elapsed": elapsed, "error_kinds": dict(tally.error_kinds), "load_before": load_before, "load_after": os.getloadavg()[0]}
 
 
 def modes(args) -> list[tuple[str, float, Pace]]:
@@ -221,6 +224,10 @@ def main() -> None:
                   f"{r['surveys_per_s']:>9.1f} {r['p50']:>7.0f} {r['p95']:>7.0f} {r['p99']:>7.0f} {r['errors']:>6} "
                   f"{r['lost']:>5} {r['expected']:>8} {r['stored']:>6} {r['doubled']:>7} "
                   f"{r['load_before']:>5.1f}->{r['load_after']:<4.1f}")
+    for n, per_mode in results.items():
+        for name, r in per_mode.items():
+            if r["error_kinds"]:
+                print(f"failed attempts, {name}, {n} instance(s): {r['error_kinds']}")
 
 
 if __name__ == "__main__":
