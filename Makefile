@@ -13,13 +13,15 @@ VENV := .venv
 RASA_VENV := .venv-rasa
 PIP_QUIET := --quiet --disable-pip-version-check
 
-.PHONY: help setup run test lint demo browser-deps benchmark clean
+.PHONY: help setup run run-production test lint demo browser-deps prod-deps benchmark load clean
 
 help:
 	@echo "make run    set everything up (first time) and start the product on SQLite (DEMO=0: no demo centre)"
 	@echo "make test   set everything up (first time) and run the whole test suite"
 	@echo "make demo   print the link of a new demo survey (while 'make run' is running)"
 	@echo "make benchmark   turn latency and classifier benchmarks"
+	@echo "make run-production   the production profile on this machine (README, Production)"
+	@echo "make load   load benchmark of the production profile, one instance vs two"
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@test -n "$(PY311)" || { echo "python3.11 not found"; exit 1; }
@@ -53,11 +55,26 @@ browser-deps:
 	@if ! test -x /usr/bin/chromium || ! test -d /usr/share/fonts/opentype/noto; then \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; fi
 
+# The production profile's load balancer: Debian's HAProxy.
+prod-deps:
+	@if ! command -v haproxy >/dev/null && ! test -x /usr/sbin/haproxy; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy >/dev/null; fi
+
+# N Rasa and N action servers behind HAProxy, the web app; settings from the
+# environment (README, "Production"). RASA_N / ACTIONS_N default to 2.
+RASA_N ?= 2
+ACTIONS_N ?= 2
+run-production: setup prod-deps
+	$(VENV)/bin/feedbackbot run-production --rasa $(RASA_N) --actions $(ACTIONS_N)
+
+load: setup prod-deps
+	$(VENV)/bin/python benchmarks/load.py
+
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
-test: setup browser-deps lint
+test: setup browser-deps prod-deps lint
 	$(VENV)/bin/python -m pytest -ra $(PYTEST_ARGS)
 
 benchmark: setup

@@ -2,7 +2,7 @@
 
 rasa-sdk's server trusts anyone who reaches it and answers an unexpected
 error with a 500 that echoes the request body. Here every request except
-``/health`` must carry ``Authorization: Bearer <ACTION_SERVER_TOKEN>``
+the probes ``/health`` and ``/ready`` must carry ``Authorization: Bearer <ACTION_SERVER_TOKEN>``
 (Rasa sends it from ``endpoints*.yml``); a webhook call without a tracker
 is refused with 400 before it reaches an action, and no error answer ever
 repeats what was sent.
@@ -22,7 +22,8 @@ from sanic.response import HTTPResponse
 from actions import runtime
 
 log = logging.getLogger(__name__)
-OPEN_PATHS = frozenset({"/health"})
+# Probes (HAProxy, orchestrators) carry no secret: liveness and readiness stay open.
+OPEN_PATHS = frozenset({"/health", "/ready"})
 _UNGUARDED_FACTORY = endpoint.create_app_for_serve
 
 

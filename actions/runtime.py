@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.db.session import open_session
 from bot.dialogue.state import DialogueState, Outcome
+from bot.services import receipts
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -59,9 +60,13 @@ def emit(dispatcher: CollectingDispatcher, outcome: Outcome) -> list[dict[str, A
 
 
 def fail(dispatcher: CollectingDispatcher, exc: BaseException) -> list[dict[str, Any]]:
-    """Tell the customer to retry; the failed turn changed nothing (its transaction rolled back)."""
+    """Tell the customer to retry; the failed turn changed nothing (its transaction rolled back).
+
+    The marker lets the chat proxy tell this apart from an answer
+    (it keeps the customer's text for a resend).
+    """
     log.exception("survey turn failed: %s", exc)
-    dispatcher.utter_message(response="utter_error")
+    dispatcher.utter_message(response="utter_error", json_message=receipts.TURN_FAILED)
     return []
 
 

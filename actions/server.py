@@ -20,6 +20,7 @@ from typing import Any
 from rasa_sdk import endpoint
 from rasa_sdk.executor import ActionExecutor
 
+import actions.health  # noqa: F401 - adds GET /ready (database and classifier) to the server
 from actions import guard, runtime
 
 

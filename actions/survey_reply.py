@@ -6,7 +6,7 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import runtime
+from actions import delivery, runtime
 from bot.services import turns
 
 
@@ -19,12 +19,5 @@ class ActionHandleReply(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
         text = tracker.latest_message.get("text") or ""
         intent, confidence = runtime.latest_intent(tracker)
-        try:
-            with runtime.session() as s, s.begin():
-                outcome = turns.reply_turn(
-                    s, tracker.sender_id, runtime.state_of(tracker), text, runtime.now(), runtime.classify,
-                    intent=intent, confidence=confidence,
-                )
-        except Exception as exc:  # noqa: BLE001 - the customer must get an answer
-            return runtime.fail(dispatcher, exc)
-        return runtime.emit(dispatcher, outcome)
+        return delivery.run_turn(dispatcher, tracker, lambda s, token, state: turns.reply_turn(
+            s, token, state, text, runtime.now(), runtime.classify, intent=intent, confidence=confidence))

@@ -6,7 +6,7 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import runtime
+from actions import delivery, runtime
 from bot.services import turns
 
 
@@ -17,9 +17,5 @@ class ActionStartSurvey(Action):
         return "action_start_survey"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
-        try:
-            with runtime.session() as s, s.begin():
-                outcome = turns.start_turn(s, tracker.sender_id, runtime.state_of(tracker), runtime.now())
-        except Exception as exc:  # noqa: BLE001 - the customer must get an answer
-            return runtime.fail(dispatcher, exc)
-        return runtime.emit(dispatcher, outcome)
+        return delivery.run_turn(dispatcher, tracker, lambda s, token, state: turns.start_turn(
+            s, token, state, runtime.now()))

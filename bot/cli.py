@@ -32,6 +32,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     scoring_cli.register(sub)
     facts_cli.register(sub)
+
+    from bot import funnel, production
+
+    production.register(sub)
+    funnel.register(sub)
     return parser
 
 

@@ -64,6 +64,13 @@ class Settings(BaseSettings):
     min_sample: int = Field(10, gt=0, validation_alias=_env("FEEDBACKBOT_MIN_SAMPLE"),
                             description="Fewer counted responses than this: figures shown, no verdict")
 
+    rabbitmq_host: str = Field("127.0.0.1", validation_alias=_env("RABBITMQ_HOST"))
+    rabbitmq_port: int = Field(5672, validation_alias=_env("RABBITMQ_PORT"))
+    rabbitmq_user: str = Field("guest", validation_alias=_env("RABBITMQ_USER"))
+    rabbitmq_password: str = Field("guest", validation_alias=_env("RABBITMQ_PASSWORD"))
+    rabbitmq_queue: str = Field("rasa_production_events", validation_alias=_env("RABBITMQ_QUEUE"),
+                                description="Queue Rasa publishes its events to; the funnel consumer reads it")
+
     @classmethod
     def settings_customise_sources(
         cls,

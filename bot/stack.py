@@ -93,6 +93,7 @@ class Stack:
     extra_env: dict[str, str] = field(default_factory=dict)
     endpoints: str = "endpoints.yml"
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
+    commands: dict[str, tuple[list[str], dict[str, str]]] = field(default_factory=dict)
 
     @property
     def web_url(self) -> str:
@@ -138,8 +139,27 @@ class Stack:
     def _spawn(self, name: str, cmd: list[str], env: dict[str, str]) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         logf = open(self.log_dir / f"{name}.log", "ab")
+        self.commands[name] = (cmd, env)
         self.procs[name] = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=logf, stderr=subprocess.STDOUT,
                                             start_new_session=True, preexec_fn=_die_with_parent)
+
+    def actions_cmd(self, port: int) -> list[str]:
+        """Command line of an action server on ``port``."""
+        return [sys.executable, "-m", "actions.server", "-p", str(port)]
+
+    def rasa_cmd(self, port: int, model: Path) -> list[str]:
+        """Command line of a Rasa server on ``port`` (loopback) serving ``model``."""
+        return [str(RASA_BIN), "run", *self.rasa_api_args(), "-m", str(model), "-i", "127.0.0.1",
+                "-p", str(port), "--endpoints", self.endpoints, "--credentials", "credentials.yml"]
+
+    def spawn_rasa(self, name: str, port: int, model: Path, env: dict[str, str]) -> None:
+        """Start a Rasa server named ``name`` on ``port``."""
+        self._spawn(name, self.rasa_cmd(port, model), {**_rasa_env(), **env})
+
+    def web_cmd(self, port: int, workers: int = 1) -> list[str]:
+        """Command line of the web app on ``port`` (loopback)."""
+        return [sys.executable, "-m", "uvicorn", "bot.web.app:create_app", "--factory", "--host", "127.0.0.1",
+                "--port", str(port), "--workers", str(workers), "--log-level", "warning"]
 
     def start(self, timeout: float = 180.0, workers: int = 1) -> Stack:
         """Migrate the database, start all three servers and wait until each answers."""
@@ -148,23 +168,35 @@ class Stack:
         upgrade(self.database_url)
         model = train_rasa()
         env = self.env()
-        py = sys.executable
-        self._spawn("actions", [py, "-m", "actions.server", "-p", str(self.action_port)], env)
-        self._spawn("rasa", [str(RASA_BIN), "run", *self.rasa_api_args(), "-m", str(model), "-i", "127.0.0.1",
-                             "-p", str(self.rasa_port), "--endpoints", self.endpoints,
-                             "--credentials", "credentials.yml"], {**_rasa_env(), **env})
-        self._spawn("web", [py, "-m", "uvicorn", "bot.web.app:create_app", "--factory", "--host", "127.0.0.1",
-                            "--port", str(self.web_port), "--workers", str(workers), "--log-level", "warning"], env)
+        self._spawn("actions", self.actions_cmd(self.action_port), env)
+        self.spawn_rasa("rasa", self.rasa_port, model, env)
+        self._spawn("web", self.web_cmd(self.web_port, workers), env)
         try:
             self._wait(f"http://127.0.0.1:{self.action_port}/health", "actions", timeout)
-            self._wait(f"{self.web_url}/healthz", "web", timeout)
             # The REST channel's own health route: answers without the HTTP API,
             # and only once the model is loaded (Rasa loads it before serving).
             self._wait(f"{self.rasa_url}/webhooks/rest/", "rasa", timeout)
+            # Last: the web app's /healthz checks Rasa and the action server too.
+            self._wait(f"{self.web_url}/healthz", "web", timeout)
         except Exception:
             self.stop()
             raise
         return self
+
+    def kill(self, name: str) -> None:
+        """Kill one server at once (SIGKILL to its process group), as a crash would."""
+        import signal
+
+        proc = self.procs[name]
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=15)
+
+    def restart(self, name: str) -> None:
+        """Start a killed or stopped server again with its original command line and environment."""
+        if self.procs[name].poll() is None:
+            raise StackError(f"{name} is still running")
+        self._spawn(name, *self.commands[name])
 
     def _wait(self, url: str, name: str, timeout: float) -> None:
         deadline = time.monotonic() + timeout

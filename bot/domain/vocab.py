@@ -74,6 +74,16 @@ class FlagKind(StrEnum):
     FOLLOWUP = "followup"  # the customer asked about their case (refund, repair ...): pass it on
 
 
+class FunnelStep(StrEnum):
+    """Steps of the survey funnel, in order (``invited`` comes from the surveys table, the rest from Rasa's events)."""
+
+    INVITED = "invited"
+    OPENED = "opened"
+    RATED = "rated"
+    REASON = "reason"
+    COMPLETED = "completed"
+
+
 assert set(ATTRIBUTION.values()) == {a.value for a in Attribution}, "attribution vocabulary drifted"
 
 __all__ = [
@@ -86,6 +96,7 @@ __all__ = [
     "STAFF_CAUSES",
     "Attribution",
     "FlagKind",
+    "FunnelStep",
     "RatingStatus",
     "ReasonSource",
     "Role",

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from bot.db import chat, staff  # noqa: F401 - registers the staff and chat tables on Base.metadata
+from bot.db import chat, delivery, staff  # noqa: F401 - registers the staff, chat and delivery tables on Base.metadata
 from bot.db.engine import make_engine
 from bot.db.models import Base
 from bot.settings import Settings

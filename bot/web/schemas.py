@@ -100,6 +100,8 @@ class ChatIn(BaseModel):
     """One customer message."""
 
     message: SafeText = Field(default="", max_length=20000)
+    message_id: str | None = Field(default=None, max_length=64,
+                                   description="Id of this message, resent unchanged on retry (deduplication key)")
 
 
 class ChatMessage(BaseModel):

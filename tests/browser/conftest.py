@@ -107,12 +107,12 @@ def serve_web(base: Path, db: str) -> Iterator[str]:
                 pytest.fail(f"web app exited with {proc.returncode}:\n"
                             + (base / "web.log").read_text(errors="replace")[-3000:])
             try:
-                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                if httpx.get(f"{url}/livez", timeout=2).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline:
-                pytest.fail("web app did not answer /healthz within 60 s")
+                pytest.fail("web app did not answer /livez within 60 s")
             time.sleep(0.2)
         yield url
     finally:

@@ -7,52 +7,28 @@ RabbitMQ queue, and our own records in PostgreSQL.
 from __future__ import annotations
 
 import json
-import uuid
 
 import pytest
 
-from bot.stack import Stack, have_rasa
-from tests.conftest import PG_ADMIN_URL, port_open, unavailable
+from bot.stack import Stack
+from tests.conftest import PG_ADMIN_URL
 from tests.live import Live
+from tests.production import production_services, require_services
 
 pytestmark = [pytest.mark.e2e, pytest.mark.services]
 
 
 @pytest.fixture(scope="module")
 def prod_live(pg_url, tmp_path_factory):
-    why = have_rasa()
-    if why:
-        unavailable(why)
-    for name, port in (("Redis", 6379), ("RabbitMQ", 5672)):
-        if not port_open("127.0.0.1", port):
-            unavailable(f"{name} not reachable on 127.0.0.1:{port}")
-    import psycopg
-
-    tracker_db = f"rasa_tracker_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{tracker_db}"')
-    queue = f"feedbackbot_events_{uuid.uuid4().hex[:8]}"
-    env = {
-        "RASA_TRACKER_DB_HOST": "127.0.0.1", "RASA_TRACKER_DB_PORT": "5432", "RASA_TRACKER_DB_NAME": tracker_db,
-        "RASA_TRACKER_DB_USER": "postgres", "RASA_TRACKER_DB_PASSWORD": "",
-        "REDIS_HOST": "127.0.0.1", "REDIS_PORT": "6379", "REDIS_DB": "0",
-        "RABBITMQ_HOST": "127.0.0.1", "RABBITMQ_USER": "guest", "RABBITMQ_PASSWORD": "guest",
-        "RABBITMQ_QUEUE": queue, "SANIC_WORKERS": "2",
-    }
-    base = tmp_path_factory.mktemp("stack-production")
-    stack = Stack(database_url=pg_url, log_dir=base / "log", extra_env=env,
-                  endpoints="endpoints.production.yml").start()
-    live = Live(stack)
-    yield live, tracker_db, queue
-    live.close()
-    stack.stop()
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{tracker_db}" WITH (FORCE)')
-    import pika
-
-    conn = pika.BlockingConnection(pika.ConnectionParameters("127.0.0.1", 5672))
-    conn.channel().queue_delete(queue)
-    conn.close()
+    require_services(haproxy=False)
+    with production_services() as env:
+        base = tmp_path_factory.mktemp("stack-production")
+        stack = Stack(database_url=pg_url, log_dir=base / "log", extra_env={**env, "SANIC_WORKERS": "2"},
+                      endpoints="endpoints.production.yml").start()
+        live = Live(stack)
+        yield live, env["RASA_TRACKER_DB_NAME"], env["RABBITMQ_QUEUE"]
+        live.close()
+        stack.stop()
 
 
 def _published_events(queue: str, token: str, most: int = 1000) -> list[dict]:

@@ -1,14 +1,14 @@
 """KPI fact table survey_facts: one row per survey, materialised from the canonical per-survey query
 
 Revision ID: 0007_survey_facts
-Revises: 0005_dialogue
+Revises: 0006_message_ids
 Create Date: 2026-12-01
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_survey_facts"
-down_revision = "0005_dialogue"
+down_revision = "0006_message_ids"
 branch_labels = None
 depends_on = None
 

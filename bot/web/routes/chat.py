@@ -8,6 +8,12 @@ conversation. The proxy also keeps the transcript (customer messages
 redacted) so a reloaded page resumes the conversation, keeps the opt-out list
 (``bot.services.optouts``) in step with the survey, and answers for a survey
 that is over instead of leaving the customer without a reply.
+
+A message whose turn was not processed (the action server marked it failed,
+or nobody answered in an open survey) is answered with 503 and
+``messages.RESEND``: the page keeps the text and resends it with the same
+message id, which the action server stores once (``actions.delivery``).
+Reads that lose their database connection are retried (they change nothing).
 """
 from __future__ import annotations
 
@@ -18,11 +24,13 @@ import unicodedata
 import httpx
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from bot.db.models import Survey
-from bot.domain import CLOSED_SURVEY_STATUSES, SurveyStatus
-from bot.services import optouts, surveys, transcripts
+from bot.domain import CLOSED_SURVEY_STATUSES, OPEN_SURVEY_STATUSES, SurveyStatus
+from bot.services import optouts, receipts, surveys, transcripts
 from bot.settings import Settings
 from bot.web import messages
 from bot.web.deps import SessionDep, SettingsDep
@@ -36,15 +44,56 @@ MAX_TOKEN_CHARS = 64
 # Failures still answer as bot messages, so the page shows them like any reply.
 CHAT_ERRORS: dict[int | str, dict] = {
     404: {"model": ChatOut, "description": "Unknown survey link"},
-    503: {"model": ChatOut, "description": "Dialogue engine unavailable"},
+    503: {"model": ChatOut, "description": "Dialogue engine or database unavailable, or the message was not "
+                                           "processed (resend it with the same message_id)"},
     **BODY_ERRORS,
 }
 _TOKEN = re.compile(rf"[A-Za-z0-9_-]{{1,{MAX_TOKEN_CHARS}}}")  # secrets.token_urlsafe's alphabet
 
 
+def _retrying(s: Session) -> Retrying:
+    """Retries of a database read or write that lost its connection (each attempt rolled back first)."""
+    return Retrying(retry=retry_if_exception_type(DBAPIError), stop=stop_after_attempt(4),
+                    wait=wait_exponential(multiplier=0.05, max=0.5), reraise=True,
+                    before_sleep=lambda _state: _release(s))
+
+
 def _survey(s: Session, token: str) -> Survey | None:
+    """The survey of ``token``; a read that lost its database connection is retried (it changes nothing)."""
     # Anything outside the token alphabet (NUL included, which PostgreSQL refuses) is unknown without a query.
-    return surveys.survey_by_token(s, token) if _TOKEN.fullmatch(token) else None
+    if not _TOKEN.fullmatch(token):
+        return None
+    return _retrying(s)(surveys.survey_by_token, s, token)
+
+
+def _release(s: Session) -> None:
+    """End the read transaction, handing the connection back to the pool while Rasa works.
+
+    A connection the database dropped meanwhile fails even to roll back: it is
+    discarded instead (nothing was written on it).
+    """
+    try:
+        s.close()
+    except DBAPIError:
+        s.invalidate()
+
+
+def _busy(exc: DBAPIError) -> JSONResponse:
+    log.warning("database unavailable: %s", exc)
+    return _reply(ChatOut.say(messages.BUSY), 503)
+
+
+def turn_failed(replies: list[dict], expects_reply: bool) -> bool:
+    """Whether Rasa's answer means the customer's message was not processed.
+
+    The action server marks a failed turn (``receipts.TURN_FAILED``, sent with
+    ``utter_error``); an unreachable or dead action server gives no answer at
+    all, which is a failure too when the survey is open (every message there
+    gets one).
+    """
+    if any(m.get("custom") == receipts.TURN_FAILED for m in replies):
+        return True
+    return expects_reply and not any(m.get("text") for m in replies)
 
 
 def _ignorable(ch: str) -> bool:
@@ -78,21 +127,51 @@ def _notice(survey: Survey) -> str | None:
     return messages.CLOSED_NOTICES.get(survey.status) if survey.status in CLOSED_SURVEY_STATUSES else None
 
 
-async def _to_rasa(request: Request, token: str, message: str) -> list[ChatMessage] | None:
-    """The bot's replies from Rasa, or None when Rasa could not be reached."""
+async def _to_rasa(request: Request, token: str, message: str, *, expects_reply: bool,
+                   message_id: str | None = None) -> list[ChatMessage] | JSONResponse:
+    """The bot's replies from Rasa, or the 503 answer when Rasa is unreachable or the turn was not processed.
+
+    Args:
+        request: The incoming request (its app holds the Rasa client).
+        token: The survey token (Rasa's sender id).
+        message: The text for Rasa, already redacted and made plain.
+        expects_reply: Whether the survey is open, so that silence means failure.
+        message_id: The page's id of the message, passed as Rasa message metadata.
+    """
+    body: dict = {"sender": token, "message": message}
+    if message_id:
+        body["metadata"] = {"message_id": message_id}
     try:
-        r = await request.app.state.rasa.post("/webhooks/rest/webhook", json={"sender": token, "message": message})
+        r = await request.app.state.rasa.post("/webhooks/rest/webhook", json=body)
         r.raise_for_status()
         replies = r.json()
     except (httpx.HTTPError, ValueError) as exc:
         log.warning("rasa unavailable: %s", exc)
-        return None
+        return _reply(ChatOut.say(messages.BUSY), 503)
+    if turn_failed(replies, expects_reply):
+        log.warning("turn of %s not processed (replies: %s)", token[:6], replies)
+        return _reply(ChatOut.say(messages.RESEND), 503)
     return [ChatMessage(text=m.get("text"), buttons=m.get("buttons") or []) for m in replies if m.get("text")]
 
 
 def _record(s: Session, settings: Settings, token: str, customer: str | None, said: list[ChatMessage],
             sync_optout: bool = True) -> ChatOut:
-    """Store the exchange, put a survey that just opted out on the opt-out list and describe its state."""
+    """Store the exchange, put a survey that just opted out on the opt-out list and describe its state.
+
+    Retried when the database connection drops. When it stays down the
+    replies are still returned (the turn itself is stored by the action
+    server); only this exchange is missing from the transcript.
+    """
+    try:
+        return _retrying(s)(_record_once, s, settings, token, customer, said, sync_optout)
+    except DBAPIError as exc:
+        log.error("transcript of %s not stored: %s", token[:6], exc)
+        _release(s)
+        return ChatOut(messages=said)
+
+
+def _record_once(s: Session, settings: Settings, token: str, customer: str | None, said: list[ChatMessage],
+                 sync_optout: bool) -> ChatOut:
     with s.begin():
         survey = surveys.survey_by_token(s, token)
         assert survey is not None, "the token was checked before the exchange"
@@ -116,24 +195,27 @@ def chat_page(request: Request, token: str, s: SessionDep):
                                       {"token": token, "max_chars": messages.MAX_MESSAGE_CHARS})
 
 
-@router.get("/api/chat/{token}/history", response_model=HistoryOut, tags=["chat"])
+@router.get("/api/chat/{token}/history", response_model=HistoryOut, tags=["chat"],
+            responses={404: CHAT_ERRORS[404], 503: {"model": ChatOut, "description": "Database unavailable"}})
 def chat_history(token: str, s: SessionDep):
     """The conversation so far (customer messages as stored, redacted) and whether the survey is over."""
-    survey = _survey(s, token)
-    if survey is None:
-        return _not_found()
-    notice = _notice(survey)
-    out = HistoryOut(
-        messages=[HistoryMessage(sender=m.sender, text=m.text, buttons=m.buttons or [])
-                  for m in transcripts.history(s, survey)],
-        closed=notice is not None, notice=notice,
-        accepts_input=notice is None or survey.status == SurveyStatus.OPTED_OUT)
+    try:
+        survey = _survey(s, token)
+        if survey is None:
+            return _not_found()
+        notice = _notice(survey)
+        out = HistoryOut(
+            messages=[HistoryMessage(sender=m.sender, text=m.text, buttons=m.buttons or [])
+                      for m in transcripts.history(s, survey)],
+            closed=notice is not None, notice=notice,
+            accepts_input=notice is None or survey.status == SurveyStatus.OPTED_OUT)
+    except DBAPIError as exc:
+        return _busy(exc)
     return JSONResponse(out.model_dump())
 
 
-@router.post("/api/chat/{token}/start", response_model=ChatOut, tags=["chat"], responses=CHAT_ERRORS)
-async def chat_start(request: Request, token: str, s: SessionDep, settings: SettingsDep):
-    """Open the conversation: the bot greets and states the scale.
+def _opening(s: Session, token: str) -> JSONResponse | bool:
+    """Before the first Rasa turn: the answer for a conversation that already began, else whether it is open.
 
     A conversation that already began is never opened again: the bot's last
     turn is returned as it stands (the page shows the history).
@@ -141,39 +223,63 @@ async def chat_start(request: Request, token: str, s: SessionDep, settings: Sett
     survey = _survey(s, token)
     if survey is None:
         return _not_found()
+    notice = _notice(survey)
     if transcripts.has_history(s, survey):
         last = [ChatMessage(text=m.text, buttons=m.buttons or []) for m in transcripts.last_bot_turn(s, survey)]
-        notice = _notice(survey)
-        s.rollback()
         return _reply(ChatOut(messages=last or ([ChatMessage(text=notice)] if notice else []),
                               closed=notice is not None, notice=notice))
-    s.rollback()
-    said = await _to_rasa(request, token, "/start_survey")
-    if said is None:
-        return _reply(ChatOut.say(messages.BUSY), 503)
+    return survey.status in OPEN_SURVEY_STATUSES
+
+
+@router.post("/api/chat/{token}/start", response_model=ChatOut, tags=["chat"], responses=CHAT_ERRORS)
+async def chat_start(request: Request, token: str, s: SessionDep, settings: SettingsDep):
+    """Open the conversation: the bot greets and states the scale (once; see :func:`_opening`)."""
+    try:
+        opening = _opening(s, token)
+    except DBAPIError as exc:
+        return _busy(exc)
+    _release(s)
+    if isinstance(opening, JSONResponse):
+        return opening
+    said = await _to_rasa(request, token, "/start_survey", expects_reply=opening)
+    if isinstance(said, JSONResponse):
+        return said
     return _reply(_record(s, settings, token, None, said))
+
+
+def _opted_out_reply(s: Session, settings: Settings, token: str, survey: Survey, message: str) -> JSONResponse:
+    """The customer asked for silence; only an explicit opt-in is acted on (Rasa is not asked)."""
+    opted_in = optouts.is_opt_in(message) and optouts.opt_in(
+        s, survey.call.customer_channel_id, settings.session_secret, surveys.utcnow())
+    s.commit()
+    return _reply(_record(s, settings, token, message, [ChatMessage(text=messages.OPTED_BACK_IN)]
+                          if opted_in else [], sync_optout=False))
 
 
 @router.post("/api/chat/{token}", response_model=ChatOut, tags=["chat"], responses=CHAT_ERRORS)
 async def chat(request: Request, token: str, body: ChatIn, s: SessionDep, settings: SettingsDep):
-    """Relay one customer message to the dialogue engine and return the bot's replies."""
-    survey = _survey(s, token)
-    if survey is None:
-        return _not_found()
-    message = body.message.strip()
-    if not message:
-        return _reply(ChatOut.say(messages.EMPTY_MESSAGE))
-    if len(message) > messages.MAX_MESSAGE_CHARS:
-        return _reply(ChatOut.say(messages.MESSAGE_TOO_LONG))
-    if survey.status == SurveyStatus.OPTED_OUT:
-        # The customer asked for silence; only an explicit opt-in is acted on.
-        opted_in = optouts.is_opt_in(message) and optouts.opt_in(
-            s, survey.call.customer_channel_id, settings.session_secret, surveys.utcnow())
-        s.commit()
-        return _reply(_record(s, settings, token, message, [ChatMessage(text=messages.OPTED_BACK_IN)]
-                              if opted_in else [], sync_optout=False))
-    s.rollback()
-    replies = await _to_rasa(request, token, as_plain_text(redact(message)))
-    if replies is None:
-        return _reply(ChatOut.say(messages.BUSY), 503)
-    return _reply(_record(s, settings, token, body.message.strip(), replies))
+    """Relay one customer message to the dialogue engine and return the bot's replies.
+
+    The message goes with its ``message_id`` (Rasa metadata), so a resend of
+    a message whose answer was lost is stored once.
+    """
+    try:
+        survey = _survey(s, token)
+        if survey is None:
+            return _not_found()
+        message = body.message.strip()
+        if not message:
+            return _reply(ChatOut.say(messages.EMPTY_MESSAGE))
+        if len(message) > messages.MAX_MESSAGE_CHARS:
+            return _reply(ChatOut.say(messages.MESSAGE_TOO_LONG))
+        if survey.status == SurveyStatus.OPTED_OUT:
+            return _opted_out_reply(s, settings, token, survey, message)
+        expects_reply = survey.status in OPEN_SURVEY_STATUSES
+    except DBAPIError as exc:
+        return _busy(exc)
+    _release(s)
+    replies = await _to_rasa(request, token, as_plain_text(redact(message)), expects_reply=expects_reply,
+                             message_id=receipts.clean_message_id(body.message_id))
+    if isinstance(replies, JSONResponse):
+        return replies
+    return _reply(_record(s, settings, token, message, replies))

@@ -4,10 +4,13 @@
 // that already began is shown as it stands (a reload never greets again), a
 // closed survey shows its one-line notice and, unless it still accepts input,
 // a disabled reply box. Only without history POST /api/chat/<token>/start.
-// Then POST /api/chat/<token> {"message"} per customer message. Every reply has
+// Then POST /api/chat/<token> {"message", "message_id"} per customer message. The
+// id is new for each message and resent unchanged when the customer retries a
+// failed send, so the server stores a retried message once. Every reply has
 // the shape {"messages": [{"text", "buttons": [{"title", "payload"}]}], "closed",
-// "notice"}, also for 503 (engine down) and 404 (unknown survey), whose texts
-// are shown as bot messages. All bot and customer text is rendered with textContent.
+// "notice"}, also for 503 (engine down, or the message was not processed) and
+// 404 (unknown survey), whose texts are shown as bot messages. All bot and
+// customer text is rendered with textContent.
 (() => {
   "use strict";
 
@@ -29,6 +32,7 @@
   const MAX_CHARS = Number(document.body.dataset.maxChars) || 1000;
 
   let busy = false;
+  let unsent = null; // {message, id} of the last send that failed, reused on retry
   let composing = false;
   let typingRow = null;
 
@@ -214,6 +218,23 @@
 
   // ---- network ---------------------------------------------------------
 
+  /** A random UUID (v4); crypto.randomUUID needs a secure context, getRandomValues does not. */
+  function newMessageId() {
+    if (window.crypto && typeof window.crypto.randomUUID === "function" && window.isSecureContext) {
+      return window.crypto.randomUUID();
+    }
+    const b = window.crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    const h = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  }
+
+  /** The id of ``message``: the failed attempt's id when this is its resend, else a new one. */
+  function messageIdFor(message) {
+    return unsent && unsent.message === message ? unsent.id : newMessageId();
+  }
+
   /** Call the proxy. Resolves to {status, messages, data}; messages is null when nothing usable came back. */
   async function request(url, body, timeoutMs = TIMEOUT_MS) {
     const controller = new AbortController();
@@ -301,10 +322,12 @@
     const mine = addRow("me", shown).row;
     setBusy(true);
     showTyping();
-    const result = await post(base, { message });
+    const id = messageIdFor(message);
+    const result = await post(base, { message, message_id: id });
     hideTyping();
     setBusy(false);
     const ok = render(result);
+    unsent = ok ? null : { message, id };
     if (!ok && result.status !== 404) {
       // Not processed: keep what the customer typed and let them try again.
       mine.classList.add("failed");
