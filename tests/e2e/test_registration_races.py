@@ -48,7 +48,7 @@ def web(db_url, tmp_path):
         while True:
             assert proc.poll() is None, (tmp_path / "web.log").read_text(errors="replace")
             try:
-                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                if httpx.get(f"{url}/livez", timeout=2).status_code == 200:  # /healthz needs Rasa, absent here
                     break
             except httpx.HTTPError:
                 pass
