@@ -46,6 +46,11 @@ class _Loaded:
 
 
 def _load(s: Session, token: str) -> _Loaded | None:
+    # Two deliveries of one survey's messages (two tabs, a retried request on
+    # another server) must not both decide from the same snapshot: lock the
+    # survey row first (PostgreSQL; SQLite serialises writers by itself), so
+    # the snapshot below, a new statement, sees what the other turn committed.
+    s.execute(select(Survey.id).where(Survey.token == token).with_for_update())
     row = s.execute(
         select(Survey, Rating, counting.has_reason())
         .outerjoin(Rating, and_(Rating.survey_id == Survey.id, counting.is_counted_rating()))
