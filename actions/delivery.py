@@ -2,14 +2,15 @@
 
 The action adapters hand their turn (``bot.services.turns.start_turn`` or
 ``reply_turn`` bound to the message: a function of the session, the survey's
-token and the state) to :func:`run_turn`, which
+token, the state and the message id) to :func:`run_turn`, which
 
 * runs it in one transaction, retried with exponential backoff (tenacity)
   when the database connection fails or a concurrent duplicate of the same
   message wins the unique key;
-* keys it by the message id the chat page sent as Rasa message metadata
-  (``bot.services.receipts``), so a retried or duplicated delivery is answered
-  with what was recorded and stores nothing again;
+* passes on the message id the chat page sent as Rasa message metadata: the
+  turn service keys the turn by it (``bot.services.receipts``), so a retried
+  or duplicated delivery is answered with what was recorded and stores
+  nothing again;
 * tells the customer to resend when every attempt failed: nothing was
   committed then, so nothing is acknowledged as saved.
 """
@@ -27,9 +28,9 @@ from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_expo
 from actions import runtime
 from actions.runtime import log
 from bot.dialogue.state import DialogueState, Outcome
-from bot.services import receipts, surveys
+from bot.services import receipts
 
-Turn = Callable[[Session, str, DialogueState], Outcome]
+Turn = Callable[[Session, str, DialogueState, str | None], Outcome]
 
 # Five attempts over about 1.5 s: long enough to ride out a dropped
 # connection or a database fail-over, well inside Rasa's action timeout.
@@ -51,15 +52,7 @@ def message_id(tracker: Tracker) -> str | None:
 
 def _once(token: str, mid: str | None, state: DialogueState, turn: Turn) -> Outcome:
     with runtime.session() as s, s.begin():
-        survey = surveys.survey_by_token(s, token) if mid is not None else None
-        if survey is not None and mid is not None:
-            receipt = receipts.find(s, survey.id, mid)
-            if receipt is not None:
-                return receipts.replay(receipt, state)
-        outcome = turn(s, token, state)
-        if survey is not None and mid is not None:
-            receipts.record(s, survey.id, mid, state, outcome, runtime.now())
-    return outcome
+        return turn(s, token, state, mid)
 
 
 def run_turn(dispatcher: CollectingDispatcher, tracker: Tracker, turn: Turn) -> list[dict[str, Any]]:
@@ -68,8 +61,9 @@ def run_turn(dispatcher: CollectingDispatcher, tracker: Tracker, turn: Turn) -> 
     Args:
         dispatcher: Where the turn's responses go.
         tracker: The conversation (its sender id is the survey token).
-        turn: Called with the session, the survey token and the state; stores
-            what the message means and returns the outcome. Called inside the
+        turn: Called with the session, the survey token, the state and the
+            message id; stores what the message means (once per message id,
+            ``bot.services.turns``) and returns the outcome. Called inside the
             transaction, possibly more than once (each attempt
             rolled back before the next).
     """

@@ -51,7 +51,7 @@ def test_different_ids_or_no_id_are_separate_messages(survey_token, db_url):  # 
 def test_a_turn_that_keeps_failing_is_marked_and_stores_nothing(survey_token, db_url):  # noqa: F811
     calls = []
 
-    def broken(s, token, state):
+    def broken(s, token, state, mid):
         calls.append(1)
         surveys.record_rating(s, surveys.survey_by_token(s, token), 3, "3", delivery.runtime.now())  # written, then the turn fails
         raise ConnectionResetError("database went away")
@@ -70,7 +70,7 @@ def test_a_dropped_connection_is_retried_and_the_rating_stored_once(survey_token
 
     attempts = []
 
-    def flaky(s, token, state):
+    def flaky(s, token, state, mid):
         attempts.append(1)
         outcome = turns.reply_turn(s, token, state, "2", delivery.runtime.now(), delivery.runtime.classify)
         if len(attempts) < 3:  # the first two attempts lose the connection after writing

@@ -150,7 +150,6 @@ def test_a_duplicate_delivered_concurrently_is_stored_once(prod):
     assert prod.survey(token).status == SurveyStatus.COMPLETED
 
 
-@pytest.mark.xfail(strict=False, reason="known race (issue 11 stays open): concurrent deliveries of one survey through two Rasa servers can still store a second rating; the survey-row lock in bot/services/turns.py narrowed it, a fresh-clone run still saw it")
 def test_two_tabs_sending_at_once_store_one_rating(prod):
     token = prod.new_survey()
     prod.start(token)
@@ -234,7 +233,6 @@ def test_action_servers_killed_mid_survey_customer_told_to_resend(prod):
     assert prod.survey(token).status == SurveyStatus.COMPLETED
 
 
-@pytest.mark.xfail(strict=False, reason="known race (issue 11 stays open): concurrent deliveries of one survey through two Rasa servers can still store a second rating; the survey-row lock in bot/services/turns.py narrowed it, a fresh-clone run still saw it")
 def test_a_rasa_server_killed_mid_survey_the_other_completes_it(prod):
     token = prod.new_survey()
     prod.start(token)
