@@ -1,12 +1,23 @@
-"""Latency and throughput of a full survey turn versus a bare Rasa parse, in one run.
+"""Latency and throughput of a full survey turn against Rasa's own floor, in one run.
 
-A full turn is what a customer's "2 客服态度太差" costs: Rasa NLU + policy,
-one call to the action server, which parses the score, classifies the reason,
-and writes the rating, reason and audit rows. The bare parse is Rasa's
-``/model/parse`` on the same text. Prints p50/p95 of both, their ratio, and
-full turns/s with concurrent clients.
+Three kinds of request, interleaved so that they meet the same machine:
 
-Usage: .venv/bin/python benchmarks/turn_latency.py [--turns 300] [--clients 16]
+* full turn: what a customer's "2 客服态度太差" costs: Rasa NLU + policy, one
+  call to our action server, which parses the score, classifies the reason
+  and writes the rating, reason and audit rows;
+* no-op-action turn: the same REST webhook, model, rules and endpoints file
+  on a second Rasa server whose action server (``benchmarks/noop_actions.py``,
+  minimal rasa-sdk) answers both actions with nothing: the floor of any Rasa
+  bot with one custom action on this machine;
+* bare parse: Rasa's ``/model/parse`` on the same text.
+
+Prints p50/p95 of each, turns/s of full and no-op turns with concurrent
+clients, and the targets as ratios: full/no-op p50 and p95 ≤ 1.3, full/no-op
+throughput ≥ 0.85, full/parse p50 ≤ 2. With ``--scale-out`` it then starts the
+production profile (PostgreSQL tracker store, Redis locks, RabbitMQ, HAProxy)
+with 1 and with 2 Rasa + action servers and prints turns/s and p95 of each.
+
+Usage: .venv/bin/python benchmarks/turn_latency.py [--turns 300] [--clients 16] [--scale-out]
 (DATABASE_URL selects the database; default a fresh SQLite file.)
 """
 from __future__ import annotations
@@ -29,7 +40,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.db.engine import make_engine  # noqa: E402
 from bot.services import surveys  # noqa: E402
-from bot.stack import Stack  # noqa: E402
+from bot.stack import Stack, free_port, train_rasa  # noqa: E402
+
+NOOP_SERVER = Path(__file__).resolve().parent / "noop_actions.py"
 
 TEXT = "2 客服态度太差了，一直打断我"
 
@@ -52,36 +65,97 @@ def pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
 
 
-async def sequential(client: httpx.AsyncClient, stack: Stack, tokens: list[str]) -> tuple[list[float], list[float]]:
-    parse, turn = [], []
+def webhook(rasa_url: str) -> str:
+    return f"{rasa_url}/webhooks/rest/webhook"
+
+
+async def sequential(client: httpx.AsyncClient, stack: Stack, noop_url: str,
+                     tokens: list[str]) -> dict[str, list[float]]:
+    """One parse, one no-op turn and one full turn per token, interleaved (milliseconds)."""
+    times: dict[str, list[float]] = {"parse": [], "noop": [], "full": []}
     for token in tokens:
         t0 = time.perf_counter()
         r = await client.post(f"{stack.rasa_url}/model/parse", json={"text": TEXT},
                               params={"token": stack.rasa_api_token})
-        parse.append((time.perf_counter() - t0) * 1000)
+        times["parse"].append((time.perf_counter() - t0) * 1000)
         r.raise_for_status()
         t0 = time.perf_counter()
-        r = await client.post(f"{stack.rasa_url}/webhooks/rest/webhook", json={"sender": token, "message": TEXT})
-        turn.append((time.perf_counter() - t0) * 1000)
+        r = await client.post(webhook(noop_url), json={"sender": f"noop-{token}", "message": TEXT})
+        times["noop"].append((time.perf_counter() - t0) * 1000)
+        r.raise_for_status()
+        t0 = time.perf_counter()
+        r = await client.post(webhook(stack.rasa_url), json={"sender": token, "message": TEXT})
+        times["full"].append((time.perf_counter() - t0) * 1000)
         assert r.json(), "the bot did not answer"
-    return parse, turn
+    return times
 
 
-async def concurrent(stack: Stack, tokens: list[str], clients: int) -> float:
+async def concurrent(rasa_url: str, senders: list[str], clients: int) -> tuple[float, list[float]]:
+    """Turns/s and per-turn latencies (ms) of ``clients`` clients sending back to back."""
     queue: asyncio.Queue[str] = asyncio.Queue()
-    for t in tokens:
-        queue.put_nowait(t)
+    for sender in senders:
+        queue.put_nowait(sender)
+    latencies: list[float] = []
 
     async def worker(client: httpx.AsyncClient) -> None:
         while not queue.empty():
-            token = queue.get_nowait()
-            r = await client.post(f"{stack.rasa_url}/webhooks/rest/webhook", json={"sender": token, "message": TEXT})
+            sender = queue.get_nowait()
+            t0 = time.perf_counter()
+            r = await client.post(webhook(rasa_url), json={"sender": sender, "message": TEXT})
+            latencies.append((time.perf_counter() - t0) * 1000)
             r.raise_for_status()
 
     async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=clients)) as client:
         t0 = time.perf_counter()
         await asyncio.gather(*(worker(client) for _ in range(clients)))
-        return len(tokens) / (time.perf_counter() - t0)
+        return len(senders) / (time.perf_counter() - t0), latencies
+
+
+def start_floor(stack: Stack) -> str:
+    """Start the no-op action server and a second Rasa server (same model and endpoints) calling it."""
+    action_port, rasa_port = free_port(), free_port()
+    env = {**stack.env(), "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook"}
+    stack._spawn("noop-actions", [sys.executable, str(NOOP_SERVER), "-p", str(action_port)], env)
+    stack.spawn_rasa("rasa-noop", rasa_port, train_rasa(), env)
+    stack._wait(f"http://127.0.0.1:{action_port}/health", "noop-actions", 120)
+    stack._wait(f"http://127.0.0.1:{rasa_port}/webhooks/rest/", "rasa-noop", 180)
+    return f"http://127.0.0.1:{rasa_port}"
+
+
+def scale_out(args) -> dict[int, tuple[float, float]]:
+    """Production profile with 1 and with 2 Rasa + action servers: (turns/s, p95 ms) each."""
+    import uuid
+
+    import psycopg
+
+    from bot.production import ProductionStack
+    from tests.conftest import PG_ADMIN_URL
+    from tests.production import production_services
+
+    out = {}
+    for n in (1, 2):
+        name = f"feedbackbot_turns_{uuid.uuid4().hex[:8]}"
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
+        url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+        try:
+            with production_services() as env:
+                stack = ProductionStack(database_url=url, log_dir=Path(tempfile.mkdtemp()) / "log", extra_env=env,
+                                        rasa_count=n, action_count=n).start()
+                try:
+                    asyncio.run(concurrent(stack.rasa_url, make_surveys(url, 40), args.clients))  # warm every server
+                    rate, lat = asyncio.run(concurrent(stack.rasa_url, make_surveys(url, args.turns), args.clients))
+                    out[n] = (rate, pct(lat, 0.95))
+                finally:
+                    stack.stop()
+        finally:
+            with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return out
+
+
+def ratio_line(name: str, value: float, target: str, ok: bool) -> str:
+    return f"  {name:<34} {value:6.2f}   target {target:<7} {'met' if ok else 'NOT met'}"
 
 
 async def main_async(args) -> None:
@@ -89,24 +163,43 @@ async def main_async(args) -> None:
     # /model/parse is Rasa's HTTP API: on for the benchmark, behind a throwaway token.
     with Stack(database_url=url, log_dir=Path(tempfile.mkdtemp()) / "log",
                extra_env={"RASA_API_TOKEN": secrets.token_urlsafe(24)}) as stack:
-        warm = make_surveys(url, 20)
+        noop_url = start_floor(stack)
         async with httpx.AsyncClient(timeout=60) as client:
-            await sequential(client, stack, warm)
-            parse, turn = await sequential(client, stack, make_surveys(url, args.turns))
-        throughput = await concurrent(stack, make_surveys(url, args.turns), args.clients)
-    p50p, p95p = statistics.median(parse), pct(parse, 0.95)
-    p50t, p95t = statistics.median(turn), pct(turn, 0.95)
-    print(f"database: {url.split('://')[0]}   turns: {args.turns} sequential, {args.clients} concurrent clients")
-    print(f"bare Rasa parse   p50 {p50p:7.2f} ms   p95 {p95p:7.2f} ms")
-    print(f"full survey turn  p50 {p50t:7.2f} ms   p95 {p95t:7.2f} ms")
-    print(f"ratio (full/parse) p50 {p50t / p50p:5.2f}   p95 {p95t / p95p:5.2f}   (target ≤ 2)")
-    print(f"throughput        {throughput:7.1f} full turns/s   (target ≥ 200 on 2 cores)")
+            await sequential(client, stack, noop_url, make_surveys(url, 30))  # warm up every path
+            times = await sequential(client, stack, noop_url, make_surveys(url, args.turns))
+        load_before = os.getloadavg()[0]
+        noop_rate, noop_lat = await concurrent(noop_url, [f"noop-c-{i}-{time.time_ns()}" for i in range(args.turns)],
+                                               args.clients)
+        full_rate, full_lat = await concurrent(stack.rasa_url, make_surveys(url, args.turns), args.clients)
+        load_after = os.getloadavg()[0]
+    p50 = {k: statistics.median(v) for k, v in times.items()}
+    p95 = {k: pct(v, 0.95) for k, v in times.items()}
+    print(f"database: {url.split('://')[0]}   turns: {args.turns} sequential (interleaved), "
+          f"{args.clients} concurrent clients   load 1m {load_before:.1f}->{load_after:.1f} on {os.cpu_count()} CPUs")
+    print(f"{'':<24} {'p50 ms':>8} {'p95 ms':>8} {'turns/s':>8} {'p95 ms under load':>18}")
+    print(f"{'bare Rasa parse':<24} {p50['parse']:8.2f} {p95['parse']:8.2f}")
+    print(f"{'no-op-action turn':<24} {p50['noop']:8.2f} {p95['noop']:8.2f} {noop_rate:8.1f} {pct(noop_lat, 0.95):18.1f}")
+    print(f"{'full survey turn':<24} {p50['full']:8.2f} {p95['full']:8.2f} {full_rate:8.1f} {pct(full_lat, 0.95):18.1f}")
+    print("ratios:")
+    r50, r95, rt, rp = p50["full"] / p50["noop"], p95["full"] / p95["noop"], full_rate / noop_rate, p50["full"] / p50["parse"]
+    print(ratio_line("full / no-op turn, p50", r50, "≤ 1.3", r50 <= 1.3))
+    print(ratio_line("full / no-op turn, p95", r95, "≤ 1.3", r95 <= 1.3))
+    print(ratio_line("full / no-op throughput", rt, "≥ 0.85", rt >= 0.85))
+    print(ratio_line("full turn / bare parse, p50", rp, "≤ 2", rp <= 2))
+    print(ratio_line("full turn / bare parse, p95", p95["full"] / p95["parse"], "(info)", True))
+    if args.scale_out:
+        figures = scale_out(args)
+        print(f"production profile (PostgreSQL, Redis, RabbitMQ, HAProxy), {args.clients} clients, {args.turns} turns:")
+        for n, (rate, p95_ms) in figures.items():
+            print(f"  {n} Rasa + {n} action server(s): {rate:7.1f} full turns/s   p95 {p95_ms:7.1f} ms")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--turns", type=int, default=300)
     ap.add_argument("--clients", type=int, default=16)
+    ap.add_argument("--scale-out", action="store_true",
+                    help="also run the production profile with 1 and 2 Rasa + action servers")
     asyncio.run(main_async(ap.parse_args()))
 
 
