@@ -78,4 +78,4 @@ def run_turn(dispatcher: CollectingDispatcher, tracker: Tracker, turn: Turn) -> 
         outcome = retrying(_once, tracker.sender_id, mid, state, turn)
     except Exception as exc:  # noqa: BLE001 - the customer must get an answer
         return runtime.fail(dispatcher, exc)
-    return runtime.emit(dispatcher, outcome)
+    return runtime.emit(dispatcher, outcome, tracker)

@@ -52,11 +52,17 @@ def latest_intent(tracker: Tracker) -> tuple[str | None, float]:
     return intent.get("name"), float(intent.get("confidence") or 0.0)
 
 
-def emit(dispatcher: CollectingDispatcher, outcome: Outcome) -> list[dict[str, Any]]:
-    """Send the outcome's responses and return the slot events that persist its state."""
+def emit(dispatcher: CollectingDispatcher, outcome: Outcome, tracker: Tracker) -> list[dict[str, Any]]:
+    """Send the outcome's responses and return the slot events that persist its state.
+
+    Only slots whose value changes are set: every event is one more item for
+    Rasa to validate, apply and store, on every turn.
+    """
     for response, variables in outcome.say:
         dispatcher.utter_message(response=response, **variables)
-    return [SlotSet(name, value) for name, value in outcome.state.to_slots().items()]
+    current = tracker.current_slot_values()
+    return [SlotSet(name, value) for name, value in outcome.state.to_slots().items()
+            if name not in current or current[name] != value]
 
 
 def fail(dispatcher: CollectingDispatcher, exc: BaseException) -> list[dict[str, Any]]:

@@ -19,6 +19,9 @@ import httpx
 from bot.settings import ROOT, Settings
 
 RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
+RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
+# Every Rasa server starts through this start-up shim (see its docstring): Rasa's CLI plus one patch.
+RASA_SERVE = ROOT / "deploy" / "rasa_serve.py"
 RASA_MODEL_NAME = "feedbackbot"
 
 
@@ -149,7 +152,7 @@ class Stack:
 
     def rasa_cmd(self, port: int, model: Path) -> list[str]:
         """Command line of a Rasa server on ``port`` (loopback) serving ``model``."""
-        return [str(RASA_BIN), "run", *self.rasa_api_args(), "-m", str(model), "-i", "127.0.0.1",
+        return [str(RASA_PYTHON), str(RASA_SERVE), "run", *self.rasa_api_args(), "-m", str(model), "-i", "127.0.0.1",
                 "-p", str(port), "--endpoints", self.endpoints, "--credentials", "credentials.yml"]
 
     def spawn_rasa(self, name: str, port: int, model: Path, env: dict[str, str]) -> None:

@@ -28,10 +28,14 @@ def survey_token(db_url, monkeypatch) -> str:
     runtime.settings.cache_clear()
 
 
+# Every slot of domain.yml with its initial value, as Rasa sends them.
+INITIAL_SLOTS = {"stage": None, "retries": 0.0, "pending_reason": None}
+
+
 def tracker(sender: str, text: str, slots: dict | None = None, intent: str = "give_rating") -> Tracker:
     return Tracker(
         sender_id=sender,
-        slots=slots or {},
+        slots={**INITIAL_SLOTS, **(slots or {})},
         latest_message={"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": []},
         events=[],
         paused=False,
@@ -49,14 +53,14 @@ def test_start_greets_with_versioned_scale_and_sets_state(survey_token):
     d = CollectingDispatcher()
     events = ActionStartSurvey().run(d, tracker(survey_token, "/start_survey", intent="start_survey"), {})
     assert responses(d) == ["utter_greeting_v1"]
-    assert events == [SlotSet("stage", "awaiting_score"), SlotSet("retries", 0.0), SlotSet("pending_reason", None)]
+    assert events == [SlotSet("stage", "awaiting_score")]  # only what changes
 
 
 def test_low_score_asks_reason(survey_token):
     d = CollectingDispatcher()
     events = ActionHandleReply().run(d, tracker(survey_token, "2", {"stage": "awaiting_score"}), {})
     assert responses(d) == ["utter_ask_reason"]
-    assert events == [SlotSet("stage", "awaiting_reason"), SlotSet("retries", 0.0), SlotSet("pending_reason", None)]
+    assert events == [SlotSet("stage", "awaiting_reason")]
 
 
 def test_unclear_reason_asks_for_cause_choice_keeping_the_text(survey_token):
@@ -65,20 +69,19 @@ def test_unclear_reason_asks_for_cause_choice_keeping_the_text(survey_token):
     events = ActionHandleReply().run(
         d, tracker(survey_token, "不满意", {"stage": "awaiting_reason"}, intent="explain_reason"), {})
     assert responses(d) == ["utter_ask_cause_choice"]
-    assert events == [SlotSet("stage", "awaiting_cause_choice"), SlotSet("retries", 0.0),
-                      SlotSet("pending_reason", "不满意")]
+    assert events == [SlotSet("stage", "awaiting_cause_choice"), SlotSet("pending_reason", "不满意")]
 
 
 def test_unparseable_reply_reasks_once_then_closes(survey_token):
     d1 = CollectingDispatcher()
     e1 = ActionHandleReply().run(d1, tracker(survey_token, "收到", {"stage": "awaiting_score"}, "chitchat"), {})
     assert responses(d1) == ["utter_reask_score"]
-    assert e1 == [SlotSet("stage", "awaiting_score"), SlotSet("retries", 1.0), SlotSet("pending_reason", None)]
+    assert e1 == [SlotSet("retries", 1.0)]
     d2 = CollectingDispatcher()
     e2 = ActionHandleReply().run(
         d2, tracker(survey_token, "👍", {"stage": "awaiting_score", "retries": 1.0}, "chitchat"), {})
     assert responses(d2) == ["utter_close_no_score"]
-    assert e2 == [SlotSet("stage", "done"), SlotSet("retries", 0.0), SlotSet("pending_reason", None)]
+    assert e2 == [SlotSet("stage", "done"), SlotSet("retries", 0.0)]
 
 
 def test_correction_response_carries_the_new_score(survey_token):
@@ -93,8 +96,7 @@ def test_correction_response_carries_the_new_score(survey_token):
 
 def test_unknown_sender_gets_not_found(survey_token):
     d = CollectingDispatcher()
-    assert ActionHandleReply().run(d, tracker("no-such-token", "5"), {}) == [
-        SlotSet("stage", None), SlotSet("retries", 0.0), SlotSet("pending_reason", None)]
+    assert ActionHandleReply().run(d, tracker("no-such-token", "5"), {}) == []  # nothing changes
     assert responses(d) == ["utter_survey_not_found"]
 
 
