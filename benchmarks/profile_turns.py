@@ -60,8 +60,8 @@ def summarise(collapsed: Path, top: int = 12) -> str:
     self_time: Counter[str] = Counter()
     for line in collapsed.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
-        if not stack:
-            continue
+        if not stack or not count.isdigit():
+            continue  # a frame name holding a newline (SQL text) splits its line
         n = int(count)
         frames = stack.split(";")
         total += n

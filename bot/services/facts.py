@@ -11,8 +11,9 @@ Who calls it:
   refreshes them just before the outermost transaction commits, so a
   dialogue turn, ``register_call``, a reviewer's relabel or an appeal
   decision can never leave the table stale, whoever writes them;
-* bulk Core writes (the import's batches, the benchmarks' loads), which the
-  listener cannot see, call it explicitly;
+* Core writes, which the listener cannot see, call it explicitly: the
+  import's batches, the benchmarks' loads, and every dialogue turn
+  (``bot.services.turns``, through :func:`refresh_survey_facts`);
 * ``refresh_facts(s, None)`` rebuilds everything (migration 0007,
   ``feedbackbot facts rebuild``).
 """
@@ -20,9 +21,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from functools import cache
 from typing import cast
 
-from sqlalchemy import Select, Table, delete, event, insert, select, union
+from sqlalchemy import Delete, Insert, Select, Table, bindparam, delete, event, insert, select, union
 from sqlalchemy.orm import Session
 
 from bot.db.facts import SurveyFact
@@ -54,6 +56,21 @@ def refresh_facts(s: Session, survey_ids: Iterable[int] | None) -> None:
         chunk = ids[i:i + _CHUNK]
         s.execute(delete(F).where(F.c.survey_id.in_(chunk)))
         s.execute(insert(F).from_select(target, pick.where(source.c.survey_id.in_(chunk))))
+
+
+@cache  # built once: constructing the canonical query costs more than running it for one survey
+def _one_survey() -> tuple[Delete, Insert]:
+    source = per_survey().subquery()
+    target = list(_COLUMNS)
+    pick = select(*(source.c[_COLUMNS[name]] for name in target)).where(source.c.survey_id == bindparam("sid"))
+    return delete(F).where(F.c.survey_id == bindparam("sid")), insert(F).from_select(target, pick)
+
+
+def refresh_survey_facts(s: Session, survey_id: int) -> None:
+    """:func:`refresh_facts` for one survey, with statements built once (a dialogue turn's Core writes)."""
+    remove, add = _one_survey()
+    s.execute(remove, {"sid": survey_id})
+    s.execute(add, {"sid": survey_id})
 
 
 def fact_rows(start: datetime, end: datetime) -> Select:

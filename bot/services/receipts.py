@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from bot.db.delivery import MessageReceipt
@@ -40,19 +40,19 @@ def find(s: Session, survey_id: int, message_id: str) -> MessageReceipt | None:
 
 def record(s: Session, survey_id: int, message_id: str, before: DialogueState, outcome: Outcome,
            now: datetime) -> None:
-    """Add the receipt of a processed message (flushes: a concurrent duplicate fails here, on the unique key)."""
-    s.add(MessageReceipt(
-        survey_id=survey_id, message_id=message_id, state_before=before.to_slots(),
-        state_after=outcome.state.to_slots(), responses=[[name, variables] for name, variables in outcome.say],
-        created_at=now,
-    ))
-    s.flush()
+    """Add the receipt of a processed message (a concurrent duplicate fails here, on the unique key)."""
+    s.execute(insert(MessageReceipt), {
+        "survey_id": survey_id, "message_id": message_id, "state_before": before.to_slots(),
+        "state_after": outcome.state.to_slots(), "responses": [[name, variables] for name, variables in outcome.say],
+        "created_at": now,
+    })
 
 
-def replay(receipt: MessageReceipt, current: DialogueState) -> Outcome:
+def replay(receipt: Any, current: DialogueState) -> Outcome:
     """The answer to a message already processed: what was said then, nothing stored again.
 
-    The recorded state is restored only when the conversation is still where
+    ``receipt`` is a :class:`MessageReceipt` or a row with its ``state_before``,
+    ``state_after`` and ``responses``. The recorded state is restored only when the conversation is still where
     the message found it (Rasa never saw the first answer, e.g. its process
     died after our commit); when it has moved on, the current state stays.
     """

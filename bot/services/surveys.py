@@ -157,6 +157,11 @@ def _insert_call(s: Session, req: CallRequest, *, window_minutes: int, template_
     return survey
 
 
+def stored_text(text: str | None) -> str:
+    """A customer's words as stored: personal data redacted, at most 2,000 characters."""
+    return redact(text or "")[:2000]
+
+
 def survey_by_token(s: Session, token: str) -> Survey | None:
     """The survey with chat token ``token``, or None."""
     return s.scalar(select(Survey).where(Survey.token == token))
@@ -204,7 +209,7 @@ def record_rating(
         previous = current_rating(s, survey) if counted is UNKNOWN else counted
     rating = Rating(
         score=score,
-        raw_reply=redact(raw_reply or "")[:2000],
+        raw_reply=stored_text(raw_reply),
         received_at=now,
         status=RatingStatus.LATE if late else RatingStatus.VALID,
         supersedes_id=previous.id if previous else None,
@@ -245,7 +250,7 @@ def record_reason(
     if previous is UNKNOWN:
         previous = current_reason(s, rating)
     reason = Reason(
-        text=redact(text or "")[:2000],
+        text=stored_text(text),
         cause=cause,
         attribution=attribution,
         confidence=confidence,
@@ -266,7 +271,7 @@ def record_reason(
 
 def flag(s: Session, survey: Survey, kind: FlagKind, text: str, now: datetime) -> Flag:
     """Flag a survey for supervisor follow-up (for example a complaint)."""
-    f = Flag(survey_id=survey.id, kind=kind, text=redact(text or "")[:2000], created_at=now)
+    f = Flag(survey_id=survey.id, kind=kind, text=stored_text(text), created_at=now)
     s.add(f)
     s.flush()
     audit(s, at=now, actor="customer", entity="flag", entity_id=f.id, action="created", kind=kind, survey=survey.id)
