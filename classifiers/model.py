@@ -31,6 +31,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+from sklearn.utils.extmath import safe_sparse_dot, softmax
+from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l2
 
 from . import rules
 from .config import DEFAULT_CONFIG, merge_config
@@ -38,6 +42,13 @@ from .labels import ATTRIBUTION, LABELS, NON_STAFF_CAUSES, STAFF_CAUSES, UNCLEAR
 from .tokenize import MODEL_USERDICT, USERDICT, register_spacy_tokenizer, segmenter
 
 log = logging.getLogger(__name__)
+
+
+def _fast_tfidf_applies(vec) -> bool:
+    """True for the fitted TfidfVectorizer layouts ``CauseModel.lr_features`` computes itself."""
+    tfidf = getattr(vec, "_tfidf", None)
+    return (isinstance(vec, TfidfVectorizer) and tfidf is not None and tfidf.norm in (None, "l2")
+            and vec.dtype == np.float64)
 
 _IDX = {lab: i for i, lab in enumerate(LABELS)}
 _STAFF_IDX = np.array([_IDX[c] for c in STAFF_CAUSES])
@@ -110,14 +121,34 @@ class CauseModel:
         return out / s
 
     def lr_features(self, texts: Sequence[str]):
-        return self.vec.transform([t.lower() for t in self._clip(texts)])
+        docs = [t.lower() for t in self._clip(texts)]
+        if not _fast_tfidf_applies(self.vec):
+            return self.vec.transform(docs)
+        # What TfidfVectorizer.transform computes, without scikit-learn's input
+        # checks on every call (about half of a one-text prediction, mostly
+        # dataframe detection); tests/unit/test_classifier_fast_path.py holds
+        # the two equal on every evaluation text.
+        X = CountVectorizer.transform(self.vec, docs)
+        tfidf = self.vec._tfidf
+        if tfidf.sublinear_tf:
+            np.log(X.data, X.data)
+            X.data += 1.0
+        if hasattr(tfidf, "idf_"):
+            X.data *= tfidf.idf_[X.indices]
+        if tfidf.norm == "l2":
+            inplace_csr_row_normalize_l2(X)
+        return X
 
     def lr_proba(self, texts: Sequence[str], X=None) -> np.ndarray:
         if self.lr is None:
             return np.full((len(texts), len(LABELS)), 1.0 / len(LABELS))
         if X is None:
             X = self.lr_features(texts)
-        raw = self.lr.predict_proba(X)
+        if len(self.lr.classes_) > 2 and sp.issparse(X):
+            # LogisticRegression.predict_proba for more than two classes, without its input checks.
+            raw = softmax(safe_sparse_dot(X, self.lr.coef_.T, dense_output=True) + self.lr.intercept_, copy=False)
+        else:
+            raw = self.lr.predict_proba(X)
         out = np.zeros((len(texts), len(LABELS)))
         for j, k in enumerate(self._lr_order):
             if k >= 0:

@@ -6,13 +6,16 @@ request commits or rolls back as a whole.
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db.engine import engine_for
 
 
+@lru_cache(maxsize=8)  # each sessionmaker makes a Session subclass, whose event set-up costs per call
 def session_factory(database_url: str) -> sessionmaker[Session]:
-    """A session factory bound to the process-wide engine for ``database_url``."""
+    """The session factory bound to the process-wide engine for ``database_url``."""
     # expire_on_commit=False: objects stay readable after the turn's commit
     # (the web layer builds its response from them).
     return sessionmaker(bind=engine_for(database_url), expire_on_commit=False)

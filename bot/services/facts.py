@@ -69,8 +69,9 @@ def _one_survey() -> tuple[Delete, Insert]:
 def refresh_survey_facts(s: Session, survey_id: int) -> None:
     """:func:`refresh_facts` for one survey, with statements built once (a dialogue turn's Core writes)."""
     remove, add = _one_survey()
-    s.execute(remove, {"sid": survey_id})
-    s.execute(add, {"sid": survey_id})
+    c = s.connection()
+    c.execute(remove, {"sid": survey_id})
+    c.execute(add, {"sid": survey_id})
 
 
 def fact_rows(start: datetime, end: datetime) -> Select:

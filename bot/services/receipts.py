@@ -22,6 +22,7 @@ MAX_MESSAGE_ID_CHARS = 64
 # failed; Rasa's REST channel returns it as a message of its own, so the chat
 # proxy can tell a failed turn from an answer.
 TURN_FAILED = {"feedbackbot": "turn_failed"}
+_INSERT = insert(MessageReceipt)
 
 
 def clean_message_id(value: Any) -> str | None:
@@ -41,7 +42,7 @@ def find(s: Session, survey_id: int, message_id: str) -> MessageReceipt | None:
 def record(s: Session, survey_id: int, message_id: str, before: DialogueState, outcome: Outcome,
            now: datetime) -> None:
     """Add the receipt of a processed message (a concurrent duplicate fails here, on the unique key)."""
-    s.execute(insert(MessageReceipt), {
+    s.connection().execute(_INSERT, {
         "survey_id": survey_id, "message_id": message_id, "state_before": before.to_slots(),
         "state_after": outcome.state.to_slots(), "responses": [[name, variables] for name, variables in outcome.say],
         "created_at": now,

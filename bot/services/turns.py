@@ -38,7 +38,7 @@ class _Loaded:
     """The survey's rows as loaded for the turn, and what applying the effects has changed so far.
 
     Plain values, not ORM objects: a turn writes a handful of rows with
-    prebuilt Core statements (``_Writes``), which costs a fraction of an ORM
+    prebuilt Core statements (``_statements``), which costs a fraction of an ORM
     flush per row (docs/performance.md).
     """
 
@@ -108,6 +108,8 @@ def _statements() -> dict[str, Any]:
         "reason": insert(_REASONS).returning(_REASONS.c.id),
         "flag": insert(_FLAGS).returning(_FLAGS.c.id),
         "audit": insert(_AUDIT),
+        # SET takes the columns named in the parameters (status, needs_followup).
+        "survey": update(_SURVEYS).where(_SURVEYS.c.id == bindparam("sid")),
         "rating_status": update(_RATINGS).where(_RATINGS.c.id == bindparam("rid")).values(
             status=bindparam("new_status")),
     }
@@ -120,13 +122,16 @@ def _load(s: Session, token: str, message_id: str | None) -> _Loaded | None:
     # the snapshot below, a new statement, sees what the other turn committed,
     # its receipt included. (One locking join would not do: PostgreSQL
     # re-reads only the locked row after the wait, not the joined ones.)
-    q = _statements()
-    if s.execute(q["lock"], {"token": token}).first() is None:
+    # SQLite has no row locks and needs none: it lets one writer at a time in,
+    # and a turn that read before another's commit fails to write and is retried
+    # (actions.delivery) on a fresh snapshot.
+    q, c = _statements(), s.connection()
+    if c.dialect.name != "sqlite" and c.execute(q["lock"], {"token": token}).first() is None:
         return None
     if message_id is None:
-        row = s.execute(q["snapshot"], {"token": token}).first()
+        row = c.execute(q["snapshot"], {"token": token}).first()
     else:
-        row = s.execute(q["snapshot_receipt"], {"token": token, "message_id": message_id}).first()
+        row = c.execute(q["snapshot_receipt"], {"token": token, "message_id": message_id}).first()
     if row is None:
         return None
     counted = _RatingRow(row.rating_id, row.score, row.rating_status) if row.rating_id is not None else None
@@ -145,14 +150,14 @@ def _record_rating(s: Session, x: _Loaded, e: RecordRating, now: datetime) -> No
     previous = None if late else x.counted
     status = RatingStatus.LATE if late else RatingStatus.VALID
     supersedes = previous.id if previous else None
-    rating_id = s.execute(_statements()["rating"], {
+    rating_id = s.connection().execute(_statements()["rating"], {
         "survey_id": x.survey_id, "score": e.score, "raw_reply": surveys.stored_text(e.text), "received_at": now,
         "status": status, "supersedes_id": supersedes, "created_at": now}).scalar_one()
     x.audit(now, "rating", rating_id, "created", score=e.score, status=status, supersedes=supersedes)
     if previous is not None:
         x.audit(now, "rating", previous.id, "status_changed", old=previous.status, new=RatingStatus.CORRECTED,
                 superseded_by=rating_id)
-        s.execute(_statements()["rating_status"], {"rid": previous.id, "new_status": RatingStatus.CORRECTED})
+        s.connection().execute(_statements()["rating_status"], {"rid": previous.id, "new_status": RatingStatus.CORRECTED})
         previous.status = RatingStatus.CORRECTED
     rating = _RatingRow(rating_id, e.score, status)
     x.new = rating
@@ -165,7 +170,7 @@ def _record_reason(s: Session, x: _Loaded, e: RecordReason, now: datetime) -> No
     rating = x.new if e.on == "new" else x.counted
     assert rating is not None, f"no {e.on} rating to attach a reason to"
     previous = x.reasons.get(rating.id)
-    reason_id = s.execute(_statements()["reason"], {
+    reason_id = s.connection().execute(_statements()["reason"], {
         "rating_id": rating.id, "text": surveys.stored_text(e.text), "cause": e.cause, "attribution": e.attribution,
         "confidence": e.confidence, "source": e.source, "model_version": e.model_version,
         "evidence": redact(e.evidence) if e.evidence else e.evidence, "needs_review": e.needs_review,
@@ -183,7 +188,7 @@ def _set_status(s: Session, x: _Loaded, e: SetStatus, now: datetime) -> None:
 
 
 def _flag(s: Session, x: _Loaded, e: Flag, now: datetime) -> None:
-    flag_id = s.execute(_statements()["flag"], {"survey_id": x.survey_id, "kind": e.kind,
+    flag_id = s.connection().execute(_statements()["flag"], {"survey_id": x.survey_id, "kind": e.kind,
                                                 "text": surveys.stored_text(e.text), "created_at": now}).scalar_one()
     x.audit(now, "flag", flag_id, "created", kind=e.kind, survey=x.survey_id)
     if not x.needs_followup:
@@ -206,9 +211,9 @@ def _apply(s: Session, loaded: _Loaded | None, effects: tuple[Effect, ...], now:
     for effect in effects:
         _APPLY[type(effect)](s, loaded, effect, now)
     if loaded.survey_changes:
-        s.execute(update(_SURVEYS).where(_SURVEYS.c.id == loaded.survey_id).values(**loaded.survey_changes))
+        s.connection().execute(_statements()["survey"], {"sid": loaded.survey_id, **loaded.survey_changes})
     if loaded.audits:
-        s.execute(_statements()["audit"], loaded.audits)
+        s.connection().execute(_statements()["audit"], loaded.audits)
     # Core writes are invisible to the facts listener (bot.services.facts): refresh this survey's row here.
     facts.refresh_survey_facts(s, loaded.survey_id)
 
