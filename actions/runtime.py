@@ -46,12 +46,6 @@ def state_of(tracker: Tracker) -> DialogueState:
     return DialogueState.from_slots(tracker.current_slot_values())
 
 
-def latest_intent(tracker: Tracker) -> tuple[str | None, float]:
-    """Name and confidence of the latest user message's intent."""
-    intent = tracker.latest_message.get("intent") or {}
-    return intent.get("name"), float(intent.get("confidence") or 0.0)
-
-
 def emit(dispatcher: CollectingDispatcher, outcome: Outcome, tracker: Tracker) -> list[dict[str, Any]]:
     """Send the outcome's responses and return the slot events that persist its state.
 

@@ -18,7 +18,5 @@ class ActionHandleReply(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
         text = tracker.latest_message.get("text") or ""
-        intent, confidence = runtime.latest_intent(tracker)
         return delivery.run_turn(dispatcher, tracker, lambda s, token, state, mid: turns.reply_turn(
-            s, token, state, text, runtime.now(), runtime.classify, intent=intent, confidence=confidence,
-            message_id=mid))
+            s, token, state, text, runtime.now(), runtime.classify, message_id=mid))

@@ -81,8 +81,6 @@ def handle_reply(
     text: str,
     now: datetime,
     classify: Classify,
-    intent: str | None = None,
-    intent_confidence: float = 0.0,
 ) -> Decision:
     """Decide one customer message within a survey.
 
@@ -92,8 +90,6 @@ def handle_reply(
         text: The customer's message as typed.
         now: Time the message arrived (UTC).
         classify: Cause classifier.
-        intent: Rasa's intent for the message, a hint for complaint detection only.
-        intent_confidence: Rasa's confidence in ``intent``.
 
     Returns:
         Effects to store, in order, what to say and the next state.
@@ -107,7 +103,6 @@ def handle_reply(
     t = Turn(
         survey=survey, text=text, parsed=parse_reply(text), now=now, classify=classify,
         out=Outcome(DialogueState(stage=stage, retries=state.retries, pending_reason=state.pending_reason)),
-        intent=intent, intent_confidence=intent_confidence,
     )
     if not any(guard(t) for guard in GUARDS):
         handler_for(stage)(t)

@@ -27,7 +27,7 @@ def expired(t: Turn) -> bool:
 
 def complaint(t: Turn) -> bool:
     """Flag a complaint for a supervisor and acknowledge it; the reply is still handled."""
-    if cues.is_complaint(t.text, t.intent, t.intent_confidence) and t.parsed.kind != "optout":
+    if cues.is_complaint(t.text) and t.parsed.kind != "optout":
         t.complaint = True
         t.flag(FlagKind.COMPLAINT)
         t.say("utter_complaint_ack")

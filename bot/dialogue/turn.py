@@ -91,8 +91,6 @@ class Turn:
     now: datetime
     classify: Classify
     out: Outcome
-    intent: str | None = None
-    intent_confidence: float = 0.0
     complaint: bool = False
     # The turn's own view, updated by its decisions (initialised from the snapshot).
     effects: list[Effect] = field(default_factory=list, init=False)

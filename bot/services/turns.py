@@ -258,8 +258,6 @@ def reply_turn(
     text: str,
     now: datetime,
     classify: Classify,
-    intent: str | None = None,
-    confidence: float = 0.0,
     message_id: str | None = None,
 ) -> Outcome:
     """One customer message within a survey: decide, store, and return what to say.
@@ -277,6 +275,6 @@ def reply_turn(
     if loaded is not None and loaded.receipt is not None:
         return receipts.replay(loaded.receipt, state)
     decision = engine.handle_reply(
-        loaded.view() if loaded else None, state, text, now, classify, intent=intent, intent_confidence=confidence,
+        loaded.view() if loaded else None, state, text, now, classify,
     )
     return _finish(s, loaded, state, decision, now, message_id)

@@ -32,7 +32,7 @@ def survey_token(db_url, monkeypatch) -> str:
 INITIAL_SLOTS = {"stage": None, "retries": 0.0, "pending_reason": None}
 
 
-def tracker(sender: str, text: str, slots: dict | None = None, intent: str = "give_rating") -> Tracker:
+def tracker(sender: str, text: str, slots: dict | None = None, intent: str = "nlu_fallback") -> Tracker:
     return Tracker(
         sender_id=sender,
         slots={**INITIAL_SLOTS, **(slots or {})},
@@ -67,19 +67,19 @@ def test_unclear_reason_asks_for_cause_choice_keeping_the_text(survey_token):
     ActionHandleReply().run(CollectingDispatcher(), tracker(survey_token, "1", {"stage": "awaiting_score"}), {})
     d = CollectingDispatcher()
     events = ActionHandleReply().run(
-        d, tracker(survey_token, "不满意", {"stage": "awaiting_reason"}, intent="explain_reason"), {})
+        d, tracker(survey_token, "不满意", {"stage": "awaiting_reason"}, intent="nlu_fallback"), {})
     assert responses(d) == ["utter_ask_cause_choice"]
     assert events == [SlotSet("stage", "awaiting_cause_choice"), SlotSet("pending_reason", "不满意")]
 
 
 def test_unparseable_reply_reasks_once_then_closes(survey_token):
     d1 = CollectingDispatcher()
-    e1 = ActionHandleReply().run(d1, tracker(survey_token, "收到", {"stage": "awaiting_score"}, "chitchat"), {})
+    e1 = ActionHandleReply().run(d1, tracker(survey_token, "收到", {"stage": "awaiting_score"}, "nlu_fallback"), {})
     assert responses(d1) == ["utter_reask_score"]
     assert e1 == [SlotSet("retries", 1.0)]
     d2 = CollectingDispatcher()
     e2 = ActionHandleReply().run(
-        d2, tracker(survey_token, "👍", {"stage": "awaiting_score", "retries": 1.0}, "chitchat"), {})
+        d2, tracker(survey_token, "👍", {"stage": "awaiting_score", "retries": 1.0}, "nlu_fallback"), {})
     assert responses(d2) == ["utter_close_no_score"]
     assert e2 == [SlotSet("stage", "done"), SlotSet("retries", 0.0)]
 
@@ -88,7 +88,7 @@ def test_correction_response_carries_the_new_score(survey_token):
     ActionHandleReply().run(CollectingDispatcher(), tracker(survey_token, "1", {"stage": "awaiting_score"}), {})
     d = CollectingDispatcher()
     events = ActionHandleReply().run(
-        d, tracker(survey_token, "刚才按错了，应该是5分", {"stage": "awaiting_reason"}, "correct_rating"), {})
+        d, tracker(survey_token, "刚才按错了，应该是5分", {"stage": "awaiting_reason"}), {})
     assert d.messages[0]["response"] == "utter_correction_done"
     assert d.messages[0]["score"] == 5
     assert events[0] == SlotSet("stage", "done")

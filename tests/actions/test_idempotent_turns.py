@@ -17,7 +17,7 @@ from tests.actions.test_actions import INITIAL_SLOTS, responses, survey_token  #
 def with_id(sender: str, text: str, message_id: str | None, slots: dict) -> Tracker:
     metadata = {"message_id": message_id} if message_id else {}
     return Tracker(sender_id=sender, slots={**INITIAL_SLOTS, **slots}, latest_message={
-        "text": text, "intent": {"name": "give_rating", "confidence": 0.9}, "entities": [], "metadata": metadata},
+        "text": text, "intent": {"name": "nlu_fallback", "confidence": 0.9}, "entities": [], "metadata": metadata},
         events=[], paused=False, followup_action=None, active_loop={}, latest_action_name="action_listen")
 
 

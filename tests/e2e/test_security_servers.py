@@ -80,7 +80,7 @@ def _forged_call(token: str, text: str) -> dict:
     """A hand-made action call as an attacker writes it: Rasa's request format, no Rasa involved."""
     return {"next_action": "action_handle_reply", "sender_id": token, "version": "3.6.21", "domain": None,
             "tracker": {"sender_id": token, "slots": {"stage": "awaiting_score"}, "latest_message": {
-                "text": text, "intent": {"name": "give_rating", "confidence": 1.0}, "entities": []},
+                "text": text, "intent": {"name": "nlu_fallback", "confidence": 1.0}, "entities": []},
                 "events": [], "paused": False, "followup_action": None, "active_loop": {},
                 "latest_action_name": "action_listen", "latest_event_time": 0.0, "latest_input_channel": "rest"}}
 

@@ -191,14 +191,9 @@ def test_phone_number_in_reason_is_redacted(live):
     assert "13812345678" not in reason.text
 
 
-@pytest.mark.parametrize("text,intent", [
-    ("我要去消协投诉你们", "complain"),
-    ("以后别给我发了，烦", "opt_out"),
-    ("五分是最满意的意思吗", "ask_scale"),
-    ("刚才手滑点错了，改成4分", "correct_rating"),
-    ("给3分吧", "give_rating"),
-])
-def test_rasa_nlu_routes_held_out_messages(live, text, intent):
-    """Rasa's NLU (a hint for the core) recognises wordings it was not trained on."""
+@pytest.mark.parametrize("text", ["我要去消协投诉你们", "以后别给我发了，烦", "五分是最满意的意思吗", "刚才手滑点错了，改成4分",
+                                  "给3分吧", "好的"])
+def test_rasa_hands_every_message_to_the_survey_core(live, text):
+    """Rasa's NLU decides nothing (config.yml): any wording is a reply or nlu_fallback, both the survey core's."""
     r = live.rasa_api("POST", "/model/parse", json={"text": text})
-    assert r.json()["intent"]["name"] == intent
+    assert r.json()["intent"]["name"] in ("reply", "nlu_fallback")

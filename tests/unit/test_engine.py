@@ -60,9 +60,8 @@ def state(stage: str | None, retries: int = 0, pending: str | None = None) -> Di
 
 
 def reply(view: SurveyView | None, text: str, before: DialogueState, classify: FakeClassifier | None = None,
-          now: datetime = NOW, intent: str | None = None, confidence: float = 0.0) -> Decision:
-    return engine.handle_reply(view, before, text, now, classify or FakeClassifier(), intent=intent,
-                               intent_confidence=confidence)
+          now: datetime = NOW) -> Decision:
+    return engine.handle_reply(view, before, text, now, classify or FakeClassifier())
 
 
 def model_reason(result: CauseResult, text: str, on: str, needs_review: bool = False) -> RecordReason:
@@ -399,7 +398,7 @@ def test_late_reply_to_a_finished_survey_stores_nothing():
 
 
 def test_complaint_is_flagged_and_is_not_a_failed_attempt():
-    d = reply(survey(), "我要投诉你们", state(AWAITING_SCORE), intent="give_rating", confidence=0.9)
+    d = reply(survey(), "我要投诉你们", state(AWAITING_SCORE))
     assert d.effects == (Flag(FlagKind.COMPLAINT, "我要投诉你们"),)
     assert d.say == [("utter_complaint_ack", {}), ("utter_reask_score", {})]
     assert d.state == state(AWAITING_SCORE)
@@ -414,14 +413,12 @@ def test_complaint_with_a_score_is_flagged_and_the_score_handled():
     assert d.say == [("utter_complaint_ack", {}), ("utter_thanks_reason", {"score": 2})]
 
 
-@pytest.mark.parametrize(("confidence", "flagged"), [(0.9, True), (0.5, False)])
-def test_complaint_intent_alone_counts_only_when_confident(confidence, flagged):
-    d = reply(survey(), "你们这样我很生气", state(AWAITING_SCORE), intent="complain", confidence=confidence)
-    assert d.effects == ((Flag(FlagKind.COMPLAINT, "你们这样我很生气"),) if flagged else ())
-    assert d.say == ([("utter_complaint_ack", {}), ("utter_reask_score", {})] if flagged
-                     else [("utter_reask_score", {})])
+def test_anger_without_asking_to_complain_is_not_a_complaint_flag():
+    d = reply(survey(), "你们这样我很生气", state(AWAITING_SCORE))
+    assert d.effects == ()
+    assert d.say == [("utter_reask_score", {})]
     # Issue 9: words of dissatisfaction without a score are kept for a low score that follows.
-    assert d.state == state(AWAITING_SCORE, retries=0 if flagged else 1, pending="你们这样我很生气")
+    assert d.state == state(AWAITING_SCORE, retries=1, pending="你们这样我很生气")
 
 
 def test_complaint_on_a_closed_survey_is_flagged_without_the_closed_message():

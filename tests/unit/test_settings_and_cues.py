@@ -40,9 +40,12 @@ def test_complaint_cues(text, expected):
     assert is_complaint(text) is expected
 
 
-def test_complaint_intent_counts_only_when_confident():
-    assert is_complaint("你们等着", "complain", 0.9) is True
-    assert is_complaint("你们等着", "complain", 0.5) is False
+@pytest.mark.parametrize("text,expected", [
+    ("你们给我等着瞧", True), ("我一定要去讨个说法", True), ("这事我不会放过你们", True),
+    ("你们等着，我去拿一下单子", False), ("快递丢了一个多星期都没人给个说法", False),
+])
+def test_threats_of_consequences_are_complaints(text, expected):
+    assert is_complaint(text) is expected
 
 
 @pytest.mark.parametrize("text,expected", [
