@@ -122,7 +122,7 @@ def start_floor(stack: Stack) -> str:
     return f"http://127.0.0.1:{rasa_port}"
 
 
-def scale_out(args) -> dict[int, tuple[float, float]]:
+async def scale_out(args) -> dict[int, tuple[float, float]]:
     """Production profile with 1 and with 2 Rasa + action servers: (turns/s, p95 ms) each."""
     import uuid
 
@@ -143,8 +143,8 @@ def scale_out(args) -> dict[int, tuple[float, float]]:
                 stack = ProductionStack(database_url=url, log_dir=Path(tempfile.mkdtemp()) / "log", extra_env=env,
                                         rasa_count=n, action_count=n).start()
                 try:
-                    asyncio.run(concurrent(stack.rasa_url, make_surveys(url, 40), args.clients))  # warm every server
-                    rate, lat = asyncio.run(concurrent(stack.rasa_url, make_surveys(url, args.turns), args.clients))
+                    await concurrent(stack.rasa_url, make_surveys(url, 40), args.clients)  # warm every server
+                    rate, lat = await concurrent(stack.rasa_url, make_surveys(url, args.turns), args.clients)
                     out[n] = (rate, pct(lat, 0.95))
                 finally:
                     stack.stop()
@@ -188,7 +188,7 @@ async def main_async(args) -> None:
     print(ratio_line("full turn / bare parse, p50", rp, "≤ 2", rp <= 2))
     print(ratio_line("full turn / bare parse, p95", p95["full"] / p95["parse"], "(info)", True))
     if args.scale_out:
-        figures = scale_out(args)
+        figures = await scale_out(args)
         print(f"production profile (PostgreSQL, Redis, RabbitMQ, HAProxy), {args.clients} clients, {args.turns} turns:")
         for n, (rate, p95_ms) in figures.items():
             print(f"  {n} Rasa + {n} action server(s): {rate:7.1f} full turns/s   p95 {p95_ms:7.1f} ms")
