@@ -59,6 +59,9 @@ class Settings(BaseSettings):
         description="Enables Rasa's HTTP API (--enable-api --auth-token) when set; unset: the API is off")
     public_base_url: str = Field("http://127.0.0.1:8000", validation_alias=_env("FEEDBACKBOT_PUBLIC_URL"))
     greeting_version: str = Field("v1", validation_alias=_env("FEEDBACKBOT_GREETING_VERSION"))
+    # PostgreSQL connections kept per process: an action server process runs one turn at a
+    # time, a web worker a few requests; overflow covers bursts (docs/performance.md).
+    db_pool_size: int = Field(5, gt=0, le=100, validation_alias=_env("FEEDBACKBOT_DB_POOL_SIZE"))
     timezone: str = Field("Asia/Shanghai", validation_alias=_env("FEEDBACKBOT_TIMEZONE"),
                           description="The centre's time zone: a call belongs to the period of its end time there")
     min_sample: int = Field(10, gt=0, validation_alias=_env("FEEDBACKBOT_MIN_SAMPLE"),

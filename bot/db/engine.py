@@ -13,7 +13,13 @@ def make_engine(url: str) -> Engine:
 
     SQLite gets a 30 s busy timeout and WAL so the web app and the action
     server can write the same file concurrently; the file's directory is
-    created if missing. PostgreSQL URLs given as ``postgresql://`` use psycopg 3.
+    created if missing. ``synchronous=NORMAL`` is safe with WAL: a crash of
+    any of our processes loses no committed turn and the file is never
+    corrupted; only a power cut or kernel crash can lose the last commits
+    before the next WAL sync (FULL would fsync every turn). Production runs on
+    PostgreSQL. PostgreSQL URLs given as ``postgresql://`` use psycopg 3, with
+    a pool of ``FEEDBACKBOT_DB_POOL_SIZE`` connections (and as many in
+    overflow) per process, checked before use.
     """
     parsed = make_url(url)
     if parsed.drivername in ("postgresql", "postgres"):
@@ -32,7 +38,10 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(parsed, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    from bot.settings import Settings
+
+    pool_size = Settings.from_env().db_pool_size
+    return create_engine(parsed, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size)
 
 
 @lru_cache(maxsize=8)
