@@ -53,8 +53,8 @@ AREAS: list[tuple[str, str]] = [
 ]
 
 
-def summarise(collapsed: Path, top: int = 12) -> str:
-    """Area shares and top self-time functions of one py-spy collapsed-stack file."""
+def summarise(collapsed: Path, top: int = 12, turns: int = 0, rate: int = 250) -> str:
+    """Area shares and top self-time functions of one py-spy collapsed-stack file (and CPU per turn, given turns)."""
     total = 0
     inclusive: Counter[str] = Counter()
     self_time: Counter[str] = Counter()
@@ -76,7 +76,7 @@ def summarise(collapsed: Path, top: int = 12) -> str:
         self_time[re.sub(r":\d+\)", ")", frames[-1])] += n
     if total == 0:
         return "  (no samples)"
-    lines = [f"  samples: {total}"]
+    lines = [f"  samples: {total}" + (f"   CPU per turn ≈ {1000 * total / rate / turns:.2f} ms" if turns else "")]
     lines += [f"  {100 * n / total:5.1f} %  {area}" for area, n in inclusive.most_common()]
     lines.append("  heaviest functions (self):")
     lines += [f"  {100 * n / total:5.1f} %  {frame[:140]}" for frame, n in self_time.most_common(top)]
@@ -128,7 +128,7 @@ def main() -> None:
           f"database {url.split('://')[0]}; collapsed stacks in {args.out}")
     for name in ("rasa", "actions"):
         print(f"\n{name} server")
-        print(summarise(args.out / f"{name}.txt"))
+        print(summarise(args.out / f"{name}.txt", turns=turns, rate=args.rate))
 
 
 if __name__ == "__main__":
