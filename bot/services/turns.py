@@ -118,13 +118,12 @@ def _statements() -> dict[str, Any]:
 def _load(s: Session, token: str, message_id: str | None) -> _Loaded | None:
     # Two deliveries of one survey's messages (two tabs, a retried request on
     # another server) must not both decide from the same snapshot: lock the
-    # survey row first (PostgreSQL; SQLite serialises writers by itself), so
-    # the snapshot below, a new statement, sees what the other turn committed,
-    # its receipt included. (One locking join would not do: PostgreSQL
-    # re-reads only the locked row after the wait, not the joined ones.)
-    # SQLite has no row locks and needs none: it lets one writer at a time in,
-    # and a turn that read before another's commit fails to write and is retried
-    # (actions.delivery) on a fresh snapshot.
+    # survey row first, so the snapshot below, a new statement, sees what the
+    # other turn committed, its receipt included. (One locking join would not
+    # do: PostgreSQL re-reads only the locked row after the wait, not the
+    # joined ones.) SQLite has no row locks (FOR UPDATE is not even sent): the
+    # SQLite profile is one machine with one action server, which runs one
+    # turn at a time; several action servers need PostgreSQL.
     q, c = _statements(), s.connection()
     if c.dialect.name != "sqlite" and c.execute(q["lock"], {"token": token}).first() is None:
         return None
