@@ -24,6 +24,8 @@ class ChatMessage(Base):
     __table_args__ = (
         CheckConstraint("sender IN ('customer', 'bot')", name="ck_chat_messages_sender"),
         Index("ix_chat_messages_survey", "survey_id", "id"),
+        # A customer message resent with the same id (the page retries) is stored once.
+        Index("uq_chat_messages_survey_message", "survey_id", "message_id", unique=True),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -32,6 +34,8 @@ class ChatMessage(Base):
     text: Mapped[str] = mapped_column(Text)  # customer messages redacted
     buttons: Mapped[list[dict[str, Any]] | None] = mapped_column(default=None)
     created_at: Mapped[datetime]
+    # The chat page's id of a customer message (None for bot messages and messages without one).
+    message_id: Mapped[str | None] = mapped_column(String(64), default=None)
 
 
 class OptOut(Base):

@@ -21,15 +21,27 @@ MAX_STORED_CHARS = 2000
 
 
 def append(s: Session, survey: Survey, now: datetime, *, customer: str | None = None,
-           bot: Iterable[tuple[str, list[dict[str, Any]]]] = ()) -> None:
-    """Store one exchange: the customer's message (redacted) and the bot's replies with their buttons."""
+           bot: Iterable[tuple[str, list[dict[str, Any]]]] = (), message_id: str | None = None) -> bool:
+    """Store one exchange: the customer's message (redacted) and the bot's replies with their buttons.
+
+    A customer message whose ``message_id`` is already stored for this survey
+    (the page resent it because the first answer never arrived) was stored
+    with its answer the first time: nothing is stored again.
+
+    Returns:
+        Whether the exchange was stored (False for such a resend).
+    """
+    if customer is not None and message_id is not None and s.scalar(select(exists().where(
+            ChatMessage.survey_id == survey.id, ChatMessage.message_id == message_id))):
+        return False
     if customer is not None:
         s.add(ChatMessage(survey_id=survey.id, sender="customer", text=redact(customer)[:MAX_STORED_CHARS],
-                          buttons=None, created_at=now))
+                          buttons=None, created_at=now, message_id=message_id))
     for text, buttons in bot:
         s.add(ChatMessage(survey_id=survey.id, sender="bot", text=text[:MAX_STORED_CHARS],
                           buttons=list(buttons) or None, created_at=now))
     s.flush()
+    return True
 
 
 def history(s: Session, survey: Survey) -> list[ChatMessage]:

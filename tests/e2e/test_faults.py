@@ -133,6 +133,10 @@ def test_the_same_message_twice_is_stored_once_and_answered_alike(prod):
     assert any(ASK_REASON in t for t in first[1])
     assert again[1] == first[1]  # the customer is told what was recorded
     assert [r.score for r in prod.ratings(token)] == [2]
+    # The transcript (what a reload shows) holds the message and its answer once.
+    history = prod.http.get(f"/api/chat/{token}/history").json()["messages"]
+    assert [m["text"] for m in history if m["sender"] == "customer"] == ["2"]
+    assert sum(ASK_REASON in m["text"] for m in history) == 1
     # The conversation went on from where the first delivery left it.
     assert any(THANKS_REASON in t for t in prod.say(token, "客服一直打断我说话，态度很差"))
     assert len(prod.reasons(token)) == 1
@@ -148,6 +152,8 @@ def test_a_duplicate_delivered_concurrently_is_stored_once(prod):
     assert all(any(THANKS_HIGH in t for t in texts) for _, texts in results), results
     assert [r.score for r in prod.ratings(token)] == [5]
     assert prod.survey(token).status == SurveyStatus.COMPLETED
+    history = prod.http.get(f"/api/chat/{token}/history").json()["messages"]
+    assert [m["text"] for m in history if m["sender"] == "customer"] == ["5"]
 
 
 def test_two_tabs_sending_at_once_store_one_rating(prod):

@@ -104,3 +104,25 @@ def test_periods():
     for bad in ("", "0h", "week", "2026-13-01", "-3d"):
         with pytest.raises(ValueError):
             funnel.parse_period(bad, SHANGHAI, now)
+
+
+def test_a_resent_message_is_stored_once_in_the_transcript(db_url):
+    from bot.db.chat import ChatMessage
+    from bot.services import transcripts
+
+    _, token = new_survey(db_url, "c-transcript", T0)
+    exchange = {"customer": "2", "bot": [("方便说说主要是哪里让您不满意吗？", [])]}
+    with Session(engine_for(db_url)) as s, s.begin():
+        survey = surveys.survey_by_token(s, token)
+        assert transcripts.append(s, survey, T0, message_id="m-1", **exchange) is True
+        assert transcripts.append(s, survey, T0, message_id="m-1", **exchange) is False  # the page's resend
+        assert transcripts.append(s, survey, T0, message_id="m-2", customer="排队太久") is True
+        assert transcripts.append(s, survey, T0, customer="排队太久") is True  # no id: not keyed
+    with Session(engine_for(db_url)) as s:
+        rows = s.scalars(select(ChatMessage).order_by(ChatMessage.id)).all()
+        assert [(m.sender, m.text, m.message_id) for m in rows] == [
+            ("customer", "2", "m-1"), ("bot", "方便说说主要是哪里让您不满意吗？", None),
+            ("customer", "排队太久", "m-2"), ("customer", "排队太久", None)]
+    # Two deliveries racing past the check: the database keeps one.
+    with pytest.raises(IntegrityError), Session(engine_for(db_url)) as s, s.begin():
+        s.add(ChatMessage(survey_id=rows[0].survey_id, sender="customer", text="2", created_at=T0, message_id="m-1"))

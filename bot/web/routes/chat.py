@@ -155,7 +155,7 @@ async def _to_rasa(request: Request, token: str, message: str, *, expects_reply:
 
 
 def _record(s: Session, settings: Settings, token: str, customer: str | None, said: list[ChatMessage],
-            sync_optout: bool = True) -> ChatOut:
+            sync_optout: bool = True, message_id: str | None = None) -> ChatOut:
     """Store the exchange, put a survey that just opted out on the opt-out list and describe its state.
 
     Retried when the database connection drops. When it stays down the
@@ -163,7 +163,7 @@ def _record(s: Session, settings: Settings, token: str, customer: str | None, sa
     server); only this exchange is missing from the transcript.
     """
     try:
-        return _retrying(s)(_record_once, s, settings, token, customer, said, sync_optout)
+        return _retrying(s)(_record_once, s, settings, token, customer, said, sync_optout, message_id)
     except DBAPIError as exc:
         log.error("transcript of %s not stored: %s", token[:6], exc)
         _release(s)
@@ -171,7 +171,7 @@ def _record(s: Session, settings: Settings, token: str, customer: str | None, sa
 
 
 def _record_once(s: Session, settings: Settings, token: str, customer: str | None, said: list[ChatMessage],
-                 sync_optout: bool) -> ChatOut:
+                 sync_optout: bool, message_id: str | None = None) -> ChatOut:
     with s.begin():
         survey = surveys.survey_by_token(s, token)
         assert survey is not None, "the token was checked before the exchange"
@@ -182,7 +182,7 @@ def _record_once(s: Session, settings: Settings, token: str, customer: str | Non
         if not said and notice:
             said = [ChatMessage(text=notice)]  # never leave the customer without an answer
         transcripts.append(s, survey, surveys.utcnow(), customer=customer,
-                           bot=[(m.text or "", m.buttons) for m in said if m.text])
+                           bot=[(m.text or "", m.buttons) for m in said if m.text], message_id=message_id)
         return ChatOut(messages=said, closed=notice is not None, notice=notice)
 
 
@@ -278,8 +278,9 @@ async def chat(request: Request, token: str, body: ChatIn, s: SessionDep, settin
     except DBAPIError as exc:
         return _busy(exc)
     _release(s)
+    message_id = receipts.clean_message_id(body.message_id)
     replies = await _to_rasa(request, token, as_plain_text(redact(message)), expects_reply=expects_reply,
-                             message_id=receipts.clean_message_id(body.message_id))
+                             message_id=message_id)
     if isinstance(replies, JSONResponse):
         return replies
-    return _reply(_record(s, settings, token, message, replies))
+    return _reply(_record(s, settings, token, message, replies, message_id=message_id))
