@@ -257,6 +257,8 @@ def reply_turn(
     text: str,
     now: datetime,
     classify: Classify,
+    intent: str | None = None,
+    confidence: float = 0.0,
     message_id: str | None = None,
 ) -> Outcome:
     """One customer message within a survey: decide, store, and return what to say.
