@@ -140,6 +140,9 @@ class Stack:
         return ["--enable-api", "--auth-token", token] if token else []
 
     def _spawn(self, name: str, cmd: list[str], env: dict[str, str]) -> None:
+        # libpq's PGAPPNAME: each server's PostgreSQL connections carry its name
+        # in pg_stat_activity (feedbackbot-actions-0, rasa-1, ...), for operators.
+        env = {"PGAPPNAME": name if name.startswith("rasa") else f"feedbackbot-{name}", **env}
         self.log_dir.mkdir(parents=True, exist_ok=True)
         logf = open(self.log_dir / f"{name}.log", "ab")
         self.commands[name] = (cmd, env)
