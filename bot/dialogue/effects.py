@@ -1,9 +1,9 @@
 """What a dialogue turn decided to store, as small immutable values.
 
 The engine returns a list of these; ``bot.services.turns`` applies them in
-order, in the caller's transaction, through ``bot.services.surveys`` (which
-writes the audit rows). Adding an effect means one dataclass here, one line in
-``Effect`` and one applier in ``bot.services.turns``.
+order, in the caller's transaction, with their audit rows (and
+``bot.services.drafts`` for the import, in memory). Adding an effect means one
+dataclass here, one line in ``Effect`` and one applier in each of those two.
 """
 from __future__ import annotations
 

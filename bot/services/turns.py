@@ -1,9 +1,11 @@
 """One survey turn end to end: load the snapshot, let the dialogue core decide, apply its effects.
 
 The caller opens the session and the transaction (``with open_session(url)
-as s, s.begin():``); effects are applied in order through
-``bot.services.surveys``, which writes the audit rows, so a turn commits or
-rolls back as a whole. The survey row is locked first; the snapshot is then
+as s, s.begin():``); effects are applied in order with prebuilt Core
+statements that store the same rows and audit payloads as the ORM functions
+of ``bot.services.surveys`` (``tests/storage/test_bulk_drafts.py``,
+``benchmarks/turn_queries.py --trace``), so a turn commits or rolls back as a
+whole. The survey row is locked first; the snapshot is then
 one query: the survey, its counted rating (``bot.services.counting``),
 whether that rating has a reason and, when the channel gave the message an
 id, that message's receipt (``bot.services.receipts``): a message already
