@@ -7,6 +7,8 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from bot.settings import Settings
+
 
 def make_engine(url: str) -> Engine:
     """Create an engine for ``url`` with the settings each backend needs.
@@ -38,8 +40,6 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    from bot.settings import Settings
-
     pool_size = Settings.from_env().db_pool_size
     return create_engine(parsed, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size)
 

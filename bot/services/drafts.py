@@ -28,13 +28,8 @@ from bot.dialogue.effects import Effect, Flag, RecordRating, RecordReason, SetSt
 from bot.dialogue.state import DialogueState, Outcome
 from bot.dialogue.turn import Classify, CountedRating, SurveyView
 from bot.domain import FlagKind, RatingStatus, ReasonSource, SurveyStatus
+from bot.services.surveys import stored_text
 from zhtext.redact import redact
-
-MAX_STORED_TEXT = 2000  # as bot.services.surveys
-
-
-def _clean(text: str | None) -> str:
-    return redact(text or "")[:MAX_STORED_TEXT]
 
 
 @dataclass(eq=False)
@@ -156,7 +151,7 @@ class SurveyDraft(Row):
             raise ValueError(f"score out of range: {score}")
         late = self.expired(now)
         previous = None if late else self.counted()
-        rating = DraftRating(score=score, raw_reply=_clean(raw_reply), received_at=now,
+        rating = DraftRating(score=score, raw_reply=stored_text(raw_reply), received_at=now,
                              status=RatingStatus.LATE if late else RatingStatus.VALID, supersedes=previous,
                              created_at=now)
         self.ratings.append(rating)
@@ -174,7 +169,7 @@ class SurveyDraft(Row):
                       ) -> DraftReason:
         """As ``surveys.record_reason``: a later reason supersedes the current one."""
         previous = rating.reasons[-1] if rating.reasons else None
-        reason = DraftReason(rating=rating, text=_clean(text), cause=cause, attribution=attribution,
+        reason = DraftReason(rating=rating, text=stored_text(text), cause=cause, attribution=attribution,
                              confidence=confidence, source=source, model_version=model_version,
                              evidence=redact(evidence) if evidence else evidence, needs_review=needs_review,
                              supersedes=previous, created_at=now)
@@ -186,7 +181,7 @@ class SurveyDraft(Row):
 
     def flag(self, kind: FlagKind, text: str, now: datetime) -> None:
         """As ``surveys.flag``."""
-        f = DraftFlag(kind=kind, text=_clean(text), created_at=now)
+        f = DraftFlag(kind=kind, text=stored_text(text), created_at=now)
         self.flags.append(f)
         self.audit(now, "customer", "flag", f, "created", kind=kind, survey=Ref(self))
         if not self.needs_followup:

@@ -24,7 +24,7 @@ from datetime import datetime
 from functools import cache
 from typing import cast
 
-from sqlalchemy import Delete, Insert, Select, Table, bindparam, delete, event, insert, select, union
+from sqlalchemy import Delete, Insert, Select, Subquery, Table, bindparam, delete, event, insert, select, union
 from sqlalchemy.orm import Session
 
 from bot.db.facts import SurveyFact
@@ -44,9 +44,8 @@ def refresh_facts(s: Session, survey_ids: Iterable[int] | None) -> None:
 
     Runs in the caller's transaction.
     """
-    source = per_survey().subquery()
+    source, pick = _canonical()
     target = list(_COLUMNS)
-    pick = select(*(source.c[_COLUMNS[name]] for name in target))
     if survey_ids is None:
         s.execute(delete(F))
         s.execute(insert(F).from_select(target, pick))
@@ -59,11 +58,17 @@ def refresh_facts(s: Session, survey_ids: Iterable[int] | None) -> None:
 
 
 @cache  # built once: constructing the canonical query costs more than running it for one survey
-def _one_survey() -> tuple[Delete, Insert]:
+def _canonical() -> tuple[Subquery, Select]:
+    """:func:`per_survey` as a subquery, and the selection of its columns in fact-table order."""
     source = per_survey().subquery()
-    target = list(_COLUMNS)
-    pick = select(*(source.c[_COLUMNS[name]] for name in target)).where(source.c.survey_id == bindparam("sid"))
-    return delete(F).where(F.c.survey_id == bindparam("sid")), insert(F).from_select(target, pick)
+    return source, select(*(source.c[_COLUMNS[name]] for name in _COLUMNS))
+
+
+@cache
+def _one_survey() -> tuple[Delete, Insert]:
+    source, pick = _canonical()
+    return (delete(F).where(F.c.survey_id == bindparam("sid")),
+            insert(F).from_select(list(_COLUMNS), pick.where(source.c.survey_id == bindparam("sid"))))
 
 
 def refresh_survey_facts(s: Session, survey_id: int) -> None:

@@ -147,6 +147,8 @@ def _load(s: Session, token: str, message_id: str | None) -> _Loaded | None:
 # --- applying effects (the same rows and audit payloads as bot.services.surveys) ----------------
 
 def _record_rating(s: Session, x: _Loaded, e: RecordRating, now: datetime) -> None:
+    if not 1 <= e.score <= 5:
+        raise ValueError(f"score out of range: {e.score}")
     late = has_passed(x.expires_at, now)
     previous = None if late else x.counted
     status = RatingStatus.LATE if late else RatingStatus.VALID
