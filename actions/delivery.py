@@ -2,7 +2,7 @@
 
 The action adapters hand their turn (``bot.services.turns.start_turn`` or
 ``reply_turn`` bound to the message: a function of the session, the survey's
-token, the state and the message id) to :func:`run_turn`, which
+token and the message id) to :func:`run_turn`, which
 
 * runs it in one transaction, retried with exponential backoff (tenacity)
   when the database connection fails or a concurrent duplicate of the same
@@ -27,10 +27,10 @@ from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_expo
 
 from actions import runtime
 from actions.runtime import log
-from bot.dialogue.state import DialogueState, Outcome
+from bot.dialogue.state import Outcome
 from bot.services import receipts
 
-Turn = Callable[[Session, str, DialogueState, str | None], Outcome]
+Turn = Callable[[Session, str, str | None], Outcome]
 
 # Five attempts over about 1.5 s: long enough to ride out a dropped
 # connection or a database fail-over, well inside Rasa's action timeout.
@@ -50,9 +50,9 @@ def message_id(tracker: Tracker) -> str | None:
     return receipts.clean_message_id(metadata.get("message_id")) if isinstance(metadata, dict) else None
 
 
-def _once(token: str, mid: str | None, state: DialogueState, turn: Turn) -> Outcome:
+def _once(token: str, mid: str | None, turn: Turn) -> Outcome:
     with runtime.session() as s, s.begin():
-        return turn(s, token, state, mid)
+        return turn(s, token, mid)
 
 
 def run_turn(dispatcher: CollectingDispatcher, tracker: Tracker, turn: Turn) -> list[dict[str, Any]]:
@@ -61,21 +61,20 @@ def run_turn(dispatcher: CollectingDispatcher, tracker: Tracker, turn: Turn) -> 
     Args:
         dispatcher: Where the turn's responses go.
         tracker: The conversation (its sender id is the survey token).
-        turn: Called with the session, the survey token, the state and the
-            message id; stores what the message means (once per message id,
+        turn: Called with the session, the survey token and the message
+            id; stores what the message means (once per message id,
             ``bot.services.turns``) and returns the outcome. Called inside the
             transaction, possibly more than once (each attempt
             rolled back before the next).
     """
     mid = message_id(tracker)
-    state = runtime.state_of(tracker)
     retrying = Retrying(retry=retry_if_exception(_retryable), stop=stop_after_attempt(ATTEMPTS),
                         wait=wait_exponential(multiplier=0.05, max=1.0), reraise=True,
                         before_sleep=lambda state: log.warning(
                             "retrying survey turn (attempt %d failed: %s)", state.attempt_number,
                             state.outcome.exception() if state.outcome else None))
     try:
-        outcome = retrying(_once, tracker.sender_id, mid, state, turn)
+        outcome = retrying(_once, tracker.sender_id, mid, turn)
     except Exception as exc:  # noqa: BLE001 - the customer must get an answer
         return runtime.fail(dispatcher, exc)
-    return runtime.emit(dispatcher, outcome, tracker)
+    return runtime.emit(dispatcher, outcome)

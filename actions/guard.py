@@ -17,6 +17,7 @@ from typing import Any
 
 from rasa_sdk import endpoint
 from sanic import Request, Sanic, response
+from sanic.exceptions import BadRequest
 from sanic.response import HTTPResponse
 
 from actions import runtime
@@ -35,9 +36,11 @@ def authorized(header: str | None, secret: str) -> bool:
 def well_formed(request: Request) -> bool:
     """True when the webhook body is a JSON object naming an action and carrying a tracker object."""
     try:
-        raw = zlib.decompress(request.body) if request.headers.get("Content-Encoding") == "deflate" else request.body
-        call: Any = json.loads(raw)
-    except (ValueError, zlib.error):
+        if request.headers.get("Content-Encoding") == "deflate":
+            call: Any = json.loads(zlib.decompress(request.body))
+        else:
+            call = request.json  # parsed once: Sanic caches it for rasa-sdk's handler
+    except (ValueError, zlib.error, BadRequest):
         return False
     return (isinstance(call, dict) and isinstance(call.get("next_action"), str)
             and isinstance(call.get("tracker"), dict) and isinstance(call["tracker"].get("sender_id"), str))

@@ -1,4 +1,4 @@
-"""What every action needs: settings, the database, the classifier, and turning outcomes into events.
+"""What every action needs: settings, the database, the classifier, and turning outcomes into messages.
 
 Created lazily on first use so importing the action package (which the
 rasa-sdk server does at start) opens no connection.
@@ -10,13 +10,11 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
 from bot.db.session import open_session
-from bot.dialogue.state import DialogueState, Outcome
+from bot.dialogue.state import Outcome
 from bot.services import receipts
 from bot.settings import Settings
 
@@ -41,22 +39,16 @@ def classify(text: str):
     return _classify(text)
 
 
-def state_of(tracker: Tracker) -> DialogueState:
-    """The survey state kept in the tracker's slots."""
-    return DialogueState.from_slots(tracker.current_slot_values())
+def emit(dispatcher: CollectingDispatcher, outcome: Outcome) -> list[dict[str, Any]]:
+    """Send the outcome's responses; no events.
 
-
-def emit(dispatcher: CollectingDispatcher, outcome: Outcome, tracker: Tracker) -> list[dict[str, Any]]:
-    """Send the outcome's responses and return the slot events that persist its state.
-
-    Only slots whose value changes are set: every event is one more item for
-    Rasa to validate, apply and store, on every turn.
+    The turn service stored the conversation's new state on the survey row
+    (``bot.dialogue.state``), so Rasa gets nothing to validate, apply and store
+    but the messages.
     """
     for response, variables in outcome.say:
         dispatcher.utter_message(response=response, **variables)
-    current = tracker.current_slot_values()
-    return [SlotSet(name, value) for name, value in outcome.state.to_slots().items()
-            if name not in current or current[name] != value]
+    return []
 
 
 def fail(dispatcher: CollectingDispatcher, exc: BaseException) -> list[dict[str, Any]]:

@@ -18,5 +18,5 @@ class ActionHandleReply(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
         text = tracker.latest_message.get("text") or ""
-        return delivery.run_turn(dispatcher, tracker, lambda s, token, state, mid: turns.reply_turn(
-            s, token, state, text, runtime.now(), runtime.classify, message_id=mid))
+        return delivery.run_turn(dispatcher, tracker, lambda s, token, mid: turns.reply_turn(
+            s, token, text, runtime.now(), runtime.classify, message_id=mid))

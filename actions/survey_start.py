@@ -17,5 +17,5 @@ class ActionStartSurvey(Action):
         return "action_start_survey"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
-        return delivery.run_turn(dispatcher, tracker, lambda s, token, state, mid: turns.start_turn(
-            s, token, state, runtime.now(), message_id=mid))
+        return delivery.run_turn(dispatcher, tracker, lambda s, token, mid: turns.start_turn(
+            s, token, runtime.now(), message_id=mid))

@@ -5,7 +5,7 @@ conversations on a fresh SQLite database, with the promoted classifier and a
 fixed clock, and counts the statements each turn sends (SQLAlchemy
 ``before_cursor_execute``). Prints per-turn counts and their total, and the
 median in-process time of a turn (action only, classifier included); with
-``--trace FILE`` also writes every turn's responses, slot events and the
+``--trace FILE`` also writes every turn's responses, dialogue state and the
 resulting rows (ratings, reasons, flags, audit rows, survey status), so two
 versions of the code can be compared for identical behaviour with ``diff``.
 
@@ -99,7 +99,7 @@ def main() -> None:
     from actions.survey_start import ActionStartSurvey
     from bot.db.engine import engine_for
     from bot.db.migrate import upgrade
-    from bot.db.models import AuditLog
+    from bot.db.models import AuditLog, Survey
     from bot.services import surveys
 
     upgrade(url)
@@ -119,7 +119,6 @@ def main() -> None:
             token, survey_id = survey.token, survey.id
             s.query(AuditLog).delete()
         trace.append(f"=== {name}")
-        slots: dict = {}
         steps = [("/start_survey", "start_survey", ActionStartSurvey())]
         steps += [(text, intent, ActionHandleReply()) for text, intent in turns]
         for n, (text, intent, action) in enumerate(steps):
@@ -127,14 +126,16 @@ def main() -> None:
             d = CollectingDispatcher()
             count[0] = 0
             t0 = time.perf_counter()
-            events = action.run(d, tracker(token, text, slots, intent), {})
+            events = action.run(d, tracker(token, text, {}, intent), {})
             times.append((time.perf_counter() - t0) * 1000)
             per_turn.append(count[0])
-            for e in events:
-                slots[e["name"]] = e["value"]
+            assert events == [], events  # the state is on the survey row, not in Rasa's slots
             trace.append(f"> {text!r}: {count[0]} statements")
             trace.append(f"  say {[(m['response'], {k: v for k, v in m.items() if k == 'score'}) for m in d.messages]}")
-            trace.append(f"  slots {slots}")
+            with Session(engine) as s:
+                row = s.get_one(Survey, survey_id)
+                # Printed as the slots once were, so traces from before and after compare line by line.
+                trace.append(f"  state {dict(stage=row.stage, retries=float(row.retries), pending_reason=row.pending_reason)}")
         with Session(engine) as s:
             trace.extend(rows(s, survey_id))
     turns_n = len(per_turn)

@@ -99,6 +99,11 @@ class Survey(Base):
     status: Mapped[str] = mapped_column(String(32), default=SurveyStatus.PENDING)
     needs_followup: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]
+    # The conversation's state (bot.dialogue.state.DialogueState), written in
+    # the same transaction as what the turn stored: Rasa's tracker holds none.
+    stage: Mapped[str | None] = mapped_column(String(32))
+    retries: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    pending_reason: Mapped[str | None] = mapped_column(Text)  # redacted at the edge, as every customer text
 
     call: Mapped[Call] = relationship(back_populates="survey")
     ratings: Mapped[list[Rating]] = relationship(order_by="Rating.id", back_populates="survey")

@@ -1,4 +1,11 @@
-"""Dialogue state carried in Rasa slots, and the outcome of one turn."""
+"""The dialogue state of one survey, and the outcome of one turn.
+
+The state is stored on the survey's row (``bot.services.turns`` reads it in
+the turn's snapshot and writes it with the turn's other rows), not in Rasa's
+slots: one transaction holds what was recorded and where the conversation
+is, every Rasa server sees the same, and Rasa has one event fewer to check,
+apply and store per turn (docs/performance.md).
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -15,25 +22,25 @@ DONE = "done"
 
 @dataclass
 class DialogueState:
-    """Per-conversation state mirrored into Rasa slots."""
+    """Where one survey's conversation is (a new survey has no stage yet)."""
 
     stage: str | None = None
     retries: int = 0
     pending_reason: str | None = None
 
     @classmethod
-    def from_slots(cls, slots: dict[str, Any]) -> DialogueState:
-        """Read the state from a tracker's slot values (missing slots mean a new conversation)."""
-        retries = slots.get("retries") or 0
+    def from_dict(cls, values: dict[str, Any]) -> DialogueState:
+        """The state from :meth:`to_dict`'s form (missing or malformed values mean a new conversation)."""
+        retries = values.get("retries") or 0
         try:
             retries = int(retries)
         except (TypeError, ValueError):
             retries = 0
-        return cls(stage=slots.get("stage"), retries=retries, pending_reason=slots.get("pending_reason"))
+        return cls(stage=values.get("stage"), retries=retries, pending_reason=values.get("pending_reason"))
 
-    def to_slots(self) -> dict[str, Any]:
-        """Slot values to set after the turn."""
-        return {"stage": self.stage, "retries": float(self.retries), "pending_reason": self.pending_reason}
+    def to_dict(self) -> dict[str, Any]:
+        """The state as the survey row's columns (and the message receipt's JSON) hold it."""
+        return {"stage": self.stage, "retries": self.retries, "pending_reason": self.pending_reason}
 
 
 @dataclass

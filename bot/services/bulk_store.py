@@ -123,7 +123,7 @@ def write_drafts(s: Session, drafts: Sequence[SurveyDraft]) -> None:
     _assign(s, Survey, drafts, [
         {"token": d.token, "call_id": d.call_id, "template_version": d.template_version, "sent_at": d.created_at,
          "expires_at": d.expires_at, "status": d.status, "needs_followup": d.needs_followup,
-         "created_at": d.created_at} for d in drafts])
+         "created_at": d.created_at, **d.state.to_dict()} for d in drafts])
     survey_of: dict[int, SurveyDraft] = {}
     for d in drafts:
         for r in d.ratings:

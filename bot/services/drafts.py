@@ -107,6 +107,7 @@ class SurveyDraft(Row):
     expires_at: datetime
     status: str = SurveyStatus.PENDING
     needs_followup: bool = False
+    state: DialogueState = field(default_factory=DialogueState)  # the conversation's, as the survey row keeps it
     call_id: int | None = None
     ratings: list[DraftRating] = field(default_factory=list)
     flags: list[DraftFlag] = field(default_factory=list)
@@ -239,15 +240,17 @@ def _apply(d: SurveyDraft, effects: tuple[Effect, ...], now: datetime) -> None:
         _APPLY[type(effect)](d, t, effect, now)
 
 
-def start_turn(d: SurveyDraft, state: DialogueState, now: datetime, greeting: str) -> Outcome:
+def start_turn(d: SurveyDraft, now: datetime, greeting: str) -> Outcome:
     """The customer opened the chat (``turns.start_turn`` on the draft)."""
-    decision = engine.start(d.view(), state, now, greeting)
+    decision = engine.start(d.view(), d.state, now, greeting)
     _apply(d, decision.effects, now)
+    d.state = decision.outcome.state
     return decision.outcome
 
 
-def reply_turn(d: SurveyDraft, state: DialogueState, text: str, now: datetime, classify: Classify) -> Outcome:
+def reply_turn(d: SurveyDraft, text: str, now: datetime, classify: Classify) -> Outcome:
     """One customer message (``turns.reply_turn`` on the draft)."""
-    decision = engine.handle_reply(d.view(), state, text, now, classify)
+    decision = engine.handle_reply(d.view(), d.state, text, now, classify)
     _apply(d, decision.effects, now)
+    d.state = decision.outcome.state
     return decision.outcome

@@ -38,7 +38,6 @@ from bot.dialogue.state import (
     AWAITING_SCORE,
     AWAITING_SCORE_CONFIRM,
     DONE,
-    DialogueState,
     Outcome,
 )
 from bot.domain import ATTRIBUTION, CAUSES, OPEN_SURVEY_STATUSES, ReasonSource, SurveyStatus
@@ -269,10 +268,10 @@ def import_row(ctx: _Context, row: ImportRow, team_id: int | None) -> tuple[draf
         return d, RowOutcome(no_reply=True)
     at = row.replied_at
     late = d.expired(at)
-    out = drafts.start_turn(d, DialogueState(), at, ctx.settings.greeting_version)
+    out = drafts.start_turn(d, at, ctx.settings.greeting_version)
     for message in (row.reply, row.reason):
         if message:
-            out = drafts.reply_turn(d, out.state, message, at, ctx.classify)
+            out = drafts.reply_turn(d, message, at, ctx.classify)
     if out.state.stage != DONE:
         _FINISH.get(out.state.stage or AWAITING_SCORE, _finish_waiting)(ctx, d, out, at)
     if row.cause:

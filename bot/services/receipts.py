@@ -43,8 +43,8 @@ def record(s: Session, survey_id: int, message_id: str, before: DialogueState, o
            now: datetime) -> None:
     """Add the receipt of a processed message (a concurrent duplicate fails here, on the unique key)."""
     s.connection().execute(_INSERT, {
-        "survey_id": survey_id, "message_id": message_id, "state_before": before.to_slots(),
-        "state_after": outcome.state.to_slots(), "responses": [[name, variables] for name, variables in outcome.say],
+        "survey_id": survey_id, "message_id": message_id, "state_before": before.to_dict(),
+        "state_after": outcome.state.to_dict(), "responses": [[name, variables] for name, variables in outcome.say],
         "created_at": now,
     })
 
@@ -52,15 +52,12 @@ def record(s: Session, survey_id: int, message_id: str, before: DialogueState, o
 def replay(receipt: Any, current: DialogueState) -> Outcome:
     """The answer to a message already processed: what was said then, nothing stored again.
 
-    ``receipt`` is a :class:`MessageReceipt` or a row with its ``state_before``,
-    ``state_after`` and ``responses``. The recorded state is restored only when the conversation is still where
-    the message found it (Rasa never saw the first answer, e.g. its process
-    died after our commit); when it has moved on, the current state stays.
+    ``receipt`` is a :class:`MessageReceipt` or a row with its ``responses``.
+    The state stays ``current``, the survey's: the first delivery committed its
+    state change with the receipt, so a repeat never moves the conversation,
+    whether Rasa saw the first answer or not.
     """
-    state = current
-    if current.to_slots() == receipt.state_before:
-        state = DialogueState.from_slots(receipt.state_after)
-    outcome = Outcome(state)
+    outcome = Outcome(current)
     for name, variables in receipt.responses:
         outcome.add(name, **variables)
     return outcome

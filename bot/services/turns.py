@@ -7,9 +7,12 @@ of ``bot.services.surveys`` (``tests/storage/test_bulk_drafts.py``,
 ``benchmarks/turn_queries.py --trace``), so a turn commits or rolls back as a
 whole. The survey row is locked first; the snapshot is then
 one query: the survey, its counted rating (``bot.services.counting``),
-whether that rating has a reason and, when the channel gave the message an
-id, that message's receipt (``bot.services.receipts``): a message already
-processed is answered as it was then and stores nothing again.
+whether that rating has a reason, the conversation's state (kept on the
+survey row, not in Rasa's slots: ``bot.dialogue.state``) and, when the
+channel gave the message an id, that message's receipt
+(``bot.services.receipts``): a message already processed is answered as it
+was then and stores nothing again. The new state is written with the turn's
+other rows.
 """
 from __future__ import annotations
 
@@ -46,6 +49,7 @@ class _Loaded:
 
     survey_id: int
     status: str
+    state: DialogueState
     expires_at: datetime
     template_version: str
     needs_followup: bool
@@ -92,6 +96,7 @@ def _statements() -> dict[str, Any]:
                       .scalar_subquery().label("reason_id"))
     base = (
         select(Survey.id, Survey.status, Survey.expires_at, Survey.template_version, Survey.needs_followup,
+               Survey.stage, Survey.retries, Survey.pending_reason,
                Rating.id.label("rating_id"), Rating.score, Rating.status.label("rating_status"), counted_reason)
         .select_from(Survey)
         .outerjoin(Rating, and_(Rating.survey_id == Survey.id, counting.is_counted_rating()))
@@ -110,7 +115,7 @@ def _statements() -> dict[str, Any]:
         "reason": insert(_REASONS).returning(_REASONS.c.id),
         "flag": insert(_FLAGS).returning(_FLAGS.c.id),
         "audit": insert(_AUDIT),
-        # SET takes the columns named in the parameters (status, needs_followup).
+        # SET takes the columns named in the parameters (status, needs_followup, the state's).
         "survey": update(_SURVEYS).where(_SURVEYS.c.id == bindparam("sid")),
         "rating_status": update(_RATINGS).where(_RATINGS.c.id == bindparam("rid")).values(
             status=bindparam("new_status")),
@@ -136,7 +141,8 @@ def _load(s: Session, token: str, message_id: str | None) -> _Loaded | None:
     if row is None:
         return None
     counted = _RatingRow(row.rating_id, row.score, row.rating_status) if row.rating_id is not None else None
-    loaded = _Loaded(survey_id=row.id, status=row.status, expires_at=row.expires_at,
+    state = DialogueState(stage=row.stage, retries=row.retries or 0, pending_reason=row.pending_reason)
+    loaded = _Loaded(survey_id=row.id, status=row.status, state=state, expires_at=row.expires_at,
                      template_version=row.template_version, needs_followup=row.needs_followup, counted=counted,
                      receipt=row if message_id is not None and row.receipt_id is not None else None)
     if counted is not None:
@@ -207,23 +213,27 @@ _APPLY: dict[type, Callable[[Session, _Loaded, Any, datetime], None]] = {
 }
 
 
-def _apply(s: Session, loaded: _Loaded | None, effects: tuple[Effect, ...], now: datetime) -> None:
-    if not effects:
-        return
-    assert loaded is not None, "the engine stores nothing for an unknown survey"
+def _apply(s: Session, loaded: _Loaded | None, effects: tuple[Effect, ...], state: DialogueState,
+           now: datetime) -> None:
+    if loaded is None:
+        assert not effects, "the engine stores nothing for an unknown survey"
+        return  # an unknown token has no row to keep a state on
     for effect in effects:
         _APPLY[type(effect)](s, loaded, effect, now)
+    if state != loaded.state:
+        loaded.survey_changes.update(state.to_dict())
     if loaded.survey_changes:
         s.connection().execute(_statements()["survey"], {"sid": loaded.survey_id, **loaded.survey_changes})
     if loaded.audits:
         s.connection().execute(_statements()["audit"], loaded.audits)
-    # Core writes are invisible to the facts listener (bot.services.facts): refresh this survey's row here.
-    facts.refresh_survey_facts(s, loaded.survey_id)
+    if effects:
+        # Core writes are invisible to the facts listener (bot.services.facts): refresh this survey's row here.
+        facts.refresh_survey_facts(s, loaded.survey_id)
 
 
-def _finish(s: Session, loaded: _Loaded | None, state: DialogueState, decision: Decision, now: datetime,
-            message_id: str | None) -> Outcome:
-    _apply(s, loaded, decision.effects, now)
+def _finish(s: Session, loaded: _Loaded | None, decision: Decision, now: datetime, message_id: str | None) -> Outcome:
+    state = loaded.state if loaded is not None else DialogueState()
+    _apply(s, loaded, decision.effects, decision.outcome.state, now)
     if loaded is not None and message_id is not None:
         receipts.record(s, loaded.survey_id, message_id, state, decision.outcome, now)
     return decision.outcome
@@ -231,55 +241,52 @@ def _finish(s: Session, loaded: _Loaded | None, state: DialogueState, decision: 
 
 # --- one function per use -------------------------------------------------
 
-def start_turn(s: Session, token: str, state: DialogueState, now: datetime, greeting: str | None = None,
+def start_turn(s: Session, token: str, now: datetime, greeting: str | None = None,
                message_id: str | None = None) -> Outcome:
-    """The customer opened the chat: greet, or explain why the survey cannot be answered.
+    """The customer opened the chat: greet, resume, or explain why the survey cannot be answered.
 
     Args:
         s: Open session; the caller owns the transaction.
         token: The survey's chat token (Rasa's sender id).
-        state: State from the tracker.
         now: Time the chat was opened (UTC).
         greeting: Greeting version to show; defaults to the survey's own template version.
         message_id: The channel's id of the request, if any (a repeat is answered as the first time).
 
     Returns:
-        What to say and the next state.
+        What to say and the survey's new state (already stored).
     """
     loaded = _load(s, token, message_id)
+    state = loaded.state if loaded is not None else DialogueState()
     if loaded is not None and loaded.receipt is not None:
         return receipts.replay(loaded.receipt, state)
     view = loaded.view() if loaded else None
     decision = engine.start(view, state, now, greeting or (view.template_version if view else ""))
-    return _finish(s, loaded, state, decision, now, message_id)
+    return _finish(s, loaded, decision, now, message_id)
 
 
 def reply_turn(
     s: Session,
     token: str,
-    state: DialogueState,
     text: str,
     now: datetime,
     classify: Classify,
-    intent: str | None = None,
-    confidence: float = 0.0,
     message_id: str | None = None,
 ) -> Outcome:
     """One customer message within a survey: decide, store, and return what to say.
 
     Takes what ``bot.dialogue.engine.handle_reply`` takes, with the survey's
-    chat token (Rasa's sender id) in place of the snapshot and an open session
-    ``s`` whose transaction the caller owns, and the channel's ``message_id``
-    of the message, if any: a message already processed is answered as the
-    first time and stores nothing again.
+    chat token (Rasa's sender id) in place of the snapshot and the state (both
+    read from the database), an open session ``s`` whose transaction the
+    caller owns, and the channel's ``message_id`` of the message, if any: a
+    message already processed is answered as the first time and stores
+    nothing again.
 
     Returns:
-        What to say and the next state.
+        What to say and the survey's new state (already stored).
     """
     loaded = _load(s, token, message_id)
+    state = loaded.state if loaded is not None else DialogueState()
     if loaded is not None and loaded.receipt is not None:
         return receipts.replay(loaded.receipt, state)
-    decision = engine.handle_reply(
-        loaded.view() if loaded else None, state, text, now, classify,
-    )
-    return _finish(s, loaded, state, decision, now, message_id)
+    decision = engine.handle_reply(loaded.view() if loaded else None, state, text, now, classify)
+    return _finish(s, loaded, decision, now, message_id)

@@ -5,7 +5,6 @@ from datetime import UTC, datetime
 
 import pytest
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
@@ -28,14 +27,11 @@ def survey_token(db_url, monkeypatch) -> str:
     runtime.settings.cache_clear()
 
 
-# Every slot of domain.yml with its initial value, as Rasa sends them.
-INITIAL_SLOTS = {"stage": None, "retries": 0.0, "pending_reason": None}
-
-
-def tracker(sender: str, text: str, slots: dict | None = None, intent: str = "nlu_fallback") -> Tracker:
+def tracker(sender: str, text: str, intent: str = "nlu_fallback") -> Tracker:
+    """What Rasa sends: no slots (the domain has none), the latest message."""
     return Tracker(
         sender_id=sender,
-        slots={**INITIAL_SLOTS, **(slots or {})},
+        slots={},
         latest_message={"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": []},
         events=[],
         paused=False,
@@ -49,49 +45,68 @@ def responses(dispatcher: CollectingDispatcher) -> list[str]:
     return [m["response"] for m in dispatcher.messages]
 
 
-def test_start_greets_with_versioned_scale_and_sets_state(survey_token):
+def state(db_url: str, token: str) -> tuple:
+    """The dialogue state stored on the survey row: (stage, retries, pending reason)."""
+    with Session(engine_for(db_url)) as s:
+        survey = surveys.survey_by_token(s, token)
+        return survey.stage, survey.retries, survey.pending_reason
+
+
+def reply(token: str, text: str) -> tuple[list[str], list]:
+    """Run the reply action once: (response names, events)."""
+    d = CollectingDispatcher()
+    events = ActionHandleReply().run(d, tracker(token, text), {})
+    return responses(d), events
+
+
+def test_start_greets_with_versioned_scale_and_stores_the_state(survey_token, db_url):
     d = CollectingDispatcher()
     events = ActionStartSurvey().run(d, tracker(survey_token, "/start_survey", intent="start_survey"), {})
     assert responses(d) == ["utter_greeting_v1"]
-    assert events == [SlotSet("stage", "awaiting_score")]  # only what changes
+    assert events == []  # Rasa gets only the message: the state is on the survey row
+    assert state(db_url, survey_token) == ("awaiting_score", 0, None)
 
 
-def test_low_score_asks_reason(survey_token):
+def test_low_score_asks_reason(survey_token, db_url):
+    assert reply(survey_token, "2") == (["utter_ask_reason"], [])
+    assert state(db_url, survey_token) == ("awaiting_reason", 0, None)
+
+
+def test_unclear_reason_asks_for_cause_choice_keeping_the_text(survey_token, db_url):
+    reply(survey_token, "1")
+    assert reply(survey_token, "不满意") == (["utter_ask_cause_choice"], [])
+    assert state(db_url, survey_token) == ("awaiting_cause_choice", 0, "不满意")
+    # The choice attributes the kept text; the state is cleared.
+    assert reply(survey_token, "网络或系统") == (["utter_thanks_reason"], [])
+    assert state(db_url, survey_token) == ("done", 0, None)
+
+
+def test_unparseable_reply_reasks_once_then_closes(survey_token, db_url):
+    assert reply(survey_token, "收到") == (["utter_reask_score"], [])
+    assert state(db_url, survey_token) == ("awaiting_score", 1, None)
+    assert reply(survey_token, "👍") == (["utter_close_no_score"], [])
+    assert state(db_url, survey_token) == ("done", 0, None)
+
+
+def test_correction_response_carries_the_new_score(survey_token, db_url):
+    reply(survey_token, "1")
     d = CollectingDispatcher()
-    events = ActionHandleReply().run(d, tracker(survey_token, "2", {"stage": "awaiting_score"}), {})
-    assert responses(d) == ["utter_ask_reason"]
-    assert events == [SlotSet("stage", "awaiting_reason")]
-
-
-def test_unclear_reason_asks_for_cause_choice_keeping_the_text(survey_token):
-    ActionHandleReply().run(CollectingDispatcher(), tracker(survey_token, "1", {"stage": "awaiting_score"}), {})
-    d = CollectingDispatcher()
-    events = ActionHandleReply().run(
-        d, tracker(survey_token, "不满意", {"stage": "awaiting_reason"}, intent="nlu_fallback"), {})
-    assert responses(d) == ["utter_ask_cause_choice"]
-    assert events == [SlotSet("stage", "awaiting_cause_choice"), SlotSet("pending_reason", "不满意")]
-
-
-def test_unparseable_reply_reasks_once_then_closes(survey_token):
-    d1 = CollectingDispatcher()
-    e1 = ActionHandleReply().run(d1, tracker(survey_token, "收到", {"stage": "awaiting_score"}, "nlu_fallback"), {})
-    assert responses(d1) == ["utter_reask_score"]
-    assert e1 == [SlotSet("retries", 1.0)]
-    d2 = CollectingDispatcher()
-    e2 = ActionHandleReply().run(
-        d2, tracker(survey_token, "👍", {"stage": "awaiting_score", "retries": 1.0}, "nlu_fallback"), {})
-    assert responses(d2) == ["utter_close_no_score"]
-    assert e2 == [SlotSet("stage", "done"), SlotSet("retries", 0.0)]
-
-
-def test_correction_response_carries_the_new_score(survey_token):
-    ActionHandleReply().run(CollectingDispatcher(), tracker(survey_token, "1", {"stage": "awaiting_score"}), {})
-    d = CollectingDispatcher()
-    events = ActionHandleReply().run(
-        d, tracker(survey_token, "刚才按错了，应该是5分", {"stage": "awaiting_reason"}), {})
+    events = ActionHandleReply().run(d, tracker(survey_token, "刚才按错了，应该是5分"), {})
     assert d.messages[0]["response"] == "utter_correction_done"
     assert d.messages[0]["score"] == 5
-    assert events[0] == SlotSet("stage", "done")
+    assert events == [] and state(db_url, survey_token)[0] == "done"
+
+
+def test_a_forged_slot_in_the_tracker_changes_nothing(survey_token, db_url):
+    # The state is read from the survey row only: a tracker claiming another stage and reason is not believed.
+    reply(survey_token, "2")
+    forged = tracker(survey_token, "排队等了四十分钟才有人接")
+    forged.slots = {"stage": "awaiting_cause_choice", "pending_reason": "客服骂人"}
+    ActionHandleReply().run(CollectingDispatcher(), forged, {})
+    with Session(engine_for(db_url)) as s:
+        [rating] = surveys.survey_by_token(s, survey_token).ratings
+        assert rating.score == 2
+        assert [r.text for r in rating.reasons] == ["排队等了四十分钟才有人接"]
 
 
 def test_unknown_sender_gets_not_found(survey_token):

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
@@ -11,12 +10,12 @@ from actions.survey_reply import ActionHandleReply
 from bot.db.engine import engine_for
 from bot.services import surveys
 from bot.services.receipts import TURN_FAILED
-from tests.actions.test_actions import INITIAL_SLOTS, responses, survey_token  # noqa: F401 - fixture
+from tests.actions.test_actions import responses, state, survey_token  # noqa: F401 - fixture
 
 
-def with_id(sender: str, text: str, message_id: str | None, slots: dict) -> Tracker:
+def with_id(sender: str, text: str, message_id: str | None) -> Tracker:
     metadata = {"message_id": message_id} if message_id else {}
-    return Tracker(sender_id=sender, slots={**INITIAL_SLOTS, **slots}, latest_message={
+    return Tracker(sender_id=sender, slots={}, latest_message={
         "text": text, "intent": {"name": "nlu_fallback", "confidence": 0.9}, "entities": [], "metadata": metadata},
         events=[], paused=False, followup_action=None, active_loop={}, latest_action_name="action_listen")
 
@@ -28,36 +27,40 @@ def ratings(db_url: str, token: str) -> list[int]:
 
 def test_the_same_message_id_stores_once_and_answers_alike(survey_token, db_url):  # noqa: F811
     first, again = CollectingDispatcher(), CollectingDispatcher()
-    ev1 = ActionHandleReply().run(first, with_id(survey_token, "2", "m-1", {"stage": "awaiting_score"}), {})
-    # Rasa never got the first answer (its tracker is still at awaiting_score): same answer, same state.
-    ev2 = ActionHandleReply().run(again, with_id(survey_token, "2", "m-1", {"stage": "awaiting_score"}), {})
+    ev1 = ActionHandleReply().run(first, with_id(survey_token, "2", "m-1"), {})
+    # A second delivery (Rasa never got the first answer, or the page resent): same answer, same state.
+    ev2 = ActionHandleReply().run(again, with_id(survey_token, "2", "m-1"), {})
     assert responses(first) == responses(again) == ["utter_ask_reason"]
-    assert ev1 == ev2 == [SlotSet("stage", "awaiting_reason")]
+    assert ev1 == ev2 == []
     assert ratings(db_url, survey_token) == [2]
+    assert state(db_url, survey_token) == ("awaiting_reason", 0, None)
     # A late duplicate after the conversation moved on repeats the answer and leaves the state alone.
+    ActionHandleReply().run(CollectingDispatcher(), with_id(survey_token, "排队太久了", "m-2"), {})
+    moved = state(db_url, survey_token)
+    assert moved != ("awaiting_reason", 0, None)
     late = CollectingDispatcher()
-    ev3 = ActionHandleReply().run(late, with_id(survey_token, "2", "m-1", {"stage": "done"}), {})
-    assert responses(late) == ["utter_ask_reason"] and ev3 == []  # the state stays "done"
+    ActionHandleReply().run(late, with_id(survey_token, "2", "m-1"), {})
+    assert responses(late) == ["utter_ask_reason"]
+    assert state(db_url, survey_token) == moved
     assert ratings(db_url, survey_token) == [2]
 
 
 def test_different_ids_or_no_id_are_separate_messages(survey_token, db_url):  # noqa: F811
-    ActionHandleReply().run(CollectingDispatcher(), with_id(survey_token, "2", "m-1", {"stage": "awaiting_score"}), {})
-    ActionHandleReply().run(CollectingDispatcher(), with_id(survey_token, "改成4分", "m-2",
-                                                            {"stage": "awaiting_reason"}), {})
+    ActionHandleReply().run(CollectingDispatcher(), with_id(survey_token, "2", "m-1"), {})
+    ActionHandleReply().run(CollectingDispatcher(), with_id(survey_token, "改成4分", "m-2"), {})
     assert sorted(ratings(db_url, survey_token)) == [2, 4]
 
 
 def test_a_turn_that_keeps_failing_is_marked_and_stores_nothing(survey_token, db_url):  # noqa: F811
     calls = []
 
-    def broken(s, token, state, mid):
+    def broken(s, token, mid):
         calls.append(1)
         surveys.record_rating(s, surveys.survey_by_token(s, token), 3, "3", delivery.runtime.now())  # written, then the turn fails
         raise ConnectionResetError("database went away")
 
     d = CollectingDispatcher()
-    assert delivery.run_turn(d, with_id(survey_token, "3", "m-9", {}), broken) == []
+    assert delivery.run_turn(d, with_id(survey_token, "3", "m-9"), broken) == []
     assert len(calls) == 1  # not a database error: not retried
     assert responses(d) == ["utter_error"] and d.messages[0]["custom"] == TURN_FAILED
     assert ratings(db_url, survey_token) == []  # rolled back: nothing half-stored
@@ -70,15 +73,15 @@ def test_a_dropped_connection_is_retried_and_the_rating_stored_once(survey_token
 
     attempts = []
 
-    def flaky(s, token, state, mid):
+    def flaky(s, token, mid):
         attempts.append(1)
-        outcome = turns.reply_turn(s, token, state, "2", delivery.runtime.now(), delivery.runtime.classify)
+        outcome = turns.reply_turn(s, token, "2", delivery.runtime.now(), delivery.runtime.classify)
         if len(attempts) < 3:  # the first two attempts lose the connection after writing
             raise OperationalError("INSERT …", {}, ConnectionResetError("server closed the connection"))
         return outcome
 
     d = CollectingDispatcher()
-    events = delivery.run_turn(d, with_id(survey_token, "2", "m-5", {"stage": "awaiting_score"}), flaky)
-    assert len(attempts) == 3 and responses(d) == ["utter_ask_reason"]
-    assert SlotSet("stage", "awaiting_reason") in events
+    events = delivery.run_turn(d, with_id(survey_token, "2", "m-5"), flaky)
+    assert len(attempts) == 3 and responses(d) == ["utter_ask_reason"] and events == []
     assert ratings(db_url, survey_token) == [2]
+    assert state(db_url, survey_token) == ("awaiting_reason", 0, None)  # written once, with the rating

@@ -141,8 +141,7 @@ def test_slashes_and_spaces_cannot_turn_text_into_a_rasa_command(live, attack):
     token = live.new_survey()
     live.start(token)
     live.say(token, "2")  # the survey asks for the reason
-    before = live.rasa_api("GET", f"/conversations/{token}/tracker").json()
-    assert before["slots"]["stage"] == "awaiting_reason"
+    assert live.survey(token).stage == "awaiting_reason"
     live.say(token, attack)
     events = live.rasa_api("GET", f"/conversations/{token}/tracker").json()["events"]
     kinds = [e["event"] for e in events]
@@ -152,3 +151,4 @@ def test_slashes_and_spaces_cannot_turn_text_into_a_rasa_command(live, attack):
     # The rating of this survey survives and the conversation goes on from where it was.
     assert [r.score for r in live.ratings(token)] == [2]
     assert live.survey(token).status != "pending"
+    assert live.survey(token).stage in ("awaiting_reason", "awaiting_cause_choice", "done")  # went on, never back

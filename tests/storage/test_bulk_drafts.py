@@ -18,7 +18,6 @@ from sqlalchemy import select
 from bot.db.facts import SurveyFact
 from bot.db.models import AuditLog, Call, Flag, Rating, Reason, Survey
 from bot.db.session import open_session
-from bot.dialogue.state import DialogueState
 from bot.services import bulk_store, drafts, surveys, turns
 from classifiers import classify
 
@@ -50,10 +49,10 @@ def _live(url: str) -> None:
             token = survey.token
         at = ended + timedelta(minutes=after)
         with open_session(url) as s, s.begin():
-            out = turns.start_turn(s, token, DialogueState(), at, "v1")
+            turns.start_turn(s, token, at, "v1")
         for text in messages:
             with open_session(url) as s, s.begin():
-                out = turns.reply_turn(s, token, out.state, text, at, classify)
+                turns.reply_turn(s, token, text, at, classify)
 
 
 def _bulk(url: str) -> None:
@@ -63,9 +62,9 @@ def _bulk(url: str) -> None:
         d = drafts.new_survey(f"bulk-{n}", [f"B{agent}"], ended, None, window_minutes=WINDOW,
                               template_version="v1", now=ended)
         at = ended + timedelta(minutes=after)
-        out = drafts.start_turn(d, DialogueState(), at, "v1")
+        drafts.start_turn(d, at, "v1")
         for text in messages:
-            out = drafts.reply_turn(d, out.state, text, at, classify)
+            drafts.reply_turn(d, text, at, classify)
         batch.append(d)
     with open_session(url) as s, s.begin():
         bulk_store.write_drafts(s, batch)
@@ -98,7 +97,7 @@ def _stored(url: str, prefix: str) -> dict[str, Any]:
             out[key] = {
                 "call": (call.ended_at, call.team_id, call.credited_agent_id[1:], [a.agent_id[1:] for a in call.agents]),
                 "survey": (survey.status, survey.needs_followup, survey.template_version, survey.sent_at,
-                           survey.expires_at),
+                           survey.expires_at, survey.stage, survey.retries, survey.pending_reason),
                 "ratings": [(r.score, r.raw_reply, r.received_at, r.status, ref("rating", r.supersedes_id),
                              [(x.text, x.cause, x.attribution, x.confidence, x.source, x.model_version, x.evidence,
                                x.needs_review, ref("reason", x.supersedes_id), x.created_at) for x in r.reasons])

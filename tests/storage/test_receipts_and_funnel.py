@@ -37,10 +37,10 @@ def test_a_message_id_is_recorded_once_per_survey(db_url):
     with Session(engine_for(db_url)) as s:
         assert s.scalar(select(func.count()).select_from(MessageReceipt)) == 1
         receipt = receipts.find(s, sid, "m-1")
-        # Rasa never saw the answer (tracker still where the message found it): the recorded state comes back.
-        again = receipts.replay(receipt, before)
+        assert (receipt.state_before["stage"], receipt.state_after["stage"]) == (AWAITING_SCORE, AWAITING_REASON)
+        # A repeat gets the recorded answer and never moves the survey's state (it was stored with the receipt).
+        again = receipts.replay(receipt, DialogueState(stage=AWAITING_REASON))
         assert again.say == [("utter_ask_reason", {})] and again.state.stage == AWAITING_REASON
-        # The conversation moved on meanwhile: the answer is repeated, the state is left alone.
         later = receipts.replay(receipt, DialogueState(stage=DONE))
         assert later.say == [("utter_ask_reason", {})] and later.state.stage == DONE
 

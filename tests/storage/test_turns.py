@@ -28,17 +28,30 @@ def new_survey(url: str) -> str:
         return survey.token
 
 
-def turn(url: str, token: str, before: DialogueState, text: str, minute: int, readings=None):
+def turn(url: str, token: str, text: str, minute: int, readings=None):
     with Session(engine_for(url)) as s, s.begin():
-        return turns.reply_turn(s, token, before, text, T0 + timedelta(minutes=minute), fake(readings or {}))
+        return turns.reply_turn(s, token, text, T0 + timedelta(minutes=minute), fake(readings or {}))
+
+
+def stored_state(url: str, token: str) -> DialogueState:
+    with Session(engine_for(url)) as s:
+        survey = surveys.survey_by_token(s, token)
+        return DialogueState(survey.stage, survey.retries, survey.pending_reason)
+
+
+def put_state(url: str, token: str, state: DialogueState) -> None:
+    """Set the survey row's state directly (a conversation that got there another way)."""
+    with Session(engine_for(url)) as s, s.begin():
+        survey = surveys.survey_by_token(s, token)
+        survey.stage, survey.retries, survey.pending_reason = state.stage, state.retries, state.pending_reason
 
 
 def test_start_turn_greets_with_the_survey_version_and_marks_it_in_progress(db_url):
     token = new_survey(db_url)
     with Session(engine_for(db_url)) as s, s.begin():
-        out = turns.start_turn(s, token, DialogueState(), T0 + timedelta(minutes=1))
+        out = turns.start_turn(s, token, T0 + timedelta(minutes=1))
     assert out.say == [("utter_greeting_v3", {})]
-    assert out.state == DialogueState(stage=AWAITING_SCORE)
+    assert out.state == stored_state(db_url, token) == DialogueState(stage=AWAITING_SCORE)
     with Session(engine_for(db_url)) as s:
         assert s.scalar(select(Survey.status)) == "in_progress"
         assert [(a.entity, a.action, a.data) for a in s.scalars(select(AuditLog).where(AuditLog.actor == "customer"))] \
@@ -48,9 +61,11 @@ def test_start_turn_greets_with_the_survey_version_and_marks_it_in_progress(db_u
 def test_confirmed_score_after_a_contradiction_is_the_only_rating_and_takes_the_pending_reason(db_url):
     # Issue 9, kind 1: the contradicted 5 was never confirmed, so it was never stored.
     token = new_survey(db_url)
-    out = turn(db_url, token, DialogueState(stage=AWAITING_SCORE), "5 态度太差了", 1)
-    assert out.state == DialogueState(stage=AWAITING_SCORE_CONFIRM, pending_reason="态度太差了")
-    out = turn(db_url, token, out.state, "1", 2, {"态度太差了": ATTITUDE})
+    out = turn(db_url, token, "5 态度太差了", 1)
+    assert out.state == stored_state(db_url, token) == DialogueState(stage=AWAITING_SCORE_CONFIRM,
+                                                                     pending_reason="态度太差了")
+    out = turn(db_url, token, "1", 2, {"态度太差了": ATTITUDE})
+    assert stored_state(db_url, token) == DialogueState(stage=DONE)
     assert out.say == [("utter_thanks_reason", {"score": 1})]
     with Session(engine_for(db_url)) as s:
         [only] = s.scalars(select(Rating).order_by(Rating.id)).all()
@@ -62,13 +77,13 @@ def test_confirmed_score_after_a_contradiction_is_the_only_rating_and_takes_the_
 
 def test_reason_on_a_rating_that_has_one_supersedes_it(db_url):
     token = new_survey(db_url)
-    out = turn(db_url, token, DialogueState(stage=AWAITING_SCORE), "1", 1)
-    assert out.state == DialogueState(stage=AWAITING_REASON)
-    out = turn(db_url, token, out.state, "非常满意，服务很好", 2, {"非常满意，服务很好": PRAISE})
+    out = turn(db_url, token, "1", 1)
+    assert out.state == stored_state(db_url, token) == DialogueState(stage=AWAITING_REASON)
+    out = turn(db_url, token, "非常满意，服务很好", 2, {"非常满意，服务很好": PRAISE})
     assert out.say == [("utter_confirm_score", {"score": 1})]
-    # Back at the cause question with the same score (e.g. tracker replayed): the new reason supersedes.
-    out = turn(db_url, token, DialogueState(stage="awaiting_cause_choice", pending_reason="等了很久"), "网络或系统", 3,
-               {"等了很久": PRAISE})
+    # Back at the cause question with the same score: the new reason supersedes.
+    put_state(db_url, token, DialogueState(stage="awaiting_cause_choice", pending_reason="等了很久"))
+    out = turn(db_url, token, "网络或系统", 3, {"等了很久": PRAISE})
     assert out.state == DialogueState(stage=DONE)
     with Session(engine_for(db_url)) as s:
         first, second = s.scalars(select(Reason).order_by(Reason.id)).all()
