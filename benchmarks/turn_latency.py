@@ -12,7 +12,9 @@ Three kinds of request, interleaved so that they meet the same machine:
 * bare parse: Rasa's ``/model/parse`` on the same text.
 
 Prints p50/p95 of each, turns/s of full and no-op turns with concurrent
-clients, and the targets as ratios: full/no-op p50 and p95 ≤ 1.3, full/no-op
+clients (and the load generator's own CPU per turn: it shares the machine's
+cores with the servers, so it is an aiohttp client, a fifth of httpx's CPU
+per request), and the targets as ratios: full/no-op p50 and p95 ≤ 1.3, full/no-op
 throughput ≥ 0.85, full/parse p50 ≤ 2. With ``--scale-out`` it then starts the
 production profile (PostgreSQL tracker store, Redis locks, RabbitMQ, HAProxy)
 with 1 and with 2 Rasa + action servers and prints turns/s and p95 of each.
@@ -25,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import resource
 import secrets
 import statistics
 import sys
@@ -33,7 +36,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
+import aiohttp
 from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -69,25 +72,35 @@ def webhook(rasa_url: str) -> str:
     return f"{rasa_url}/webhooks/rest/webhook"
 
 
-async def sequential(client: httpx.AsyncClient, stack: Stack, noop_url: str,
+async def post(client: aiohttp.ClientSession, url: str, body: dict, **params: str) -> list | dict:
+    """POST ``body`` as JSON and return the parsed answer (raises on an HTTP error)."""
+    async with client.post(url, json=body, params=params or None) as r:
+        r.raise_for_status()
+        return await r.json()
+
+
+async def sequential(client: aiohttp.ClientSession, stack: Stack, noop_url: str,
                      tokens: list[str]) -> dict[str, list[float]]:
     """One parse, one no-op turn and one full turn per token, interleaved (milliseconds)."""
     times: dict[str, list[float]] = {"parse": [], "noop": [], "full": []}
     for token in tokens:
         t0 = time.perf_counter()
-        r = await client.post(f"{stack.rasa_url}/model/parse", json={"text": TEXT},
-                              params={"token": stack.rasa_api_token})
+        await post(client, f"{stack.rasa_url}/model/parse", {"text": TEXT}, token=stack.rasa_api_token or "")
         times["parse"].append((time.perf_counter() - t0) * 1000)
-        r.raise_for_status()
         t0 = time.perf_counter()
-        r = await client.post(webhook(noop_url), json={"sender": f"noop-{token}", "message": TEXT})
+        await post(client, webhook(noop_url), {"sender": f"noop-{token}", "message": TEXT})
         times["noop"].append((time.perf_counter() - t0) * 1000)
-        r.raise_for_status()
         t0 = time.perf_counter()
-        r = await client.post(webhook(stack.rasa_url), json={"sender": token, "message": TEXT})
+        answer = await post(client, webhook(stack.rasa_url), {"sender": token, "message": TEXT})
         times["full"].append((time.perf_counter() - t0) * 1000)
-        assert r.json(), "the bot did not answer"
+        assert answer, "the bot did not answer"
     return times
+
+
+def client_cpu() -> float:
+    """CPU seconds this process (the load generator) has used so far."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 async def concurrent(rasa_url: str, senders: list[str], clients: int) -> tuple[float, list[float]]:
@@ -97,15 +110,15 @@ async def concurrent(rasa_url: str, senders: list[str], clients: int) -> tuple[f
         queue.put_nowait(sender)
     latencies: list[float] = []
 
-    async def worker(client: httpx.AsyncClient) -> None:
+    async def worker(client: aiohttp.ClientSession) -> None:
         while not queue.empty():
             sender = queue.get_nowait()
             t0 = time.perf_counter()
-            r = await client.post(webhook(rasa_url), json={"sender": sender, "message": TEXT})
+            await post(client, webhook(rasa_url), {"sender": sender, "message": TEXT})
             latencies.append((time.perf_counter() - t0) * 1000)
-            r.raise_for_status()
 
-    async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=clients)) as client:
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=clients),
+                                     timeout=aiohttp.ClientTimeout(total=60)) as client:
         t0 = time.perf_counter()
         await asyncio.gather(*(worker(client) for _ in range(clients)))
         return len(senders) / (time.perf_counter() - t0), latencies
@@ -164,13 +177,17 @@ async def main_async(args) -> None:
     with Stack(database_url=url, log_dir=Path(tempfile.mkdtemp()) / "log",
                extra_env={"RASA_API_TOKEN": secrets.token_urlsafe(24)}) as stack:
         noop_url = start_floor(stack)
-        async with httpx.AsyncClient(timeout=60) as client:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as client:
             await sequential(client, stack, noop_url, make_surveys(url, 30))  # warm up every path
             times = await sequential(client, stack, noop_url, make_surveys(url, args.turns))
         load_before = os.getloadavg()[0]
-        noop_rate, noop_lat = await concurrent(noop_url, [f"noop-c-{i}-{time.time_ns()}" for i in range(args.turns)],
-                                               args.clients)
-        full_rate, full_lat = await concurrent(stack.rasa_url, make_surveys(url, args.turns), args.clients)
+        noop_senders = [f"noop-c-{i}-{time.time_ns()}" for i in range(args.turns)]
+        full_senders = make_surveys(url, args.turns)
+        cpu0 = client_cpu()
+        noop_rate, noop_lat = await concurrent(noop_url, noop_senders, args.clients)
+        cpu1 = client_cpu()
+        full_rate, full_lat = await concurrent(stack.rasa_url, full_senders, args.clients)
+        cpu2 = client_cpu()
         load_after = os.getloadavg()[0]
     p50 = {k: statistics.median(v) for k, v in times.items()}
     p95 = {k: pct(v, 0.95) for k, v in times.items()}
@@ -180,6 +197,8 @@ async def main_async(args) -> None:
     print(f"{'bare Rasa parse':<24} {p50['parse']:8.2f} {p95['parse']:8.2f}")
     print(f"{'no-op-action turn':<24} {p50['noop']:8.2f} {p95['noop']:8.2f} {noop_rate:8.1f} {pct(noop_lat, 0.95):18.1f}")
     print(f"{'full survey turn':<24} {p50['full']:8.2f} {p95['full']:8.2f} {full_rate:8.1f} {pct(full_lat, 0.95):18.1f}")
+    print(f"load generator CPU per turn: no-op {(cpu1 - cpu0) / args.turns * 1000:.2f} ms, "
+          f"full {(cpu2 - cpu1) / args.turns * 1000:.2f} ms")
     print("ratios:")
     r50, r95, rt, rp = p50["full"] / p50["noop"], p95["full"] / p95["noop"], full_rate / noop_rate, p50["full"] / p50["parse"]
     print(ratio_line("full / no-op turn, p50", r50, "≤ 1.3", r50 <= 1.3))
