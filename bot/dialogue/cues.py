@@ -38,13 +38,12 @@ _DELIMS = re.compile(r"[,，.。!！?？;；~～\s]+")
 _TAIL_FILLER = re.compile(r"^(?:你们|他们|她|他|一下|了|的|去|吧|啊)+")
 
 
-def is_complaint(text: str, intent: str | None = None, confidence: float = 0.0) -> bool:
+def is_complaint(text: str) -> bool:
     """True when the customer asks to complain or escalate, in so many words.
 
-    Anger alone is not a complaint request, and a bare number never is.
-    ``intent`` and ``confidence`` are ignored: Rasa's intent used to count as
-    well, changed no flag on any data we hold (docs/performance.md) and is no
-    longer computed; they are accepted so that existing callers keep working.
+    Anger alone is not a complaint request, and a bare number never is. Only
+    the words count: Rasa's intent used to count as well, changed no flag on
+    any data we hold (docs/performance.md) and is no longer computed.
     """
     return bool(_COMPLAINT.search(normalize(text or "")))
 

@@ -81,8 +81,6 @@ def handle_reply(
     text: str,
     now: datetime,
     classify: Classify,
-    intent: str | None = None,
-    intent_confidence: float = 0.0,
 ) -> Decision:
     """Decide one customer message within a survey.
 
@@ -92,9 +90,6 @@ def handle_reply(
         text: The customer's message as typed.
         now: Time the message arrived (UTC).
         classify: Cause classifier.
-        intent: Ignored: Rasa's intent no longer decides anything (docs/performance.md);
-            accepted so that existing callers keep working.
-        intent_confidence: Ignored, as ``intent``.
 
     Returns:
         Effects to store, in order, what to say and the next state.
