@@ -113,3 +113,43 @@ def test_counted_rating_and_current_reason_in_sql(db_url):
         assert s.get(type(first), first_id).status == RatingStatus.CORRECTED
         assert counting.current_reason(s, second_id).text == "b"
         assert counting.current_reason(s, first_id) is None
+
+
+def test_upgrade_to_0009_gives_conversations_under_way_the_stage_their_rows_imply(db_url):
+    # Surveys in every life-cycle state, played through the live turn service (which stores the state) ...
+    from alembic import command
+
+    from bot.db.models import Survey
+    from bot.services import turns
+    from classifiers import classify
+
+    t0 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+    plays = {"unopened": [], "greeted": None, "low score": ["2"], "completed": ["5"],
+             "no score": ["收到", "👍"], "opted out": ["别再给我发这种短信了"]}
+    tokens = {}
+    for n, (name, messages) in enumerate(plays.items()):
+        with open_session(db_url) as s, s.begin():
+            req = surveys.CallRequest(call_id=f"m9-{n}", agent_ids=["A1"], ended_at=t0)
+            tokens[name] = surveys.register_call(s, req, window_minutes=60, template_version="v1", now=t0)[0].token
+        if messages is None or messages:
+            with open_session(db_url) as s, s.begin():
+                turns.start_turn(s, tokens[name], t0 + timedelta(minutes=1))
+        for text_ in messages or []:
+            with open_session(db_url) as s, s.begin():
+                turns.reply_turn(s, tokens[name], text_, t0 + timedelta(minutes=2), classify)
+
+    def stages() -> dict[str, str | None]:
+        with open_session(db_url) as s:
+            return {name: s.query(Survey.stage).filter(Survey.token == token).scalar()
+                    for name, token in tokens.items()}
+
+    live = stages()
+    assert live == {"unopened": None, "greeted": "awaiting_score", "low score": "awaiting_reason",
+                    "completed": "done", "no score": "done", "opted out": "done"}
+    # ... lose their state column (the state was in Rasa's slots before 0009) and get it back from their rows.
+    command.downgrade(alembic_config(db_url), "0008_chat_message_ids")
+    engine_for.cache_clear()
+    assert "stage" not in {c["name"] for c in inspect(engine_for(db_url)).get_columns("surveys")}
+    upgrade(db_url)
+    engine_for.cache_clear()
+    assert stages() == live

@@ -18,10 +18,26 @@ def upgrade() -> None:
         batch.add_column(sa.Column("stage", sa.String(32), nullable=True))
         batch.add_column(sa.Column("retries", sa.Integer(), nullable=False, server_default="0"))
         batch.add_column(sa.Column("pending_reason", sa.Text(), nullable=True))
+    # Conversations under way keep going: their stage is what the survey's
+    # rows imply (the slots Rasa held are not readable from here). A closed
+    # survey is done; an open one with a counted rating awaits its reason (a
+    # high score completes the survey at once), without one its score; an
+    # unopened or expired one starts afresh (a late reply is still taken). Only
+    # a pending cause choice or score confirmation cannot be recovered: such a
+    # customer is asked for the reason again.
+    op.execute("""
+        UPDATE surveys SET stage = CASE
+            WHEN status IN ('completed', 'closed_no_score', 'opted_out') THEN 'done'
+            WHEN status = 'in_progress' AND EXISTS (
+                SELECT 1 FROM ratings WHERE ratings.survey_id = surveys.id AND ratings.status = 'valid')
+                THEN 'awaiting_reason'
+            WHEN status = 'in_progress' THEN 'awaiting_score'
+        END
+    """)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("surveys") as batch:
-        batch.drop_column("pending_reason")
-        batch.drop_column("retries")
-        batch.drop_column("stage")
+    # Plain DROP COLUMN (SQLite 3.35+): batch mode would copy and drop the
+    # surveys table, which the ratings' foreign keys forbid once it has rows.
+    for column in ("pending_reason", "retries", "stage"):
+        op.drop_column("surveys", column)
