@@ -52,7 +52,7 @@ def start(survey: SurveyView | None, state: DialogueState, now: datetime, greeti
 
     Args:
         survey: Snapshot of the survey (None when the token is unknown).
-        state: State from the tracker.
+        state: The survey's dialogue state (kept on its row).
         now: Time the chat was opened (UTC).
         greeting: Version of the greeting to show.
 
