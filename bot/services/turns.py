@@ -54,7 +54,7 @@ class _Loaded:
     template_version: str
     needs_followup: bool
     counted: _RatingRow | None
-    receipt: Any = None  # the message's receipt row (state_before, state_after, responses), if processed
+    receipt: Any = None  # the message's receipt (its recorded responses), if already processed
     new: _RatingRow | None = None
     # Current reason id of a rating, where known (None: known to have none).
     reasons: dict[int, int | None] = field(default_factory=dict)
@@ -103,8 +103,7 @@ def _statements() -> dict[str, Any]:
         .where(Survey.token == bindparam("token"))
     )
     with_receipt = base.add_columns(
-        MessageReceipt.id.label("receipt_id"), MessageReceipt.state_before, MessageReceipt.state_after,
-        MessageReceipt.responses,
+        MessageReceipt.id.label("receipt_id"), MessageReceipt.responses,
     ).outerjoin(MessageReceipt, and_(MessageReceipt.survey_id == Survey.id,
                                      MessageReceipt.message_id == bindparam("message_id")))
     return {
