@@ -20,7 +20,8 @@ from sanic import Request, Sanic, response
 from sanic.exceptions import BadRequest
 from sanic.response import HTTPResponse
 
-from actions import runtime
+from actions import context
+from bot.ledger import fact_table
 
 log = logging.getLogger(__name__)
 # Probes (HAProxy, orchestrators) carry no secret: liveness and readiness stay open.
@@ -72,4 +73,5 @@ def install(app: Sanic, secret: str) -> Sanic:
 
 def create_guarded_app(*args: Any, **kwargs: Any) -> Sanic:
     """rasa-sdk's app factory plus :func:`install` with the secret from the settings (module-level: picklable)."""
-    return install(_UNGUARDED_FACTORY(*args, **kwargs), runtime.settings().action_server_token)
+    fact_table.install()  # every Sanic worker process writes turns
+    return install(_UNGUARDED_FACTORY(*args, **kwargs), context.settings().action_server_token)

@@ -20,8 +20,8 @@ from typing import Any
 from rasa_sdk import endpoint
 from rasa_sdk.executor import ActionExecutor
 
-import actions.health  # noqa: F401 - adds GET /ready (database and classifier) to the server
-from actions import guard, runtime
+import actions.readiness  # noqa: F401 - adds GET /ready (database and classifier) to the server
+from actions import context, guard
 
 
 class DomainOptionalExecutor(ActionExecutor):
@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> None:
     _warm_up()
     executor = DomainOptionalExecutor()
     executor.register_package("actions")
-    runtime.settings()  # refuse to start on an unsafe configuration (e.g. the dev secret in production)
+    context.settings()  # refuse to start on an unsafe configuration (e.g. the dev secret in production)
     # rasa-sdk builds its app through this factory in every worker (pickled by
     # name): route it through ours so each worker is guarded.
     endpoint.create_app_for_serve = guard.create_guarded_app  # type: ignore[assignment]

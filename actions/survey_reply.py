@@ -6,8 +6,8 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import delivery, runtime
-from bot.services import turns
+from actions import context, turn_runner
+from bot.conversation import turns
 
 
 class ActionHandleReply(Action):
@@ -18,5 +18,5 @@ class ActionHandleReply(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
         text = tracker.latest_message.get("text") or ""
-        return delivery.run_turn(dispatcher, tracker, lambda s, token, mid: turns.reply_turn(
-            s, token, text, runtime.now(), runtime.classify, message_id=mid))
+        return turn_runner.run_turn(dispatcher, tracker, lambda s, token, mid: turns.reply_turn(
+            s, token, text, context.now(), context.classify, message_id=mid))

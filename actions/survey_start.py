@@ -6,8 +6,8 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import delivery, runtime
-from bot.services import turns
+from actions import context, turn_runner
+from bot.conversation import turns
 
 
 class ActionStartSurvey(Action):
@@ -17,5 +17,5 @@ class ActionStartSurvey(Action):
         return "action_start_survey"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
-        return delivery.run_turn(dispatcher, tracker, lambda s, token, mid: turns.start_turn(
-            s, token, runtime.now(), message_id=mid))
+        return turn_runner.run_turn(dispatcher, tracker, lambda s, token, mid: turns.start_turn(
+            s, token, context.now(), message_id=mid))

@@ -2,10 +2,10 @@
 
 Generates a realistic CSV (default 100,000 calls over 60 agents in 6 teams,
 a year of calls; replies drawn from the hand-written sentence pool of
-``bot.services.demo_sentences``, the same generator as the demo centre) and
+``bot.demo.sentences``, the same generator as the demo centre) and
 imports it into a fresh database on each backend, printing rows/s.
 
-    .venv/bin/python benchmarks/import_ratings.py [--rows 100000] [--backend sqlite|postgresql|both]
+    .venv/bin/python benchmarks/history.py [--rows 100000] [--backend sqlite|postgresql|both]
 """
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.db.migrate import upgrade  # noqa: E402
-from bot.services import demo_centre, import_ratings  # noqa: E402
+from bot.demo import centre
+from bot.importing import history  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
@@ -37,8 +38,8 @@ def generate(path: Path, rows: int, seed: int = 7) -> None:
     for i in range(rows):
         agent_id, team, share = rng.choice(agents)
         ended = start + i * step
-        out.append(demo_centre.survey_row(rng, f"bench-{i:07d}", agent_id, team, ended, share, 60))
-    demo_centre.write_csv(path, import_ratings.COLUMNS, out)
+        out.append(centre.survey_row(rng, f"bench-{i:07d}", agent_id, team, ended, share, 60))
+    centre.write_csv(path, history.COLUMNS, out)
 
 
 def pg_database() -> str:
@@ -53,7 +54,7 @@ def pg_database() -> str:
 def drop_pg(url: str) -> None:
     import psycopg
 
-    from bot.db.engine import engine_for
+    from bot.db.connection import engine_for
 
     engine_for.cache_clear()
     with psycopg.connect(PG_ADMIN, autocommit=True) as c:
@@ -63,13 +64,13 @@ def drop_pg(url: str) -> None:
 def bench(url: str, csv_path: Path, rows: int, label: str) -> None:
     upgrade(url)
     t0, c0 = time.perf_counter(), time.process_time()
-    summary = import_ratings.import_file(Settings(database_url=url), csv_path, progress=True)
+    summary = history.import_file(Settings(database_url=url), csv_path, progress=True)
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     print(f"{label}: {rows} rows in {wall:.1f} s = {rows / wall:.0f} rows/s "
           f"(this process used {cpu:.1f} s CPU = {rows / cpu:.0f} rows per CPU-second)")
     print(f"  {summary.describe()}")
     t0 = time.perf_counter()
-    again = import_ratings.import_file(Settings(database_url=url), csv_path, progress=False)
+    again = history.import_file(Settings(database_url=url), csv_path, progress=False)
     print(f"  second import (all already present): {time.perf_counter() - t0:.1f} s, imported {again.imported}")
 
 

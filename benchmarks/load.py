@@ -46,8 +46,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from turn_latency import make_surveys, pct  # noqa: E402
 
-from bot.db.engine import make_engine  # noqa: E402
-from bot.production import ProductionStack  # noqa: E402
+from bot.db.connection import make_engine  # noqa: E402
+from bot.ops.production import ProductionStack  # noqa: E402
 from tests.production import production_services  # noqa: E402
 
 REASONS = ["等了四十分钟才有人接，排队太久了", "客服一直打断我说话，态度很差", "退款到现在还没到账，规定太死板了"]

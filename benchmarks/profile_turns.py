@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from turn_latency import TEXT, make_surveys, webhook  # noqa: E402
 
-from bot.stack import Stack  # noqa: E402
+from bot.ops.stack import Stack  # noqa: E402
 
 # Areas, matched against "function (file)" frames; first match names the frame.
 AREAS: list[tuple[str, str]] = [

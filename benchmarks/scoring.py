@@ -154,7 +154,7 @@ def load_pg(url: str, rows: dict[str, list[tuple]]) -> None:
 def fill_facts(url: str) -> float:
     """Materialise ``survey_facts`` after the bulk load (the load bypasses the ORM listener); seconds taken."""
     from bot.db.session import open_session
-    from bot.services.facts import refresh_facts
+    from bot.ledger.fact_table import refresh_facts
 
     t = time.perf_counter()
     with open_session(url) as s, s.begin():
@@ -166,7 +166,7 @@ def fill_facts(url: str) -> float:
 
 def time_scoring(url: str, runs: int = 3) -> tuple[list[float], dict]:
     from bot.db.session import open_session
-    from bot.services.scoring import score_period
+    from bot.scoring.board import score_period
 
     times, cpu, board = [], [], None
     for _ in range(runs):
@@ -238,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
             times, figures = time_scoring(url)
             report("PostgreSQL", n_rows, n_ratings, load_s, facts_s, times, figures, 1.0)
         finally:
-            from bot.db.engine import engine_for
+            from bot.db.connection import engine_for
 
             engine_for.cache_clear()
             if args.keep_pg:

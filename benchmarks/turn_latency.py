@@ -41,9 +41,9 @@ from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.db.engine import make_engine  # noqa: E402
-from bot.services import surveys  # noqa: E402
-from bot.stack import Stack, free_port, train_rasa  # noqa: E402
+from bot.conversation import calls  # noqa: E402
+from bot.db.connection import make_engine  # noqa: E402
+from bot.ops.stack import Stack, free_port, train_rasa  # noqa: E402
 
 NOOP_SERVER = Path(__file__).resolve().parent / "noop_actions.py"
 
@@ -55,9 +55,9 @@ def make_surveys(url: str, n: int) -> list[str]:
     tokens = []
     with Session(engine) as s, s.begin():
         for i in range(n):
-            req = surveys.CallRequest(call_id=f"bench-{time.time_ns()}-{i}", agent_ids=["B1"],
+            req = calls.CallRequest(call_id=f"bench-{time.time_ns()}-{i}", agent_ids=["B1"],
                                       ended_at=datetime.now(UTC))
-            survey, _ = surveys.register_call(s, req, window_minutes=60, template_version="v1")
+            survey, _ = calls.register_call(s, req, window_minutes=60, template_version="v1")
             tokens.append(survey.token)
     engine.dispose()
     return tokens
@@ -141,7 +141,7 @@ async def scale_out(args) -> dict[int, tuple[float, float]]:
 
     import psycopg
 
-    from bot.production import ProductionStack
+    from bot.ops.production import ProductionStack
     from tests.conftest import PG_ADMIN_URL
     from tests.production import production_services
 

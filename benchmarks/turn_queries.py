@@ -94,17 +94,17 @@ def main() -> None:
 
     from rasa_sdk.executor import CollectingDispatcher
 
-    from actions import runtime
+    from actions import context
     from actions.survey_reply import ActionHandleReply
     from actions.survey_start import ActionStartSurvey
-    from bot.db.engine import engine_for
+    from bot.conversation import calls
+    from bot.db.connection import engine_for
     from bot.db.migrate import upgrade
     from bot.db.models import AuditLog, Survey
-    from bot.services import surveys
 
     upgrade(url)
-    runtime.settings.cache_clear()
-    runtime.classify("预热")
+    context.settings.cache_clear()
+    context.classify("预热")
     engine = engine_for(url)
     count = [0]
     event.listen(engine, "before_cursor_execute", lambda *a, **k: count.__setitem__(0, count[0] + 1))
@@ -114,15 +114,15 @@ def main() -> None:
     for i, (name, minutes, turns) in enumerate(CONVERSATIONS):
         with Session(engine) as s, s.begin():
             s.query(AuditLog).delete()
-            req = surveys.CallRequest(call_id=f"q-{i}", agent_ids=["A1"], ended_at=T0)
-            survey, _ = surveys.register_call(s, req, window_minutes=60, template_version="v1", now=T0)
+            req = calls.CallRequest(call_id=f"q-{i}", agent_ids=["A1"], ended_at=T0)
+            survey, _ = calls.register_call(s, req, window_minutes=60, template_version="v1", now=T0)
             token, survey_id = survey.token, survey.id
             s.query(AuditLog).delete()
         trace.append(f"=== {name}")
         steps = [("/start_survey", "start_survey", ActionStartSurvey())]
         steps += [(text, intent, ActionHandleReply()) for text, intent in turns]
         for n, (text, intent, action) in enumerate(steps):
-            runtime.now = lambda n=n, m=minutes: T0 + timedelta(minutes=m if n else 0, seconds=n)  # type: ignore[assignment]
+            context.now = lambda n=n, m=minutes: T0 + timedelta(minutes=m if n else 0, seconds=n)  # type: ignore[assignment]
             d = CollectingDispatcher()
             count[0] = 0
             t0 = time.perf_counter()

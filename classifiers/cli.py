@@ -1,6 +1,6 @@
 """``feedbackbot classifier …`` and ``feedbackbot classify`` sub-commands.
 
-Imported by ``bot/cli.py`` on every start, so this module imports nothing
+Imported by ``bot/cli/main.py`` on every start, so this module imports nothing
 heavy at module level.
 
 * ``classifier data [--data DIR] [--manifest FILE]`` — show counts per label and split

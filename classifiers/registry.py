@@ -27,7 +27,7 @@ from pathlib import Path
 ENV_VAR = "FEEDBACKBOT_MODEL_DIR"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_ROOT = PROJECT_ROOT / "var" / "models" / "classifier"
-TRAIN_COMMAND = "feedbackbot classifier ensure"  # also: python -m bot.cli classifier train --promote
+TRAIN_COMMAND = "feedbackbot classifier ensure"  # also: python -m bot.cli.main classifier train --promote
 
 _VERSION_RE = re.compile(r"^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{8}(?:-[0-9]+)?$")
 

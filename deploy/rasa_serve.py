@@ -1,7 +1,7 @@
 """Start Rasa 3.6 with one start-up patch: the action-response schema check compiled once, not per turn.
 
 Run with the Rasa environment's Python in place of the ``rasa`` script, with
-the same arguments (``bot.stack`` does so for every Rasa server it starts):
+the same arguments (``bot.ops.stack`` does so for every Rasa server it starts):
 
     .venv-rasa/bin/python deploy/rasa_serve.py run -m var/rasa-models/feedbackbot.tar.gz ...
 

@@ -32,6 +32,14 @@ def port_open(host: str, port: int) -> bool:
         return False
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _facts_listener() -> None:
+    """Every process of the product installs the survey_facts listener at its entry point; so does the suite."""
+    from bot.ledger import fact_table
+
+    fact_table.install()
+
+
 @pytest.fixture(scope="session")
 def pg_url() -> Iterator[str]:
     """URL of a fresh PostgreSQL database, dropped after the session."""
@@ -47,7 +55,7 @@ def pg_url() -> Iterator[str]:
     try:
         yield f"{base}/{name}"
     finally:
-        from bot.db.engine import engine_for
+        from bot.db.connection import engine_for
 
         engine_for.cache_clear()
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -83,7 +91,7 @@ def db_url(request, tmp_path: Path) -> str:
 def _drop_db(name: str) -> None:
     import psycopg
 
-    from bot.db.engine import engine_for
+    from bot.db.connection import engine_for
 
     engine_for.cache_clear()
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
@@ -93,7 +101,7 @@ def _drop_db(name: str) -> None:
 @pytest.fixture(scope="session")
 def live_stacks(request, tmp_path_factory):
     """Start (once per session and backend) Rasa + action server + web app; returns ``get(backend) -> Live``."""
-    from bot.stack import Stack, have_rasa
+    from bot.ops.stack import Stack, have_rasa
     from tests.live import Live
 
     started: dict[str, Live] = {}

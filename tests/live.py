@@ -9,10 +9,10 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.db.engine import make_engine
+from bot.db.connection import make_engine
 from bot.db.models import AuditLog, Flag, Rating, Reason, Survey
+from bot.ops.stack import Stack
 from bot.settings import DEV_INTEGRATION_TOKEN
-from bot.stack import Stack
 
 
 @dataclass

@@ -10,8 +10,8 @@ from tests.conftest import PG_ADMIN_URL, port_open, unavailable
 
 def require_services(haproxy: bool = True) -> None:
     """Skip (fail in CI) unless Rasa, Redis, RabbitMQ (and HAProxy) are here (PostgreSQL is checked by ``pg_url``)."""
-    from bot.production import haproxy_bin
-    from bot.stack import have_rasa
+    from bot.ops.production import haproxy_bin
+    from bot.ops.stack import have_rasa
 
     why = have_rasa()
     if why:

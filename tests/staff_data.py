@@ -23,11 +23,12 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from bot.conversation import calls
 from bot.db.models import Call
 from bot.db.session import open_session
 from bot.db.staff import Account, Team
 from bot.domain import ATTRIBUTION, SurveyStatus
-from bot.services import accounts, roster, surveys
+from bot.staff import accounts, roster
 
 PASSWORD = "correct horse 42"
 ROSTER = """agent_id,name,team,supervisor_id,role
@@ -70,8 +71,8 @@ class _Builder:
 
     def survey(self, agent: str, ended: datetime, team: str):
         self.n += 1
-        req = surveys.CallRequest(call_id=f"web-{self.n:03d}", agent_ids=[agent], ended_at=ended)
-        survey, _ = surveys.register_call(self.s, req, window_minutes=60, template_version="v1", now=ended)
+        req = calls.CallRequest(call_id=f"web-{self.n:03d}", agent_ids=[agent], ended_at=ended)
+        survey, _ = calls.register_call(self.s, req, window_minutes=60, template_version="v1", now=ended)
         self.s.get(Call, survey.call_id).team_id = self.teams[team]
         self.s.flush()
         return survey
@@ -79,10 +80,10 @@ class _Builder:
     def rated(self, agent, ended, score, team, text="", cause=None, source="model", needs_review=False,
               evidence=None, reply=None):
         survey = self.survey(agent, ended, team)
-        rating = surveys.record_rating(self.s, survey, score, reply or f"{score}分", ended + timedelta(minutes=5))
-        surveys.set_status(self.s, survey, SurveyStatus.COMPLETED, ended + timedelta(minutes=5))
+        rating = calls.record_rating(self.s, survey, score, reply or f"{score}分", ended + timedelta(minutes=5))
+        calls.set_status(self.s, survey, SurveyStatus.COMPLETED, ended + timedelta(minutes=5))
         if cause:
-            return surveys.record_reason(self.s, rating, text, cause=cause, attribution=ATTRIBUTION[cause],
+            return calls.record_reason(self.s, rating, text, cause=cause, attribution=ATTRIBUTION[cause],
                                          source=source, now=ended + timedelta(minutes=6),
                                          confidence=0.9 if source == "model" else None, evidence=evidence,
                                          needs_review=needs_review)
@@ -111,10 +112,10 @@ def build(db_url: str, tmp_path: Path, now: datetime | None = None) -> Built:
         review = b.rated("A1", day[8], 2, "一组", "不太满意", "staff.resolution", needs_review=True)
         b.rated("A1", day[9], 2, "一组")
         corrected = b.survey("A1", day[10], "一组")
-        surveys.record_rating(s, corrected, 1, "1", day[10] + timedelta(minutes=2))
-        surveys.record_rating(s, corrected, 5, "按错了，应该是5", day[10] + timedelta(minutes=3))
+        calls.record_rating(s, corrected, 1, "1", day[10] + timedelta(minutes=2))
+        calls.record_rating(s, corrected, 5, "按错了，应该是5", day[10] + timedelta(minutes=3))
         late = b.survey("A1", day[11], "一组")
-        surveys.record_rating(s, late, 1, "1", day[11] + timedelta(hours=3))
+        calls.record_rating(s, late, 1, "1", day[11] + timedelta(hours=3))
         for _ in range(3):
             b.rated("A2", day[2], 5, "一组")
         for _ in range(9):

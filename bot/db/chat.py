@@ -2,7 +2,7 @@
 
 The transcript is written by the web proxy (customer messages redacted), so a
 reloaded chat page shows the same conversation. The opt-out list holds only an
-HMAC of the channel id (``bot.services.optouts``), never the id itself.
+HMAC of the channel id (``bot.conversation.optouts``), never the id itself.
 """
 from __future__ import annotations
 

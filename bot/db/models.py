@@ -28,7 +28,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from bot.domain import CAUSES, Attribution, RatingStatus, ReasonSource, Role, SurveyStatus
 
 
-def _one_of(column: str, values) -> str:
+def one_of(column: str, values) -> str:
     """SQL text of ``column IN (...)`` for a CHECK constraint."""
     return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
 
@@ -47,7 +47,7 @@ class Agent(Base):
     role: Mapped[str] = mapped_column(String(16), default=Role.AGENT, server_default=Role.AGENT.value)
     created_at: Mapped[datetime]
 
-    __table_args__ = (CheckConstraint(_one_of("role", Role), name="ck_agents_role"),)
+    __table_args__ = (CheckConstraint(one_of("role", Role), name="ck_agents_role"),)
 
 
 class Call(Base):
@@ -86,7 +86,7 @@ class CallAgent(Base):
 class Survey(Base):
     __tablename__ = "surveys"
     __table_args__ = (
-        CheckConstraint(_one_of("status", SurveyStatus), name="ck_surveys_status"),
+        CheckConstraint(one_of("status", SurveyStatus), name="ck_surveys_status"),
         Index("ix_surveys_status", "status"),
     )
 
@@ -112,7 +112,7 @@ class Survey(Base):
 class Rating(Base):
     __tablename__ = "ratings"
     __table_args__ = (
-        CheckConstraint(_one_of("status", RatingStatus), name="ck_ratings_status"),
+        CheckConstraint(one_of("status", RatingStatus), name="ck_ratings_status"),
         CheckConstraint("score BETWEEN 1 AND 5", name="ck_ratings_score"),
         Index("ix_ratings_survey_status", "survey_id", "status", "id"),
     )
@@ -133,9 +133,9 @@ class Rating(Base):
 class Reason(Base):
     __tablename__ = "reasons"
     __table_args__ = (
-        CheckConstraint(_one_of("source", ReasonSource), name="ck_reasons_source"),
-        CheckConstraint(_one_of("attribution", Attribution), name="ck_reasons_attribution"),
-        CheckConstraint(_one_of("cause", CAUSES), name="ck_reasons_cause"),
+        CheckConstraint(one_of("source", ReasonSource), name="ck_reasons_source"),
+        CheckConstraint(one_of("attribution", Attribution), name="ck_reasons_attribution"),
+        CheckConstraint(one_of("cause", CAUSES), name="ck_reasons_cause"),
         Index("ix_reasons_rating_current", "rating_id", "id"),
         Index("ix_reasons_needs_review", "needs_review"),
     )

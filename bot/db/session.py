@@ -10,7 +10,7 @@ from functools import lru_cache
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.db.engine import engine_for
+from bot.db.connection import engine_for
 
 
 @lru_cache(maxsize=8)  # each sessionmaker makes a Session subclass, whose event set-up costs per call

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db.models import Base, _one_of
+from bot.db.models import Base, one_of
 from bot.domain import AppealStatus
 
 
@@ -77,7 +77,7 @@ class Appeal(Base):
     """An agent's request to remove a staff attribution from their KPI; decided by an admin."""
 
     __tablename__ = "appeals"
-    __table_args__ = (CheckConstraint(_one_of("status", AppealStatus), name="ck_appeals_status"),)
+    __table_args__ = (CheckConstraint(one_of("status", AppealStatus), name="ck_appeals_status"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     reason_id: Mapped[int] = mapped_column(ForeignKey("reasons.id"), index=True)

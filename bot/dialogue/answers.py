@@ -1,6 +1,7 @@
 """Which response answers what: question topics, re-asks and the closing echo of the recorded score.
 
-Kept apart from the turn logic so the wording rules (issue 9, kinds 8, 11, 12)
+Kept apart from the turn logic so the wording rules (mirror the customer's
+register, never promise what was not done, close politely)
 live in one table the engine consults, and a test can check every name exists
 in ``domain.yml``.
 """

@@ -1,8 +1,8 @@
 """What a dialogue turn decided to store, as small immutable values.
 
-The engine returns a list of these; ``bot.services.turns`` applies them in
+The engine returns a list of these; ``bot.conversation.turns`` applies them in
 order, in the caller's transaction, with their audit rows (and
-``bot.services.drafts`` for the import, in memory). Adding an effect means one
+``bot.conversation.records`` for the import, in memory). Adding an effect means one
 dataclass here, one line in ``Effect`` and one applier in each of those two.
 """
 from __future__ import annotations
@@ -48,14 +48,14 @@ class SetStatus:
 
 
 @dataclass(frozen=True)
-class Flag:
+class RaiseFlag:
     """Flag the survey for supervisor follow-up."""
 
     kind: FlagKind
     text: str
 
 
-Effect = RecordRating | RecordReason | SetStatus | Flag
+Effect = RecordRating | RecordReason | SetStatus | RaiseFlag
 
 
 def status_change(current: str, new: SurveyStatus) -> tuple[SetStatus, ...]:

@@ -2,8 +2,8 @@
 
 The engine gets an immutable snapshot of the survey (``SurveyView``), the
 state from the previous turn, the text, the time and a classifier, and
-returns a ``Decision``: effects (``bot.dialogue.effects``) for
-``bot.services.turns`` to apply in order, the responses and the next state.
+returns a ``TurnDecision``: effects (``bot.dialogue.effects``) for
+``bot.conversation.turns`` to apply in order, the responses and the next state.
 Guards (``bot.dialogue.guards``) run first, in order; then the handler of the
 current stage (``bot.dialogue.stages``).
 """
@@ -24,7 +24,7 @@ from bot.dialogue.state import (
     DialogueState,
     Outcome,
 )
-from bot.dialogue.turn import Classify, Decision, SurveyView, Turn
+from bot.dialogue.turn import Classify, SurveyView, Turn, TurnDecision
 from bot.domain import CLOSED_SURVEY_STATUSES, SurveyStatus
 from bot.rating import parse_reply
 
@@ -38,16 +38,16 @@ _RESUME = {
 }
 
 
-def _settled(survey: SurveyView | None, state: DialogueState) -> Decision | None:
+def _settled(survey: SurveyView | None, state: DialogueState) -> TurnDecision | None:
     """Unknown survey, or a customer who asked for silence: nothing to store."""
     if survey is None:
-        return Decision((), Outcome(state).add("utter_survey_not_found"))
+        return TurnDecision((), Outcome(state).add("utter_survey_not_found"))
     if survey.status == SurveyStatus.OPTED_OUT:
-        return Decision((), Outcome(DialogueState(stage=DONE)))
+        return TurnDecision((), Outcome(DialogueState(stage=DONE)))
     return None
 
 
-def start(survey: SurveyView | None, state: DialogueState, now: datetime, greeting: str) -> Decision:
+def start(survey: SurveyView | None, state: DialogueState, now: datetime, greeting: str) -> TurnDecision:
     """Open the conversation: greet with the versioned scale statement, or explain why not.
 
     Args:
@@ -64,15 +64,15 @@ def start(survey: SurveyView | None, state: DialogueState, now: datetime, greeti
         return settled
     assert survey is not None
     if survey.status in CLOSED_SURVEY_STATUSES:
-        return Decision((), Outcome(DialogueState(stage=DONE)).add("utter_survey_closed"))
+        return TurnDecision((), Outcome(DialogueState(stage=DONE)).add("utter_survey_closed"))
     if survey.expired(now):
-        return Decision((), Outcome(DialogueState(stage=AWAITING_SCORE)).add("utter_late"))
+        return TurnDecision((), Outcome(DialogueState(stage=AWAITING_SCORE)).add("utter_late"))
     if survey.status == SurveyStatus.IN_PROGRESS and state.stage in _RESUME:
-        # Never re-open: the conversation resumes where it was (issue 9).
-        return Decision((), Outcome(state).add(_RESUME[state.stage]))
+        # Never re-open: the conversation resumes where it was.
+        return TurnDecision((), Outcome(state).add(_RESUME[state.stage]))
     resumed = state if survey.status == SurveyStatus.IN_PROGRESS and state.stage == AWAITING_SCORE else None
     greet = Outcome(resumed or DialogueState(stage=AWAITING_SCORE, retries=0)).add(f"utter_greeting_{greeting}")
-    return Decision(status_change(survey.status, SurveyStatus.IN_PROGRESS), greet)
+    return TurnDecision(status_change(survey.status, SurveyStatus.IN_PROGRESS), greet)
 
 
 def handle_reply(
@@ -81,7 +81,7 @@ def handle_reply(
     text: str,
     now: datetime,
     classify: Classify,
-) -> Decision:
+) -> TurnDecision:
     """Decide one customer message within a survey.
 
     Args:

@@ -1,6 +1,6 @@
 """The dialogue state of one survey, and the outcome of one turn.
 
-The state is stored on the survey's row (``bot.services.turns`` reads it in
+The state is stored on the survey's row (``bot.conversation.turns`` reads it in
 the turn's snapshot and writes it with the turn's other rows), not in Rasa's
 slots: one transaction holds what was recorded and where the conversation
 is, every Rasa server sees the same, and Rasa has one event fewer to check,

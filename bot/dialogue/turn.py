@@ -1,7 +1,7 @@
 """The engine's inputs and output, and the working record of one turn.
 
 ``SurveyView`` is the immutable snapshot the engine decides from (loaded by
-``bot.services.turns``). ``Turn`` accumulates effects, responses and the next
+``bot.conversation.turns``). ``Turn`` accumulates effects, responses and the next
 state while keeping its own view of the survey up to date: once the turn has
 decided a new score, later logic in the same turn sees that score as counted,
 exactly as it would after re-reading the database.
@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.clock import has_passed
-from bot.dialogue.effects import Effect, Flag, RecordRating, RecordReason, status_change
+from bot.dialogue.effects import Effect, RaiseFlag, RecordRating, RecordReason, status_change
 from bot.dialogue.state import DialogueState, Outcome
 from bot.domain import FlagKind, ReasonSource, SurveyStatus
 from bot.rating import ParsedReply
@@ -25,7 +25,7 @@ Classify = Callable[[str], CauseResult]
 
 @dataclass(frozen=True)
 class CountedRating:
-    """The rating that counts (``bot.services.counting``), as far as the engine needs it.
+    """The rating that counts (``bot.ledger.counting``), as far as the engine needs it.
 
     Attributes:
         score: 1–5.
@@ -64,7 +64,7 @@ class SurveyView:
 
 
 @dataclass(frozen=True)
-class Decision:
+class TurnDecision:
     """What one turn decided: effects to store, in order, and what to say next (with the next state)."""
 
     effects: tuple[Effect, ...]
@@ -165,8 +165,8 @@ class Turn:
 
     def flag(self, kind: FlagKind) -> None:
         """Decide to flag the survey for follow-up, keeping the customer's words."""
-        self.effects.append(Flag(kind=kind, text=self.text))
+        self.effects.append(RaiseFlag(kind=kind, text=self.text))
 
-    def decision(self) -> Decision:
+    def decision(self) -> TurnDecision:
         """The turn's result."""
-        return Decision(effects=tuple(self.effects), outcome=self.out)
+        return TurnDecision(effects=tuple(self.effects), outcome=self.out)

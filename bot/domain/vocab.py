@@ -26,7 +26,7 @@ CLOSED_SURVEY_STATUSES: tuple[SurveyStatus, ...] = tuple(s for s in SurveyStatus
 
 
 class RatingStatus(StrEnum):
-    """Whether a stored score counts: only ``valid`` ones can (see ``bot.services.counting``)."""
+    """Whether a stored score counts: only ``valid`` ones can (see ``bot.ledger.counting``)."""
 
     VALID = "valid"
     LATE = "late"  # after the survey window: kept, never scored

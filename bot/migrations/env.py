@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from alembic import context
 
-from bot.db import chat, delivery, staff  # noqa: F401 - registers the staff, chat and delivery tables on Base.metadata
-from bot.db.engine import make_engine
+import bot.db  # noqa: F401 - registers every table on Base.metadata
+from bot.db.connection import make_engine
 from bot.db.models import Base
 from bot.settings import Settings
 

@@ -7,6 +7,7 @@ import httpx
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from bot.ledger import fact_table
 from bot.settings import Settings
 from bot.web import access, security
 from bot.web import auth as staff_auth
@@ -21,6 +22,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings: Configuration; read from the environment when omitted.
     """
     settings = settings or Settings.from_env()
+    fact_table.install()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

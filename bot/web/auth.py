@@ -30,8 +30,8 @@ from sqlalchemy.orm import Session
 
 from bot.db.models import Agent
 from bot.domain import Role
-from bot.services import accounts, roster
 from bot.settings import Settings
+from bot.staff import accounts, roster
 from bot.web import messages
 from bot.web.deps import SessionDep, SettingsDep
 from bot.web.templating import templates

@@ -104,7 +104,7 @@ class ChatIn(BaseModel):
                                    description="Id of this message, resent unchanged on retry (deduplication key)")
 
 
-class ChatMessage(BaseModel):
+class BotMessage(BaseModel):
     """One bot message, with the buttons it offers (title and payload)."""
 
     text: str | None = None
@@ -114,14 +114,14 @@ class ChatMessage(BaseModel):
 class ChatOut(BaseModel):
     """The bot's replies to one customer message."""
 
-    messages: list[ChatMessage]
+    messages: list[BotMessage]
     closed: bool = Field(default=False, description="The survey is over (completed, closed, expired, opted out)")
     notice: str | None = Field(default=None, description="One-line closed notice to show under the conversation")
 
     @classmethod
     def say(cls, text: str) -> ChatOut:
         """A reply of one plain message."""
-        return cls(messages=[ChatMessage(text=text)])
+        return cls(messages=[BotMessage(text=text)])
 
 
 class HistoryMessage(BaseModel):

@@ -8,23 +8,23 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
-from actions import runtime
+from actions import context
 from actions.survey_reply import ActionHandleReply
 from actions.survey_start import ActionStartSurvey
-from bot.db.engine import engine_for
-from bot.services import surveys
+from bot.conversation import calls
+from bot.db.connection import engine_for
 
 
 @pytest.fixture()
 def survey_token(db_url, monkeypatch) -> str:
     monkeypatch.setenv("DATABASE_URL", db_url)
-    runtime.settings.cache_clear()
-    req = surveys.CallRequest(call_id="call-1", agent_ids=["A1"], ended_at=datetime.now(UTC))
+    context.settings.cache_clear()
+    req = calls.CallRequest(call_id="call-1", agent_ids=["A1"], ended_at=datetime.now(UTC))
     with Session(engine_for(db_url)) as s, s.begin():
-        survey, _ = surveys.register_call(s, req, window_minutes=60, template_version="v1")
+        survey, _ = calls.register_call(s, req, window_minutes=60, template_version="v1")
         token = survey.token
     yield token
-    runtime.settings.cache_clear()
+    context.settings.cache_clear()
 
 
 def tracker(sender: str, text: str, intent: str = "nlu_fallback") -> Tracker:
@@ -48,7 +48,7 @@ def responses(dispatcher: CollectingDispatcher) -> list[str]:
 def state(db_url: str, token: str) -> tuple:
     """The dialogue state stored on the survey row: (stage, retries, pending reason)."""
     with Session(engine_for(db_url)) as s:
-        survey = surveys.survey_by_token(s, token)
+        survey = calls.survey_by_token(s, token)
         return survey.stage, survey.retries, survey.pending_reason
 
 
@@ -104,7 +104,7 @@ def test_a_forged_slot_in_the_tracker_changes_nothing(survey_token, db_url):
     forged.slots = {"stage": "awaiting_cause_choice", "pending_reason": "客服骂人"}
     ActionHandleReply().run(CollectingDispatcher(), forged, {})
     with Session(engine_for(db_url)) as s:
-        [rating] = surveys.survey_by_token(s, survey_token).ratings
+        [rating] = calls.survey_by_token(s, survey_token).ratings
         assert rating.score == 2
         assert [r.text for r in rating.reasons] == ["排队等了四十分钟才有人接"]
 
@@ -117,7 +117,7 @@ def test_unknown_sender_gets_not_found(survey_token):
 
 def test_database_failure_answers_politely_and_changes_nothing(survey_token, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
-    runtime.settings.cache_clear()
+    context.settings.cache_clear()
     d = CollectingDispatcher()
     assert ActionHandleReply().run(d, tracker(survey_token, "5"), {}) == []
     assert responses(d) == ["utter_error"]

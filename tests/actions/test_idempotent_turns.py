@@ -5,11 +5,11 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
-from actions import delivery
+from actions import turn_runner
 from actions.survey_reply import ActionHandleReply
-from bot.db.engine import engine_for
-from bot.services import surveys
-from bot.services.receipts import TURN_FAILED
+from bot.conversation import calls
+from bot.conversation.receipts import TURN_FAILED
+from bot.db.connection import engine_for
 from tests.actions.test_actions import responses, state, survey_token  # noqa: F401 - fixture
 
 
@@ -22,7 +22,7 @@ def with_id(sender: str, text: str, message_id: str | None) -> Tracker:
 
 def ratings(db_url: str, token: str) -> list[int]:
     with Session(engine_for(db_url)) as s:
-        return [r.score for r in surveys.survey_by_token(s, token).ratings]
+        return [r.score for r in calls.survey_by_token(s, token).ratings]
 
 
 def test_the_same_message_id_stores_once_and_answers_alike(survey_token, db_url):  # noqa: F811
@@ -56,11 +56,11 @@ def test_a_turn_that_keeps_failing_is_marked_and_stores_nothing(survey_token, db
 
     def broken(s, token, mid):
         calls.append(1)
-        surveys.record_rating(s, surveys.survey_by_token(s, token), 3, "3", delivery.runtime.now())  # written, then the turn fails
+        calls.record_rating(s, calls.survey_by_token(s, token), 3, "3", turn_runner.runtime.now())  # written, then the turn fails
         raise ConnectionResetError("database went away")
 
     d = CollectingDispatcher()
-    assert delivery.run_turn(d, with_id(survey_token, "3", "m-9"), broken) == []
+    assert turn_runner.run_turn(d, with_id(survey_token, "3", "m-9"), broken) == []
     assert len(calls) == 1  # not a database error: not retried
     assert responses(d) == ["utter_error"] and d.messages[0]["custom"] == TURN_FAILED
     assert ratings(db_url, survey_token) == []  # rolled back: nothing half-stored
@@ -69,19 +69,19 @@ def test_a_turn_that_keeps_failing_is_marked_and_stores_nothing(survey_token, db
 def test_a_dropped_connection_is_retried_and_the_rating_stored_once(survey_token, db_url):  # noqa: F811
     from sqlalchemy.exc import OperationalError
 
-    from bot.services import turns
+    from bot.conversation import turns
 
     attempts = []
 
     def flaky(s, token, mid):
         attempts.append(1)
-        outcome = turns.reply_turn(s, token, "2", delivery.runtime.now(), delivery.runtime.classify)
+        outcome = turns.reply_turn(s, token, "2", turn_runner.runtime.now(), turn_runner.runtime.classify)
         if len(attempts) < 3:  # the first two attempts lose the connection after writing
             raise OperationalError("INSERT …", {}, ConnectionResetError("server closed the connection"))
         return outcome
 
     d = CollectingDispatcher()
-    events = delivery.run_turn(d, with_id(survey_token, "2", "m-5"), flaky)
+    events = turn_runner.run_turn(d, with_id(survey_token, "2", "m-5"), flaky)
     assert len(attempts) == 3 and responses(d) == ["utter_ask_reason"] and events == []
     assert ratings(db_url, survey_token) == [2]
     assert state(db_url, survey_token) == ("awaiting_reason", 0, None)  # written once, with the rating

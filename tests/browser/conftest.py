@@ -88,8 +88,8 @@ class WebOnly:
 @contextmanager
 def serve_web(base: Path, db: str) -> Iterator[str]:
     """Run the web app alone (Rasa unreachable) on ``db`` in a subprocess; yields its URL."""
+    from bot.ops.stack import free_port
     from bot.settings import ROOT
-    from bot.stack import free_port
 
     port, dead = free_port(), free_port()
     env = {**os.environ, "FEEDBACKBOT_ENV": "development", "DATABASE_URL": db,

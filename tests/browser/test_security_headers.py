@@ -1,4 +1,4 @@
-"""The pages keep working under the Content-Security-Policy (issue 10, finding 8), in a real Chromium.
+"""The pages keep working under the Content-Security-Policy, in a real Chromium.
 
 Chromium enforces the CSP the web app sends; a blocked inline script, style
 or remote asset shows up as a console error ("Refused to …"), which these

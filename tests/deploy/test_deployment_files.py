@@ -83,7 +83,7 @@ def test_the_image_runs_as_an_unprivileged_user_and_bakes_no_secret():
 
 
 def test_haproxy_template_balances_both_tiers_with_real_checks():
-    from bot.production import render_haproxy
+    from bot.ops.production import render_haproxy
 
     cfg = render_haproxy([6001, 6002], [6101], rasa_lb=6000, actions_lb=6100, stats=6200)
     assert "${" not in cfg
@@ -97,7 +97,7 @@ def test_haproxy_template_balances_both_tiers_with_real_checks():
 def test_the_rendered_haproxy_configuration_is_valid(tmp_path):
     import subprocess
 
-    from bot.production import haproxy_bin, render_haproxy
+    from bot.ops.production import haproxy_bin, render_haproxy
 
     binary = haproxy_bin()
     if binary is None:

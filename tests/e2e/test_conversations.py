@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.db.models import Flag, Survey
-from bot.services import counting
+from bot.ledger import counting
 
 pytestmark = pytest.mark.e2e
 

@@ -30,7 +30,7 @@ THANKS_HIGH = "感谢您的认可"
 @pytest.fixture(scope="module")
 def prod(pg_url, tmp_path_factory):
     require_services()
-    from bot.production import ProductionStack
+    from bot.ops.production import ProductionStack
 
     with production_services() as env:
         stack = ProductionStack(database_url=pg_url, log_dir=tmp_path_factory.mktemp("faults") / "log",
@@ -102,8 +102,8 @@ def test_the_funnel_is_recorded_from_rasas_events_on_rabbitmq(prod):
     from sqlalchemy import select
     from sqlalchemy.orm import Session
 
-    from bot import funnel
-    from bot.db.delivery import FunnelEvent
+    from bot.db.funnel import FunnelEvent
+    from bot.ops import funnel_consumer
 
     done, invited_only, rated_high = prod.new_survey(), prod.new_survey(), prod.new_survey()
     prod.start(done)
@@ -112,7 +112,7 @@ def test_the_funnel_is_recorded_from_rasas_events_on_rabbitmq(prod):
     prod.start(rated_high)
     prod.say(rated_high, "5")
     env = prod.stack.extra_env
-    stored = funnel.consume(prod.stack.database_url, host=env["RABBITMQ_HOST"], port=5672, user=env["RABBITMQ_USER"],
+    stored = funnel_consumer.consume(prod.stack.database_url, host=env["RABBITMQ_HOST"], port=5672, user=env["RABBITMQ_USER"],
                             password=env["RABBITMQ_PASSWORD"], queue=env["RABBITMQ_QUEUE"], idle_stop_s=2.0)
     assert stored >= 4 + 3
     with Session(prod.engine) as s:

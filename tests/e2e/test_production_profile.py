@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from bot.stack import Stack
+from bot.ops.stack import Stack
 from tests.conftest import PG_ADMIN_URL
 from tests.live import Live
 from tests.production import production_services, require_services
@@ -97,7 +97,7 @@ def test_turns_take_the_conversation_lock_in_redis(prod_live):
 
 
 def test_rasa_http_api_is_off_without_a_token(prod_live):
-    """No RASA_API_TOKEN in the production profile: Rasa serves only the REST channel (issue 10, finding 1)."""
+    """No RASA_API_TOKEN in the production profile: Rasa serves only the REST channel."""
     live, _, _ = prod_live
     token = live.new_survey()
     live.start(token)

@@ -1,4 +1,4 @@
-"""Simultaneous registrations against the real web app (issue 10, finding 5) on SQLite and PostgreSQL.
+"""Simultaneous registrations against the real web app on SQLite and PostgreSQL.
 
 The web app runs under uvicorn with several worker processes (as in
 production), so requests really race in different processes and database
@@ -21,10 +21,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.db.engine import make_engine
+from bot.db.connection import make_engine
 from bot.db.models import Agent, AuditLog, Call, Survey
+from bot.ops.stack import free_port
 from bot.settings import DEV_INTEGRATION_TOKEN, ROOT
-from bot.stack import free_port
 
 pytestmark = pytest.mark.e2e
 

@@ -1,4 +1,4 @@
-"""Hostile input and silent accepts at the web app (issue 10, findings 4, 7 and 8), against the real servers.
+"""Hostile input and silent accepts at the web app, against the real servers.
 
 Runs on SQLite and PostgreSQL (the ``live`` fixture): on PostgreSQL a NUL
 byte reached the database and gave a 500 before.

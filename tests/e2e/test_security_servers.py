@@ -1,4 +1,4 @@
-"""Attacks on the servers behind the web app (issue 10, findings 1, 2, 3 and 6), against the real stack.
+"""Attacks on the servers behind the web app, against the real stack.
 
 Each test first does what an attacker on the same host did (with nothing but
 a survey token), then asserts that it now fails safely and that the survey's

@@ -100,7 +100,7 @@ def test_score_reason_contradiction_is_confirmed(live):
     ask = live.say(token, "5 客服态度太差了，直接挂我电话")
     assert any("确认" in t for t in ask)
     live.say(token, "1")
-    # Issue 9, kind 1: the contradicted 5 counts only if confirmed, so only the confirmed 1 is stored.
+    # The contradicted 5 counts only if confirmed, so only the confirmed 1 is stored.
     [rating] = live.ratings(token)
     assert (rating.score, rating.status, rating.supersedes_id) == (1, "valid", None)
     [reason] = rating.reasons
@@ -122,7 +122,7 @@ def test_correction_supersedes_and_keeps_both(live):
 
 
 def test_opt_out_is_acknowledged_then_only_the_closed_notice(live):
-    # Issue 9, kind 10: a later message is never scored and gets the one-line closed notice, not silence.
+    # A later message is never scored and gets the one-line closed notice, not silence.
     from bot.web.messages import CLOSED_NOTICES
 
     token = live.new_survey()

@@ -5,8 +5,8 @@ import subprocess
 
 import pytest
 
+from bot.ops.stack import RASA_BIN, _rasa_env, have_rasa, train_rasa
 from bot.settings import ROOT
-from bot.stack import RASA_BIN, _rasa_env, have_rasa, train_rasa
 from tests.conftest import unavailable
 
 

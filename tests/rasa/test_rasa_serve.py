@@ -11,8 +11,8 @@ import subprocess
 
 import pytest
 
+from bot.ops.stack import RASA_PYTHON, RASA_SERVE, _rasa_env, have_rasa
 from bot.settings import ROOT
-from bot.stack import RASA_PYTHON, RASA_SERVE, _rasa_env, have_rasa
 from tests.conftest import unavailable
 
 # Action server responses: what our actions send, what a no-op action sends, and broken ones.
@@ -81,7 +81,7 @@ def test_the_patched_check_agrees_with_rasas_own_on_every_response(checked):
 
 
 def test_rasa_starts_through_the_shim():
-    from bot.stack import Stack
+    from bot.ops.stack import Stack
 
     cmd = Stack(database_url="sqlite://", log_dir=ROOT / "var").rasa_cmd(5005, ROOT / "model.tar.gz")
     assert cmd[:3] == [str(RASA_PYTHON), str(RASA_SERVE), "run"]

@@ -2,7 +2,7 @@
 
 The same conversations are played once through ``register_call`` +
 ``turns.start_turn`` / ``turns.reply_turn`` (the live chat) and once through
-``drafts.new_survey`` + ``drafts.start_turn`` / ``reply_turn`` +
+``records.new_survey`` + ``records.start_turn`` / ``reply_turn`` +
 ``bulk_store.write_drafts``, into one database under different call and agent
 ids. Every stored row of each call (survey, ratings, reasons, flags, audit
 rows with their payloads, the agents' audit rows and the fact rows) must be
@@ -15,10 +15,11 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.db.facts import SurveyFact
+from bot.conversation import calls, records, turns
 from bot.db.models import AuditLog, Call, Flag, Rating, Reason, Survey
 from bot.db.session import open_session
-from bot.services import bulk_store, drafts, surveys, turns
+from bot.db.survey_facts import SurveyFact
+from bot.importing import bulk_store
 from classifiers import classify
 
 T0 = datetime(2026, 11, 3, 2, 0, tzinfo=UTC)
@@ -44,8 +45,8 @@ def _live(url: str) -> None:
     for n, (agent, after, messages) in enumerate(CONVERSATIONS):
         ended = T0 + timedelta(minutes=7 * n)
         with open_session(url) as s, s.begin():
-            req = surveys.CallRequest(call_id=f"live-{n}", agent_ids=[f"L{agent}"], ended_at=ended)
-            survey, _ = surveys.register_call(s, req, window_minutes=WINDOW, template_version="v1", now=ended)
+            req = calls.CallRequest(call_id=f"live-{n}", agent_ids=[f"L{agent}"], ended_at=ended)
+            survey, _ = calls.register_call(s, req, window_minutes=WINDOW, template_version="v1", now=ended)
             token = survey.token
         at = ended + timedelta(minutes=after)
         with open_session(url) as s, s.begin():
@@ -59,12 +60,12 @@ def _bulk(url: str) -> None:
     batch = []
     for n, (agent, after, messages) in enumerate(CONVERSATIONS):
         ended = T0 + timedelta(minutes=7 * n)
-        d = drafts.new_survey(f"bulk-{n}", [f"B{agent}"], ended, None, window_minutes=WINDOW,
+        d = records.new_survey(f"bulk-{n}", [f"B{agent}"], ended, None, window_minutes=WINDOW,
                               template_version="v1", now=ended)
         at = ended + timedelta(minutes=after)
-        drafts.start_turn(d, at, "v1")
+        records.start_turn(d, at, "v1")
         for text in messages:
-            drafts.reply_turn(d, text, at, classify)
+            records.reply_turn(d, text, at, classify)
         batch.append(d)
     with open_session(url) as s, s.begin():
         bulk_store.write_drafts(s, batch)

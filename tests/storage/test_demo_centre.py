@@ -4,18 +4,20 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from bot.conversation.calls import utcnow
 from bot.db.models import Agent, AuditLog, Call, Rating, Reason
 from bot.db.session import open_session
 from bot.db.staff import Account, Team
+from bot.demo import centre
 from bot.domain import CAUSES
-from bot.services import accounts, counting, demo_centre
-from bot.services.surveys import utcnow
+from bot.ledger import counting
 from bot.settings import Settings
+from bot.staff import accounts
 
 
 def test_demo_centre_loads_once_and_covers_every_cause(sqlite_url):
     settings = Settings(database_url=sqlite_url)
-    logins = demo_centre.load(settings, progress=False)
+    logins = centre.load(settings, progress=False)
     assert {d.role for d in logins} == {"admin", "supervisor", "agent"}
     with open_session(sqlite_url) as s:
         assert s.scalar(select(func.count()).select_from(Team)) == 3
@@ -30,11 +32,11 @@ def test_demo_centre_loads_once_and_covers_every_cause(sqlite_url):
         assert all(s.scalars(select(Account.is_demo)))
         before = {m.__name__: s.scalar(select(func.count()).select_from(m)) for m in (Call, Rating, Reason, AuditLog)}
         # Demo passwords work in development only.
-        ok = accounts.login(s, "9001", demo_centre.DEMO_PASSWORD, client="t", now=utcnow(), allow_demo=True)
-        refused = accounts.login(s, "9001", demo_centre.DEMO_PASSWORD, client="t", now=utcnow(), allow_demo=False)
+        ok = accounts.login(s, "9001", centre.DEMO_PASSWORD, client="t", now=utcnow(), allow_demo=True)
+        refused = accounts.login(s, "9001", centre.DEMO_PASSWORD, client="t", now=utcnow(), allow_demo=False)
         assert ok.session_id and refused.refusal == accounts.LoginRefusal.DEMO_OUTSIDE_DEVELOPMENT
         s.rollback()
-    demo_centre.load(settings, progress=False)
+    centre.load(settings, progress=False)
     with open_session(sqlite_url) as s:
         after = {m.__name__: s.scalar(select(func.count()).select_from(m)) for m in (Call, Rating, Reason, AuditLog)}
     assert after == before
@@ -43,5 +45,5 @@ def test_demo_centre_loads_once_and_covers_every_cause(sqlite_url):
 def test_demo_centre_is_refused_outside_development(sqlite_url):
     settings = Settings(database_url=sqlite_url, env="test", integration_token="x" * 20, session_secret="y" * 20,
                         action_server_token="z" * 20)
-    with pytest.raises(demo_centre.DemoRefused):
-        demo_centre.load(settings, progress=False)
+    with pytest.raises(centre.DemoRefused):
+        centre.load(settings, progress=False)

@@ -5,7 +5,7 @@ from calls/surveys/ratings/reasons/appeals (``_score_direct``) on a data set
 with every bucket and exclusion (the hand-computed centre of
 ``test_scoring``), after later changes (relabel, appeal decided, savepoint
 rolled back) and after a full rebuild. The non-staff reason awaiting review
-is the contract fix of issue 8: awaiting review is ``unattributed_low``
+is the scoring contract: awaiting review is ``unattributed_low``
 whatever the provisional attribution.
 """
 from __future__ import annotations
@@ -15,12 +15,12 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from bot.db.engine import engine_for
-from bot.db.facts import SurveyFact
+from bot.db.connection import engine_for
 from bot.db.models import Reason
 from bot.db.staff import Appeal
-from bot.services.facts import refresh_facts
-from bot.services.scoring import _score_direct, score_period
+from bot.db.survey_facts import SurveyFact
+from bot.ledger.fact_table import refresh_facts
+from bot.scoring.board import _score_direct, score_period
 from tests.storage.test_scoring import TZ, Centre, bj, build
 
 
@@ -107,7 +107,7 @@ def test_rebuild_gives_the_same_rows(db_url):
 
 
 def test_facts_cli_rebuild_and_verify(db_url, monkeypatch, capsys):
-    from bot.cli import main
+    from bot.cli.main import main
 
     build(db_url)
     monkeypatch.setenv("DATABASE_URL", db_url)

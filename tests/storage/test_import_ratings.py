@@ -6,11 +6,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from bot.csvfile import CsvFormatError
 from bot.db.models import Agent, AuditLog, Call, Rating, Reason, Survey
 from bot.db.session import open_session
 from bot.db.staff import Team, TeamMembership
-from bot.services import counting, import_ratings
-from bot.services.csvfile import CsvFormatError
+from bot.importing import history
+from bot.ledger import counting
 from bot.settings import Settings
 
 # Times in Beijing time; the survey window is 60 minutes from ended_at.
@@ -39,7 +40,7 @@ def csv_file(tmp_path):
 
 
 def run(db_url, path):
-    return import_ratings.import_file(Settings(database_url=db_url), path, batch_size=4, progress=False)
+    return history.import_file(Settings(database_url=db_url), path, batch_size=4, progress=False)
 
 
 def survey_of(s, call_id) -> Survey:

@@ -9,11 +9,13 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot import funnel
-from bot.db.delivery import FunnelEvent, MessageReceipt
-from bot.db.engine import engine_for
+from bot.conversation import calls, receipts
+from bot.db.connection import engine_for
+from bot.db.funnel import FunnelEvent
+from bot.db.receipts import MessageReceipt
 from bot.dialogue.state import AWAITING_REASON, AWAITING_SCORE, DONE, DialogueState, Outcome
-from bot.services import receipts, surveys
+from bot.ops import funnel_consumer
+from bot.scoring import funnel
 
 T0 = datetime(2026, 11, 23, 1, 10, tzinfo=UTC)  # 09:10 in Shanghai
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -21,8 +23,8 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 def new_survey(url: str, call_id: str, sent: datetime) -> tuple[int, str]:
     with Session(engine_for(url)) as s, s.begin():
-        req = surveys.CallRequest(call_id=call_id, agent_ids=["A1"], ended_at=sent)
-        survey, _ = surveys.register_call(s, req, window_minutes=60, template_version="v1", now=sent)
+        req = calls.CallRequest(call_id=call_id, agent_ids=["A1"], ended_at=sent)
+        survey, _ = calls.register_call(s, req, window_minutes=60, template_version="v1", now=sent)
         return survey.id, survey.token
 
 
@@ -74,9 +76,9 @@ def test_funnel_counts_each_survey_step_once_per_hour_of_invitation(db_url):
         rasa_event(d, "slot", t, name="stage", value="awaiting_score"),
     ]
     with Session(engine_for(db_url)) as s, s.begin():
-        assert funnel.record(s, events) == 1 + 1 + 3 + 1 + 1 + 2 + 1
+        assert funnel_consumer.record(s, events) == 1 + 1 + 3 + 1 + 1 + 2 + 1
     with Session(engine_for(db_url)) as s, s.begin():
-        assert funnel.record(s, events) == 0  # the same events delivered again
+        assert funnel_consumer.record(s, events) == 0  # the same events delivered again
     with Session(engine_for(db_url)) as s:
         assert s.scalar(select(func.count()).select_from(FunnelEvent)) == 10
         rows = funnel.funnel_by_hour(s, T0 - timedelta(hours=1), T0 + timedelta(hours=3), SHANGHAI)
@@ -90,9 +92,9 @@ def test_funnel_counts_each_survey_step_once_per_hour_of_invitation(db_url):
 
 def test_event_ids_differ_by_any_field_and_repeat_for_the_same_event():
     e = rasa_event("tok", "action", T0, name="action_start_survey")
-    assert funnel.event_id(e) == funnel.event_id(dict(reversed(list(e.items()))))
-    assert funnel.event_id(e) != funnel.event_id({**e, "timestamp": e["timestamp"] + 0.001})
-    assert funnel.event_id(e) != funnel.event_id({**e, "sender_id": "other"})
+    assert funnel_consumer.event_id(e) == funnel_consumer.event_id(dict(reversed(list(e.items()))))
+    assert funnel_consumer.event_id(e) != funnel_consumer.event_id({**e, "timestamp": e["timestamp"] + 0.001})
+    assert funnel_consumer.event_id(e) != funnel_consumer.event_id({**e, "sender_id": "other"})
 
 
 def test_periods():
@@ -107,13 +109,13 @@ def test_periods():
 
 
 def test_a_resent_message_is_stored_once_in_the_transcript(db_url):
+    from bot.conversation import transcripts
     from bot.db.chat import ChatMessage
-    from bot.services import transcripts
 
     _, token = new_survey(db_url, "c-transcript", T0)
     exchange = {"customer": "2", "bot": [("方便说说主要是哪里让您不满意吗？", [])]}
     with Session(engine_for(db_url)) as s, s.begin():
-        survey = surveys.survey_by_token(s, token)
+        survey = calls.survey_by_token(s, token)
         assert transcripts.append(s, survey, T0, message_id="m-1", **exchange) is True
         assert transcripts.append(s, survey, T0, message_id="m-1", **exchange) is False  # the page's resend
         assert transcripts.append(s, survey, T0, message_id="m-2", customer="排队太久") is True

@@ -5,10 +5,11 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
+from bot.conversation import calls
 from bot.db.models import Agent, AuditLog, Call
 from bot.db.session import open_session
 from bot.db.staff import Team, TeamMembership
-from bot.services import roster, surveys
+from bot.staff import roster
 
 T0 = datetime(2026, 11, 1, 0, 0, tzinfo=UTC)
 GOOD = """agent_id,name,team,supervisor_id,role
@@ -54,7 +55,7 @@ def test_roster_creates_agents_teams_and_supervisors_idempotently(db_url, tmp_pa
 def test_a_move_closes_the_old_membership_and_keeps_past_calls_in_the_old_team(db_url, tmp_path):
     load(db_url, write(tmp_path, GOOD))
     with open_session(db_url) as s, s.begin():
-        surveys.register_call(s, surveys.CallRequest("before", ["A1"], T0 + timedelta(days=2)),
+        calls.register_call(s, calls.CallRequest("before", ["A1"], T0 + timedelta(days=2)),
                               window_minutes=60, template_version="v1", now=T0 + timedelta(days=2))
     moved = GOOD.replace("A1,张三,一组,S1,agent", "A1,张三,二组,S2,agent")
     t_move = T0 + timedelta(days=5)
@@ -64,12 +65,12 @@ def test_a_move_closes_the_old_membership_and_keeps_past_calls_in_the_old_team(d
         rows = s.execute(select(Team.name, TeamMembership.valid_from, TeamMembership.valid_to)
                          .join(Team, Team.id == TeamMembership.team_id)
                          .where(TeamMembership.agent_id == "A1").order_by(TeamMembership.id)).all()
-        assert [(n, surveys.as_utc(f), to and surveys.as_utc(to)) for n, f, to in rows] == [
+        assert [(n, calls.as_utc(f), to and calls.as_utc(to)) for n, f, to in rows] == [
             ("一组", T0, t_move), ("二组", t_move, None)]
         # A call that ended before the move, registered after it (late integration): the old team.
-        surveys.register_call(s, surveys.CallRequest("late-post", ["A1"], T0 + timedelta(days=3)),
+        calls.register_call(s, calls.CallRequest("late-post", ["A1"], T0 + timedelta(days=3)),
                               window_minutes=60, template_version="v1", now=t_move + timedelta(hours=1))
-        surveys.register_call(s, surveys.CallRequest("after", ["A1"], t_move + timedelta(hours=2)),
+        calls.register_call(s, calls.CallRequest("after", ["A1"], t_move + timedelta(hours=2)),
                               window_minutes=60, template_version="v1", now=t_move + timedelta(hours=2))
     with open_session(db_url) as s:
         team = dict(s.execute(select(Team.name, Team.id)).all())
@@ -82,7 +83,7 @@ def test_a_move_closes_the_old_membership_and_keeps_past_calls_in_the_old_team(d
 
 def test_call_of_an_agent_without_team_has_no_team(db_url):
     with open_session(db_url) as s, s.begin():
-        survey, _ = surveys.register_call(s, surveys.CallRequest("x", ["NOBODY"], T0), window_minutes=60,
+        survey, _ = calls.register_call(s, calls.CallRequest("x", ["NOBODY"], T0), window_minutes=60,
                                           template_version="v1", now=T0)
         assert survey.call.team_id is None
 

@@ -7,21 +7,22 @@ import pytest
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
-from bot.db.engine import engine_for
+from bot.conversation import calls
+from bot.db.connection import engine_for
 from bot.db.migrate import alembic_config, upgrade
 from bot.db.session import open_session
 from bot.domain import CAUSES, Attribution, RatingStatus, ReasonSource, SurveyStatus
-from bot.services import counting, surveys
+from bot.ledger import counting
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
 def _survey(url):
     with open_session(url) as s, s.begin():
-        survey, _ = surveys.register_call(
-            s, surveys.CallRequest(call_id="c1", agent_ids=["A1"], ended_at=T0),
+        survey, _ = calls.register_call(
+            s, calls.CallRequest(call_id="c1", agent_ids=["A1"], ended_at=T0),
             window_minutes=60, template_version="v1", now=T0)
-        rating = surveys.record_rating(s, survey, 2, "2", T0 + timedelta(minutes=1))
+        rating = calls.record_rating(s, survey, 2, "2", T0 + timedelta(minutes=1))
         return survey.id, rating.id
 
 
@@ -96,15 +97,15 @@ def test_downgrade_to_0001_and_back(db_url):
 
 def test_counted_rating_and_current_reason_in_sql(db_url):
     with open_session(db_url) as s, s.begin():
-        survey, _ = surveys.register_call(
-            s, surveys.CallRequest(call_id="c2", agent_ids=["A1"], ended_at=T0),
+        survey, _ = calls.register_call(
+            s, calls.CallRequest(call_id="c2", agent_ids=["A1"], ended_at=T0),
             window_minutes=60, template_version="v1", now=T0)
-        first = surveys.record_rating(s, survey, 1, "1", T0 + timedelta(minutes=1))
-        second = surveys.record_rating(s, survey, 4, "改成4", T0 + timedelta(minutes=2))
-        surveys.record_rating(s, survey, 2, "2", T0 + timedelta(minutes=90))  # late: never counts
-        r1 = surveys.record_reason(s, second, "a", cause="company.policy", attribution=Attribution.NON_STAFF,
+        first = calls.record_rating(s, survey, 1, "1", T0 + timedelta(minutes=1))
+        second = calls.record_rating(s, survey, 4, "改成4", T0 + timedelta(minutes=2))
+        calls.record_rating(s, survey, 2, "2", T0 + timedelta(minutes=90))  # late: never counts
+        r1 = calls.record_reason(s, second, "a", cause="company.policy", attribution=Attribution.NON_STAFF,
                                    source=ReasonSource.MODEL, now=T0)
-        r2 = surveys.record_reason(s, second, "b", cause="staff.attitude", attribution=Attribution.STAFF,
+        r2 = calls.record_reason(s, second, "b", cause="staff.attitude", attribution=Attribution.STAFF,
                                    source=ReasonSource.CUSTOMER, now=T0)
         sid, first_id, second_id = survey.id, first.id, second.id
         assert r2.supersedes_id == r1.id
@@ -119,8 +120,8 @@ def test_upgrade_to_0009_gives_conversations_under_way_the_stage_their_rows_impl
     # Surveys in every life-cycle state, played through the live turn service (which stores the state) ...
     from alembic import command
 
+    from bot.conversation import turns
     from bot.db.models import Survey
-    from bot.services import turns
     from classifiers import classify
 
     t0 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
@@ -129,8 +130,8 @@ def test_upgrade_to_0009_gives_conversations_under_way_the_stage_their_rows_impl
     tokens = {}
     for n, (name, messages) in enumerate(plays.items()):
         with open_session(db_url) as s, s.begin():
-            req = surveys.CallRequest(call_id=f"m9-{n}", agent_ids=["A1"], ended_at=t0)
-            tokens[name] = surveys.register_call(s, req, window_minutes=60, template_version="v1", now=t0)[0].token
+            req = calls.CallRequest(call_id=f"m9-{n}", agent_ids=["A1"], ended_at=t0)
+            tokens[name] = calls.register_call(s, req, window_minutes=60, template_version="v1", now=t0)[0].token
         if messages is None or messages:
             with open_session(db_url) as s, s.begin():
                 turns.start_turn(s, tokens[name], t0 + timedelta(minutes=1))

@@ -20,14 +20,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy.orm import Session
 
-from bot.cli import main
-from bot.db.engine import engine_for
+from bot.cli.main import main
+from bot.conversation import calls
+from bot.db.connection import engine_for
 from bot.db.models import Call, Survey
 from bot.db.staff import Appeal, Team
 from bot.domain import ATTRIBUTION, SurveyStatus
-from bot.services import surveys
-from bot.services.cause_report import cause_report, daily_series
-from bot.services.scoring import Scoreboard, UnknownEntity, score_period
+from bot.scoring.board import Scoreboard, UnknownEntity, score_period
+from bot.scoring.cause_report import cause_report, daily_series
 
 BJ = ZoneInfo("Asia/Shanghai")
 TZ = "Asia/Shanghai"
@@ -52,8 +52,8 @@ class Centre:
 
     def survey(self, agent: str, ended: datetime, team: str | None) -> Survey:
         self.n += 1
-        req = surveys.CallRequest(call_id=f"call-{self.n}", agent_ids=[agent], ended_at=ended)
-        survey, _ = surveys.register_call(self.s, req, window_minutes=60, template_version="v1", now=ended)
+        req = calls.CallRequest(call_id=f"call-{self.n}", agent_ids=[agent], ended_at=ended)
+        survey, _ = calls.register_call(self.s, req, window_minutes=60, template_version="v1", now=ended)
         call = self.s.get(Call, survey.call_id)
         call.team_id = self.teams[team].id if team else None
         self.s.flush()
@@ -61,14 +61,14 @@ class Centre:
 
     def rated(self, agent, ended, score, team, text="", cause=None, source="model", needs_review=False):
         survey = self.survey(agent, ended, team)
-        rating = surveys.record_rating(self.s, survey, score, str(score), ended + timedelta(minutes=5))
-        surveys.set_status(self.s, survey, SurveyStatus.COMPLETED, ended + timedelta(minutes=5))
+        rating = calls.record_rating(self.s, survey, score, str(score), ended + timedelta(minutes=5))
+        calls.set_status(self.s, survey, SurveyStatus.COMPLETED, ended + timedelta(minutes=5))
         if cause:
             self.reason(rating, text, cause, source, ended + timedelta(minutes=6), needs_review=needs_review)
         return rating
 
     def reason(self, rating, text, cause, source, at, needs_review=False):
-        return surveys.record_reason(self.s, rating, text, cause=cause, attribution=ATTRIBUTION[cause],
+        return calls.record_reason(self.s, rating, text, cause=cause, attribution=ATTRIBUTION[cause],
                                      source=source, now=at, confidence=0.9 if source == "model" else None,
                                      needs_review=needs_review)
 
@@ -97,12 +97,12 @@ def build(url: str) -> None:
         r10 = c.rated("A1", d, 1, "north", "她推来推去不给办", "staff.resolution", source="customer")
         c.appeal(r10.reasons[-1], "A1", "upheld")                                              # 10 appeal upheld
         s11 = c.survey("A1", d, "north")                                                       # 11 corrected 1 → 5
-        surveys.record_rating(s, s11, 1, "1", d + timedelta(minutes=2))
-        surveys.record_rating(s, s11, 5, "按错了，应该是5", d + timedelta(minutes=3))
+        calls.record_rating(s, s11, 1, "1", d + timedelta(minutes=2))
+        calls.record_rating(s, s11, 5, "按错了，应该是5", d + timedelta(minutes=3))
         s12 = c.survey("A1", d, "north")                                                       # 12 late only
-        surveys.record_rating(s, s12, 1, "1", d + timedelta(hours=3))
+        calls.record_rating(s, s12, 1, "1", d + timedelta(hours=3))
         s13 = c.survey("A1", d, "north")                                                       # 13 opted out
-        surveys.set_status(s, s13, SurveyStatus.OPTED_OUT, d + timedelta(minutes=1))
+        calls.set_status(s, s13, SurveyStatus.OPTED_OUT, d + timedelta(minutes=1))
         c.survey("A1", d, "north")                                                             # 14 never replied
         r15 = c.rated("A1", d, 2, "north", "转了三次才有人接，等得心烦", "staff.attitude")          # 15 relabelled
         c.reason(r15, "转了三次才有人接，等得心烦", "company.system", "reviewer", d + timedelta(days=1))
@@ -312,4 +312,4 @@ def test_stored_end_time_is_utc_whatever_zone_the_integration_sends(db_url):
     build(db_url)
     with Session(engine_for(db_url)) as s:
         call = s.query(Call).filter_by(external_id="call-1").one()
-        assert surveys.as_utc(call.ended_at) == datetime(2026, 11, 10, 2, 0, tzinfo=UTC)
+        assert calls.as_utc(call.ended_at) == datetime(2026, 11, 10, 2, 0, tzinfo=UTC)

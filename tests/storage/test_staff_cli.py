@@ -5,7 +5,7 @@ import io
 
 from sqlalchemy import select
 
-from bot.cli import main
+from bot.cli.main import main
 from bot.db.migrate import upgrade
 from bot.db.session import open_session
 from bot.db.staff import Account

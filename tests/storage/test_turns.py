@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.db.engine import engine_for
+from bot.conversation import calls, turns
+from bot.db.connection import engine_for
 from bot.db.models import AuditLog, Rating, Reason, Survey
 from bot.dialogue.state import AWAITING_REASON, AWAITING_SCORE, AWAITING_SCORE_CONFIRM, DONE, DialogueState
-from bot.services import surveys, turns
 from classifiers import CauseResult
 
 T0 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
@@ -23,8 +23,8 @@ def fake(readings: dict[str, CauseResult]):
 
 def new_survey(url: str) -> str:
     with Session(engine_for(url)) as s, s.begin():
-        req = surveys.CallRequest(call_id="t1", agent_ids=["A1"], ended_at=T0)
-        survey, _ = surveys.register_call(s, req, window_minutes=60, template_version="v3", now=T0)
+        req = calls.CallRequest(call_id="t1", agent_ids=["A1"], ended_at=T0)
+        survey, _ = calls.register_call(s, req, window_minutes=60, template_version="v3", now=T0)
         return survey.token
 
 
@@ -35,14 +35,14 @@ def turn(url: str, token: str, text: str, minute: int, readings=None):
 
 def stored_state(url: str, token: str) -> DialogueState:
     with Session(engine_for(url)) as s:
-        survey = surveys.survey_by_token(s, token)
+        survey = calls.survey_by_token(s, token)
         return DialogueState(survey.stage, survey.retries, survey.pending_reason)
 
 
 def put_state(url: str, token: str, state: DialogueState) -> None:
     """Set the survey row's state directly (a conversation that got there another way)."""
     with Session(engine_for(url)) as s, s.begin():
-        survey = surveys.survey_by_token(s, token)
+        survey = calls.survey_by_token(s, token)
         survey.stage, survey.retries, survey.pending_reason = state.stage, state.retries, state.pending_reason
 
 
@@ -59,7 +59,7 @@ def test_start_turn_greets_with_the_survey_version_and_marks_it_in_progress(db_u
 
 
 def test_confirmed_score_after_a_contradiction_is_the_only_rating_and_takes_the_pending_reason(db_url):
-    # Issue 9, kind 1: the contradicted 5 was never confirmed, so it was never stored.
+    # The contradicted 5 was never confirmed, so it was never stored.
     token = new_survey(db_url)
     out = turn(db_url, token, "5 态度太差了", 1)
     assert out.state == stored_state(db_url, token) == DialogueState(stage=AWAITING_SCORE_CONFIRM,

@@ -245,11 +245,11 @@ def test_constants():
 def test_bot_cli_registers_commands():
     """The real feedbackbot parser exposes our sub-commands (skipped if other features are missing)."""
     try:
-        from bot.cli import build_parser
+        from bot.cli.main import build_parser
 
         parser = build_parser()
     except ImportError as exc:  # another feature's module not there yet
-        pytest.skip(f"bot.cli not importable: {exc}")
+        pytest.skip(f"bot.cli.main not importable: {exc}")
     args = parser.parse_args(["classifier", "list"])
     assert callable(args.func)
     args = parser.parse_args(["classify"])

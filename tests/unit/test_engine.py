@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.dialogue import engine
-from bot.dialogue.effects import Flag, RecordRating, RecordReason, SetStatus
+from bot.dialogue.effects import RaiseFlag, RecordRating, RecordReason, SetStatus
 from bot.dialogue.state import (
     AWAITING_CAUSE_CHOICE,
     AWAITING_CORRECTION,
@@ -24,7 +24,7 @@ from bot.dialogue.state import (
     DONE,
     DialogueState,
 )
-from bot.dialogue.turn import CountedRating, Decision, SurveyView
+from bot.dialogue.turn import CountedRating, SurveyView, TurnDecision
 from bot.domain import FlagKind, ReasonSource, SurveyStatus
 from classifiers import CauseResult
 
@@ -60,7 +60,7 @@ def state(stage: str | None, retries: int = 0, pending: str | None = None) -> Di
 
 
 def reply(view: SurveyView | None, text: str, before: DialogueState, classify: FakeClassifier | None = None,
-          now: datetime = NOW) -> Decision:
+          now: datetime = NOW) -> TurnDecision:
     return engine.handle_reply(view, before, text, now, classify or FakeClassifier())
 
 
@@ -88,7 +88,7 @@ def test_start_greets_with_the_given_version_and_marks_the_survey_in_progress():
 
 
 def test_start_again_on_a_survey_in_progress_stores_nothing_and_resumes():
-    # Issue 9: a reload never re-opens the survey; the open question is asked again, state unchanged.
+    # A reload never re-opens the survey; the open question is asked again, state unchanged.
     d = engine.start(survey(SurveyStatus.IN_PROGRESS), state(AWAITING_REASON), NOW, "v1")
     assert d.effects == ()
     assert d.say == [("utter_ask_reason", {})]
@@ -247,7 +247,7 @@ def test_cause_choice_without_a_counted_score_starts_over():
 # --- contradictions -------------------------------------------------------------
 
 def test_digit_contradicted_by_words_is_confirmed_without_storing_or_classifying():
-    # Issue 9, kind 1: an unconfirmed contradicted score never counts, so it is not stored yet.
+    # An unconfirmed contradicted score never counts, so it is not stored yet.
     fake = FakeClassifier()
     d = reply(survey(SurveyStatus.PENDING), "5 态度太差了", state(AWAITING_SCORE), fake)
     assert d.effects == (SetStatus(SurveyStatus.IN_PROGRESS),)
@@ -284,7 +284,7 @@ def test_second_confirmation_without_a_score_keeps_the_given_score_and_its_reaso
 
 
 def test_top_score_with_a_confident_complaint_is_confirmed_before_storing_anything():
-    # Issue 9, kind 1: the contradicted 5 counts only once the customer confirms it.
+    # The contradicted 5 counts only once the customer confirms it.
     fake = FakeClassifier({"客服态度恶劣,一直推脱": ATTITUDE})
     d = reply(survey(), "5分，客服态度恶劣，一直推脱", state(AWAITING_SCORE), fake)
     assert d.effects == ()
@@ -399,7 +399,7 @@ def test_late_reply_to_a_finished_survey_stores_nothing():
 
 def test_complaint_is_flagged_and_is_not_a_failed_attempt():
     d = reply(survey(), "我要投诉你们", state(AWAITING_SCORE))
-    assert d.effects == (Flag(FlagKind.COMPLAINT, "我要投诉你们"),)
+    assert d.effects == (RaiseFlag(FlagKind.COMPLAINT, "我要投诉你们"),)
     assert d.say == [("utter_complaint_ack", {}), ("utter_reask_score", {})]
     assert d.state == state(AWAITING_SCORE)
 
@@ -408,7 +408,7 @@ def test_complaint_with_a_score_is_flagged_and_the_score_handled():
     text = "2分 我要投诉你们客服"
     fake = FakeClassifier({"我要投诉你们客服": ATTITUDE})
     d = reply(survey(), text, state(AWAITING_SCORE), fake)
-    assert d.effects == (Flag(FlagKind.COMPLAINT, text), RecordRating(2, text),
+    assert d.effects == (RaiseFlag(FlagKind.COMPLAINT, text), RecordRating(2, text),
                          model_reason(ATTITUDE, "我要投诉你们客服", on="new"), SetStatus(SurveyStatus.COMPLETED))
     assert d.say == [("utter_complaint_ack", {}), ("utter_thanks_reason", {"score": 2})]
 
@@ -417,13 +417,13 @@ def test_anger_without_asking_to_complain_is_not_a_complaint_flag():
     d = reply(survey(), "你们这样我很生气", state(AWAITING_SCORE))
     assert d.effects == ()
     assert d.say == [("utter_reask_score", {})]
-    # Issue 9: words of dissatisfaction without a score are kept for a low score that follows.
+    # Words of dissatisfaction without a score are kept for a low score that follows.
     assert d.state == state(AWAITING_SCORE, retries=1, pending="你们这样我很生气")
 
 
 def test_complaint_on_a_closed_survey_is_flagged_without_the_closed_message():
     d = reply(survey(SurveyStatus.COMPLETED), "我要投诉你们", state(DONE))
-    assert d.effects == (Flag(FlagKind.COMPLAINT, "我要投诉你们"),)
+    assert d.effects == (RaiseFlag(FlagKind.COMPLAINT, "我要投诉你们"),)
     assert d.say == [("utter_complaint_ack", {})]
     assert d.state == state(DONE)
 

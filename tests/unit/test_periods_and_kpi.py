@@ -6,8 +6,8 @@ from fractions import Fraction
 
 import pytest
 
-from bot.services.kpi import Change, Counts, competition_ranks, wilson_interval
-from bot.services.periods import PeriodError, parse_period
+from bot.scoring.kpi import Change, Counts, competition_ranks, wilson_interval
+from bot.scoring.periods import PeriodError, parse_period
 
 
 @pytest.mark.parametrize(("text", "label", "first", "last", "previous"), [

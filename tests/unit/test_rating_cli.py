@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from bot.rating import cli
+from bot.cli import rating
 
 
 class _RecordingStdout(io.StringIO):
@@ -27,14 +27,14 @@ def _run(monkeypatch: pytest.MonkeyPatch, stdin_text: str) -> tuple[int, list[st
     out = _RecordingStdout()
     monkeypatch.setattr(sys, "stdin", io.StringIO(stdin_text))
     monkeypatch.setattr(sys, "stdout", out)
-    code = cli.run(argparse.Namespace())
+    code = rating.run(argparse.Namespace())
     return code, out.getvalue().splitlines(), out
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="feedbackbot")
     sub = parser.add_subparsers(dest="command", required=True)
-    cli.register(sub)
+    rating.register(sub)
     return parser
 
 
@@ -42,7 +42,7 @@ def test_register_adds_parse_rating_with_run_as_handler():
     parser = _parser()
     args = parser.parse_args(["parse-rating"])
     assert args.command == "parse-rating"
-    assert args.func is cli.run
+    assert args.func is rating.run
 
 
 def test_help_text_is_present(capsys):

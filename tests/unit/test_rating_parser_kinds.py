@@ -1,4 +1,4 @@
-"""The reply kinds of issue 9, each with several phrasings of our own (the benchmark set holds others).
+"""Hard reply kinds (contradictions, dialect, corrections, scores in words), each with several phrasings of our own (the benchmark set holds others).
 
 Expected values follow the contract in ``bot.rating.parser`` and are written by hand.
 """

@@ -1,4 +1,4 @@
-"""Property-based tests of zhtext.redact: numbers in every written form never survive (issue 10, finding 3).
+"""Property-based tests of zhtext.redact: numbers in every written form never survive.
 
 Hypothesis draws a personal number (mobile, ID card with a real birth date,
 bank card, landline), writes it the way customers do (half- or full-width
@@ -144,7 +144,7 @@ def test_no_email_survives_half_or_full_width(user, domain, full, before, after)
     assert "[邮箱]" in out and user not in out.lower(), out
 
 
-# --- the gaps found in issue 10, written out by hand -------------------------------
+# --- gaps a probe round found, written out by hand -------------------------------
 
 
 def test_the_reported_gaps_are_closed():

@@ -1,10 +1,10 @@
-"""Secrets of the internal servers (issue 10, findings 1 and 2): where they come from and when they are refused."""
+"""Secrets of the internal servers: where they come from and when they are refused."""
 from __future__ import annotations
 
 import pytest
 
+from bot.ops.stack import Stack
 from bot.settings import DEV_ACTION_SERVER_TOKEN, Settings, SettingsError
-from bot.stack import Stack
 
 REAL = {"FEEDBACKBOT_INTEGRATION_TOKEN": "i" * 32, "FEEDBACKBOT_SESSION_SECRET": "s" * 32,
         "ACTION_SERVER_TOKEN": "a" * 32}

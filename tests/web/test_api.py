@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
+from bot.ops.stack import free_port
 from bot.settings import DEV_INTEGRATION_TOKEN, Settings
-from bot.stack import free_port
 from bot.web.app import create_app
 
 AUTH = {"Authorization": f"Bearer {DEV_INTEGRATION_TOKEN}"}

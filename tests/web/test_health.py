@@ -8,8 +8,8 @@ import time
 import httpx
 from fastapi.testclient import TestClient
 
+from bot.ops.stack import free_port
 from bot.settings import ROOT, Settings
-from bot.stack import free_port
 from bot.web.app import create_app
 
 
@@ -67,7 +67,7 @@ def test_action_server_ready_checks_database_and_classifier(sqlite_url, tmp_path
 
 
 def test_a_failed_or_empty_turn_is_told_apart_from_an_answer():
-    from bot.services.receipts import TURN_FAILED
+    from bot.conversation.receipts import TURN_FAILED
     from bot.web.routes.chat import turn_failed
 
     answer = [{"recipient_id": "t", "text": "感谢您的评分。"}]

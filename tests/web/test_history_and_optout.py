@@ -7,12 +7,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from bot.conversation import calls, optouts, transcripts
 from bot.db.chat import ChatMessage, OptOut
 from bot.db.session import open_session
 from bot.domain import SurveyStatus
-from bot.services import optouts, surveys, transcripts
+from bot.ops.stack import free_port
 from bot.settings import DEV_INTEGRATION_TOKEN, DEV_SESSION_SECRET, Settings
-from bot.stack import free_port
 from bot.web import messages
 from bot.web.app import create_app
 
@@ -39,11 +39,11 @@ def _call(client, call_id: str, channel: str | None = "wx-alice") -> dict:
 
 def _set(client, token: str, status: SurveyStatus, said: list[tuple[str, str]]) -> None:
     with open_session(client.db_url) as s, s.begin():
-        survey = surveys.survey_by_token(s, token)
+        survey = calls.survey_by_token(s, token)
         for sender, text in said:
             transcripts.append(s, survey, NOW, **({"customer": text} if sender == "customer" else
                                                   {"bot": [(text, [])]}))
-        surveys.set_status(s, survey, status, NOW)
+        calls.set_status(s, survey, status, NOW)
         if status == SurveyStatus.OPTED_OUT:
             optouts.opt_out(s, survey.call.customer_channel_id, DEV_SESSION_SECRET, NOW, survey)
 
@@ -72,7 +72,7 @@ def test_start_with_history_never_reopens_the_survey(client):
     assert r.status_code == 200
     assert [m["text"] for m in r.json()["messages"]] == ["哪里不满意？"]
     with open_session(client.db_url) as s:
-        assert surveys.survey_by_token(s, token).status == SurveyStatus.IN_PROGRESS
+        assert calls.survey_by_token(s, token).status == SurveyStatus.IN_PROGRESS
 
 
 def test_a_completed_survey_shows_a_closed_notice_and_no_input(client):

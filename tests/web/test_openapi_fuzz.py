@@ -1,4 +1,4 @@
-"""schemathesis over the OpenAPI spec (issue 10): generated requests, valid and invalid, on both databases.
+"""schemathesis over the OpenAPI spec: generated requests, valid and invalid, on both databases.
 
 Bounded for ``make test``: ``MAX_EXAMPLES`` cases per operation and mode
 (five operations, positive and negative data, SQLite and PostgreSQL:
@@ -15,8 +15,8 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode, checks
 
+from bot.ops.stack import free_port
 from bot.settings import DEV_INTEGRATION_TOKEN, Settings
-from bot.stack import free_port
 from bot.web.app import create_app
 
 MAX_EXAMPLES = 40

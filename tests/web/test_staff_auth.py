@@ -12,9 +12,9 @@ from sqlalchemy import func, select, update
 
 from bot.db.session import open_session
 from bot.db.staff import Account, LoginAttempt, StaffSession
-from bot.services import accounts, roster
+from bot.ops.stack import free_port
 from bot.settings import Settings
-from bot.stack import free_port
+from bot.staff import accounts, roster
 from bot.web import messages
 from bot.web.app import create_app
 from bot.web.auth import SESSION_COOKIE, StaffUser, can_see_agent

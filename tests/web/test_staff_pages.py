@@ -17,8 +17,8 @@ from sqlalchemy import select
 from bot.db.models import AuditLog
 from bot.db.session import open_session
 from bot.db.staff import Appeal
+from bot.ops.stack import free_port
 from bot.settings import Settings
-from bot.stack import free_port
 from bot.web import messages
 from bot.web.app import create_app
 from tests.staff_data import B1_SECRET, FORMULA_REASON, FORMULA_REPLY, PASSWORD, SCRIPT_REASON, build

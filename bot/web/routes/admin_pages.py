@@ -6,15 +6,15 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from bot.services.appeals import open_appeals
-from bot.services.scoring import score_period
-from bot.web import labels, messages
+from bot.scoring.board import score_period
+from bot.staff.appeals import open_appeals
+from bot.web import display, messages
 from bot.web.access import visible_teams
 from bot.web.auth import RequireAdmin
 from bot.web.deps import SessionDep, SettingsDep
-from bot.web.routes.team_pages import causes_context
-from bot.web.staff_views import PeriodDep, explain, local_time
 from bot.web.templating import templates
+from bot.web.views.common import PeriodDep, explain, local_time
+from bot.web.views.pages import causes_context
 
 router = APIRouter(include_in_schema=False)
 
@@ -28,7 +28,7 @@ def admin(request: Request, s: SessionDep, settings: SettingsDep, user: RequireA
     context = {
         "title": messages.PAGE_ADMIN, "choice": choice, "team_rows": team_rows, "centre": board.centre,
         "explanation": explain(board.centre.counts, "员工的"), "min_sample": settings.min_sample,
-        "query": urlencode(choice.query()), "appeals": open_appeals(s), "bands": labels.CSAT_BANDS,
+        "query": urlencode(choice.query()), "appeals": open_appeals(s), "bands": display.CSAT_BANDS,
         "time": lambda v: local_time(v, settings.timezone),
         **causes_context(s, settings, choice, teams),
     }

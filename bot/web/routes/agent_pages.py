@@ -1,45 +1,21 @@
 """The agent's own page (/me): KPI cards, the trend chart, their feedback list and the appeal form."""
 from __future__ import annotations
 
-from typing import Annotated, Any
-from urllib.parse import urlencode
+from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from sqlalchemy.orm import Session
 
 from bot.db.models import Agent
-from bot.services import appeals, feedback
-from bot.services.cause_report import daily_series
-from bot.services.scoring import score_period
-from bot.settings import Settings
+from bot.staff import appeals
 from bot.web import messages
 from bot.web.auth import CsrfCheck, CurrentUser, now_utc
 from bot.web.deps import SessionDep, SettingsDep
-from bot.web.staff_views import CauseDep, PeriodChoice, PeriodDep, explain, local_time
 from bot.web.templating import templates
+from bot.web.views.common import CauseDep, PeriodDep
+from bot.web.views.pages import agent_context
 
 router = APIRouter(include_in_schema=False)
-
-
-def agent_context(s: Session, settings: Settings, agent: Agent, choice: PeriodChoice, cause: str | None, *,
-                  own: bool) -> dict[str, Any]:
-    """Everything the agent page shows for ``agent`` (``own``: the agent themselves, who may appeal)."""
-    tz = settings.timezone
-    # Read only: the request's session rolls back its implicit transaction at the end.
-    board = score_period(s, choice.period, tz=tz, min_sample=settings.min_sample)
-    row = board.rows(agent_id=agent.id)[0]
-    series = daily_series(s, choice.period, tz=tz, agent_id=agent.id)
-    items = feedback.agent_feedback(s, agent.id, choice.period, tz=tz, cause=cause)
-    query = {**choice.query(), **({"cause": cause} if cause else {})}
-    return {
-        "agent": agent, "row": row, "own": own, "choice": choice, "cause": cause,
-        "explanation": explain(row.counts, "您的" if own else "该客服的"), "whose": "您的" if own else "该客服的",
-        "series": [p.to_dict() for p in series], "items": items, "max_items": feedback.MAX_ITEMS,
-        "min_sample": settings.min_sample, "time": lambda v: local_time(v, tz),
-        "query": urlencode(query),
-        "export_query": urlencode({**query, "agent": agent.id}),
-    }
 
 
 @router.get("/me", response_class=HTMLResponse)

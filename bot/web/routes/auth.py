@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from bot.services import accounts
+from bot.staff import accounts
 from bot.web import messages
 from bot.web.auth import (
     HOME_BY_ROLE,

@@ -6,13 +6,13 @@ event broker never see the raw text), makes sure the text cannot be read as a
 Rasa command, and uses the token as Rasa's sender id, so one chat link is one
 conversation. The proxy also keeps the transcript (customer messages
 redacted) so a reloaded page resumes the conversation, keeps the opt-out list
-(``bot.services.optouts``) in step with the survey, and answers for a survey
+(``bot.conversation.optouts``) in step with the survey, and answers for a survey
 that is over instead of leaving the customer without a reply.
 
 A message whose turn was not processed (the action server marked it failed,
 or nobody answered in an open survey) is answered with 503 and
 ``messages.RESEND``: the page keeps the text and resends it with the same
-message id, which the action server stores once (``actions.delivery``).
+message id, which the action server stores once (``actions.turn_runner``).
 Reads that lose their database connection are retried (they change nothing).
 """
 from __future__ import annotations
@@ -28,13 +28,13 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
+from bot.conversation import calls, optouts, receipts, transcripts
 from bot.db.models import Survey
 from bot.domain import CLOSED_SURVEY_STATUSES, OPEN_SURVEY_STATUSES, SurveyStatus
-from bot.services import optouts, receipts, surveys, transcripts
 from bot.settings import Settings
 from bot.web import messages
 from bot.web.deps import SessionDep, SettingsDep
-from bot.web.schemas import BODY_ERRORS, ChatIn, ChatMessage, ChatOut, HistoryMessage, HistoryOut
+from bot.web.schemas import BODY_ERRORS, BotMessage, ChatIn, ChatOut, HistoryMessage, HistoryOut
 from bot.web.templating import templates
 from zhtext.redact import redact
 
@@ -63,7 +63,7 @@ def _survey(s: Session, token: str) -> Survey | None:
     # Anything outside the token alphabet (NUL included, which PostgreSQL refuses) is unknown without a query.
     if not _TOKEN.fullmatch(token):
         return None
-    return _retrying(s)(surveys.survey_by_token, s, token)
+    return _retrying(s)(calls.survey_by_token, s, token)
 
 
 def _release(s: Session) -> None:
@@ -128,7 +128,7 @@ def _notice(survey: Survey) -> str | None:
 
 
 async def _to_rasa(request: Request, token: str, message: str, *, expects_reply: bool,
-                   message_id: str | None = None) -> list[ChatMessage] | JSONResponse:
+                   message_id: str | None = None) -> list[BotMessage] | JSONResponse:
     """The bot's replies from Rasa, or the 503 answer when Rasa is unreachable or the turn was not processed.
 
     Args:
@@ -151,10 +151,10 @@ async def _to_rasa(request: Request, token: str, message: str, *, expects_reply:
     if turn_failed(replies, expects_reply):
         log.warning("turn of %s not processed (replies: %s)", token[:6], replies)
         return _reply(ChatOut.say(messages.RESEND), 503)
-    return [ChatMessage(text=m.get("text"), buttons=m.get("buttons") or []) for m in replies if m.get("text")]
+    return [BotMessage(text=m.get("text"), buttons=m.get("buttons") or []) for m in replies if m.get("text")]
 
 
-def _record(s: Session, settings: Settings, token: str, customer: str | None, said: list[ChatMessage],
+def _record(s: Session, settings: Settings, token: str, customer: str | None, said: list[BotMessage],
             sync_optout: bool = True, message_id: str | None = None) -> ChatOut:
     """Store the exchange, put a survey that just opted out on the opt-out list and describe its state.
 
@@ -170,18 +170,18 @@ def _record(s: Session, settings: Settings, token: str, customer: str | None, sa
         return ChatOut(messages=said)
 
 
-def _record_once(s: Session, settings: Settings, token: str, customer: str | None, said: list[ChatMessage],
+def _record_once(s: Session, settings: Settings, token: str, customer: str | None, said: list[BotMessage],
                  sync_optout: bool, message_id: str | None = None) -> ChatOut:
     with s.begin():
-        survey = surveys.survey_by_token(s, token)
+        survey = calls.survey_by_token(s, token)
         assert survey is not None, "the token was checked before the exchange"
         s.refresh(survey)  # the action server may have changed it
         if sync_optout and survey.status == SurveyStatus.OPTED_OUT:
-            optouts.opt_out(s, survey.call.customer_channel_id, settings.session_secret, surveys.utcnow(), survey)
+            optouts.opt_out(s, survey.call.customer_channel_id, settings.session_secret, calls.utcnow(), survey)
         notice = _notice(survey)
         if not said and notice:
-            said = [ChatMessage(text=notice)]  # never leave the customer without an answer
-        transcripts.append(s, survey, surveys.utcnow(), customer=customer,
+            said = [BotMessage(text=notice)]  # never leave the customer without an answer
+        transcripts.append(s, survey, calls.utcnow(), customer=customer,
                            bot=[(m.text or "", m.buttons) for m in said if m.text], message_id=message_id)
         return ChatOut(messages=said, closed=notice is not None, notice=notice)
 
@@ -225,8 +225,8 @@ def _opening(s: Session, token: str) -> JSONResponse | bool:
         return _not_found()
     notice = _notice(survey)
     if transcripts.has_history(s, survey):
-        last = [ChatMessage(text=m.text, buttons=m.buttons or []) for m in transcripts.last_bot_turn(s, survey)]
-        return _reply(ChatOut(messages=last or ([ChatMessage(text=notice)] if notice else []),
+        last = [BotMessage(text=m.text, buttons=m.buttons or []) for m in transcripts.last_bot_turn(s, survey)]
+        return _reply(ChatOut(messages=last or ([BotMessage(text=notice)] if notice else []),
                               closed=notice is not None, notice=notice))
     return survey.status in OPEN_SURVEY_STATUSES
 
@@ -250,9 +250,9 @@ async def chat_start(request: Request, token: str, s: SessionDep, settings: Sett
 def _opted_out_reply(s: Session, settings: Settings, token: str, survey: Survey, message: str) -> JSONResponse:
     """The customer asked for silence; only an explicit opt-in is acted on (Rasa is not asked)."""
     opted_in = optouts.is_opt_in(message) and optouts.opt_in(
-        s, survey.call.customer_channel_id, settings.session_secret, surveys.utcnow())
+        s, survey.call.customer_channel_id, settings.session_secret, calls.utcnow())
     s.commit()
-    return _reply(_record(s, settings, token, message, [ChatMessage(text=messages.OPTED_BACK_IN)]
+    return _reply(_record(s, settings, token, message, [BotMessage(text=messages.OPTED_BACK_IN)]
                           if opted_in else [], sync_optout=False))
 
 

@@ -9,15 +9,15 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from bot.domain import Role
-from bot.services import feedback
-from bot.services.cause_report import cause_report
-from bot.services.scoring import score_period
+from bot.scoring import agent_feedback
+from bot.scoring.board import score_period
+from bot.scoring.cause_report import cause_report
 from bot.web.access import check_agent, check_team, visible_teams
 from bot.web.auth import CurrentUser, RequireSupervisor
 from bot.web.deps import SessionDep, SettingsDep
-from bot.web.export import check_format, export_response
-from bot.web.staff_views import CauseDep, PeriodDep
-from bot.web.tables import cause_tables, feedback_table, kpi_table
+from bot.web.views.common import CauseDep, PeriodDep
+from bot.web.views.export import check_format, export_response
+from bot.web.views.tables import cause_tables, feedback_table, kpi_table
 
 router = APIRouter(prefix="/export", include_in_schema=False)
 
@@ -28,7 +28,7 @@ def export_feedback(s: SessionDep, settings: SettingsDep, user: CurrentUser, cho
     """An agent's feedback list (default: the user's own)."""
     check_format(format)
     target = check_agent(s, user, agent or user.agent_id)
-    items = feedback.agent_feedback(s, target.id, choice.period, tz=settings.timezone, cause=cause)
+    items = agent_feedback.agent_feedback(s, target.id, choice.period, tz=settings.timezone, cause=cause)
     return export_response([feedback_table(items, settings.timezone)], format,
                            f"评价明细-{target.id}-{choice.period.label}",
                            f"feedback-{target.id}-{choice.period.label}")

@@ -1,11 +1,11 @@
-"""Health of the web app: 200 only when the database and Rasa both answer (``bot.health``)."""
+"""Health of the web app: 200 only when the database and Rasa both answer (``bot.ops.health``)."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from bot import health
+from bot.ops import health
 
 router = APIRouter()
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Response
 
-from bot.services import optouts, surveys
+from bot.conversation import calls, optouts
 from bot.web.deps import IntegrationAuth, SessionDep, SettingsDep
 from bot.web.schemas import BODY_ERRORS, CallIn, ErrorOut, SurveyOut
 
@@ -29,18 +29,18 @@ def call_ended(body: CallIn, response: Response, s: SessionDep, settings: Settin
             response.status_code = 200
             return SurveyOut(call_id=body.call_id, survey_token=None, chat_url=None, expires_at=None,
                              created=False, opted_out=True)
-    req = surveys.CallRequest(call_id=body.call_id, agent_ids=body.agent_ids, ended_at=body.ended_at,
+    req = calls.CallRequest(call_id=body.call_id, agent_ids=body.agent_ids, ended_at=body.ended_at,
                               customer_channel_id=body.customer_channel_id,
                               credited_agent_id=body.credited_agent_id)
     try:
         with s.begin():
-            survey, created = surveys.register_call(
+            survey, created = calls.register_call(
                 s, req, window_minutes=settings.survey_window_minutes,
                 template_version=settings.greeting_version)
             out = SurveyOut(call_id=body.call_id, survey_token=survey.token,
                             chat_url=f"{settings.public_base_url}/s/{survey.token}",
-                            expires_at=surveys.as_utc(survey.expires_at), created=created)
-    except surveys.CallConflict as exc:
+                            expires_at=calls.as_utc(survey.expires_at), created=created)
+    except calls.CallConflict as exc:
         raise HTTPException(status_code=409, detail=str(exc)) from exc
     response.status_code = 201 if created else 200
     return out
@@ -53,7 +53,7 @@ def call_ended(body: CallIn, response: Response, s: SessionDep, settings: Settin
 def opt_back_in(customer_channel_id: str, s: SessionDep, settings: SettingsDep) -> Response:
     """Take a channel off the opt-out list (the customer asked the centre to be surveyed again)."""
     with s.begin():
-        removed = optouts.opt_in(s, customer_channel_id, settings.session_secret, surveys.utcnow(),
+        removed = optouts.opt_in(s, customer_channel_id, settings.session_secret, calls.utcnow(),
                                  actor="integration")
     if not removed:
         raise HTTPException(status_code=404, detail="channel is not opted out")

@@ -1,0 +1,42 @@
+"""The ``feedbackbot`` command line.
+
+Every module of ``bot/cli/`` (and ``classifiers.cli``) provides ``register(subparsers)`` so this module stays a thin
+dispatcher and imports heavy dependencies only for the command that runs.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the argument parser with every feature's sub-commands."""
+    parser = argparse.ArgumentParser(prog="feedbackbot", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    from bot.cli import demo, facts, funnel, importing, ops, rating, score, staff
+    from classifiers import cli as classifier
+
+    for command_group in (rating, classifier, ops, staff, importing, demo, score, facts, funnel):
+        command_group.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``feedbackbot`` console script."""
+    from bot.ledger import fact_table
+
+    fact_table.install()
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

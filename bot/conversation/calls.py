@@ -1,0 +1,282 @@
+"""Domain operations on calls, surveys, ratings and reasons.
+
+Every function takes an open session from the caller (``with Session(engine)
+as s, s.begin():``) so a whole dialogue turn commits or rolls back as one,
+and writes an audit row for each change it makes.
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import Enum
+from typing import Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.clock import as_utc as as_utc  # re-exported for existing callers
+from bot.clock import has_passed, utcnow
+from bot.db.audit import audit
+from bot.db.models import Agent, Call, CallAgent, Flag, Rating, Reason, Survey
+from bot.db.upsert import insert_or_ignore
+from bot.domain import OPEN_SURVEY_STATUSES, FlagKind, RatingStatus, ReasonSource, SurveyStatus
+from bot.ledger import counting
+from bot.staff import roster
+from zhtext.redact import redact
+
+OPEN_STATUSES = OPEN_SURVEY_STATUSES
+
+
+class _Unknown(Enum):
+    UNKNOWN = 0
+
+
+#: Default of ``record_rating``'s ``counted`` and ``record_reason``'s ``previous``: look it up.
+UNKNOWN = _Unknown.UNKNOWN
+Unknown = Literal[_Unknown.UNKNOWN]
+
+
+class CallConflict(ValueError):
+    """The same call id was posted again with different details.
+
+    Attributes:
+        field: The request field that differs (``agent_ids``, ``ended_at``,
+            ``credited_agent_id``, ``customer_channel_id``).
+    """
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class CallRequest:
+    """What the telephony integration tells us when a call ends."""
+
+    call_id: str
+    agent_ids: list[str]
+    ended_at: datetime
+    customer_channel_id: str | None = None
+    credited_agent_id: str | None = None
+
+    @property
+    def credited(self) -> str:
+        """The agent whose KPI the survey touches: the override, else the last agent."""
+        return self.credited_agent_id or self.agent_ids[-1]
+
+
+def _ensure_agent(s: Session, agent_id: str, now: datetime) -> None:
+    if insert_or_ignore(s, Agent, ["id"], {"id": agent_id, "created_at": now}, Agent.id) is not None:
+        audit(s, at=now, actor="integration", entity="agent", entity_id=agent_id, action="created")
+
+
+def _differing_field(call: Call, req: CallRequest) -> str | None:
+    """The first detail of ``req`` that differs from the registered ``call``, or None."""
+    known = {
+        "agent_ids": [ca.agent_id for ca in call.agents],
+        "ended_at": as_utc(call.ended_at),
+        "credited_agent_id": call.credited_agent_id,
+        "customer_channel_id": call.customer_channel_id,
+    }
+    asked = {"agent_ids": list(req.agent_ids), "ended_at": as_utc(req.ended_at), "credited_agent_id": req.credited,
+             "customer_channel_id": req.customer_channel_id}
+    return next((name for name, value in known.items() if asked[name] != value), None)
+
+
+def register_call(
+    s: Session, req: CallRequest, *, window_minutes: int, template_version: str, now: datetime | None = None
+) -> tuple[Survey, bool]:
+    """Record an ended call and open its survey; idempotent on the call id, safe under concurrency.
+
+    The call row is inserted with ``ON CONFLICT DO NOTHING`` (``bot.db.upsert``),
+    so simultaneous registrations of one call id yield one call, and every
+    other request gets that call's survey.
+
+    Args:
+        s: Open session.
+        req: The call as reported by the integration.
+        window_minutes: How long the survey accepts replies, from when it is sent.
+        template_version: Version of the greeting shown to the customer.
+        now: Clock override for tests.
+
+    Returns:
+        ``(survey, created)``; ``created`` is False when the call was already known.
+
+    Raises:
+        CallConflict: the credited agent is not on the call, or the call id
+            exists with different details (``CallConflict.field`` names which).
+    """
+    now = now or utcnow()
+    credited = req.credited
+    if credited not in req.agent_ids:
+        raise CallConflict("credited_agent_id", f"credited agent {credited} did not take part in call {req.call_id}")
+    existing = s.scalar(select(Call).where(Call.external_id == req.call_id))
+    if existing is None:
+        survey = _insert_call(s, req, window_minutes=window_minutes, template_version=template_version, now=now)
+        if survey is not None:
+            return survey, True
+        existing = s.scalar(select(Call).where(Call.external_id == req.call_id))  # inserted concurrently
+        assert existing is not None, "ON CONFLICT skipped the insert, so the call exists"
+    field = _differing_field(existing, req)
+    if field is not None:
+        raise CallConflict(field, f"call {req.call_id} is already registered with a different {field}")
+    assert existing.survey is not None, "every registered call has a survey"
+    return existing.survey, False
+
+
+def _insert_call(s: Session, req: CallRequest, *, window_minutes: int, template_version: str,
+                 now: datetime) -> Survey | None:
+    """Insert the call, its agents and its survey; None when another request inserted the call first."""
+    for agent_id in dict.fromkeys(req.agent_ids):
+        _ensure_agent(s, agent_id, now)
+    call_pk = insert_or_ignore(s, Call, ["external_id"], {
+        # SQLite keeps the wall time and drops the zone: store UTC so period bounds compare right.
+        "external_id": req.call_id, "ended_at": as_utc(req.ended_at), "customer_channel_id": req.customer_channel_id,
+        "credited_agent_id": req.credited, "team_id": roster.team_at(s, req.credited, req.ended_at),
+        "created_at": now}, Call.id)
+    if call_pk is None:
+        return None
+    call = s.get_one(Call, call_pk)
+    call.agents = [CallAgent(agent_id=a, position=i) for i, a in enumerate(req.agent_ids)]
+    s.flush()
+    audit(s, at=now, actor="integration", entity="call", entity_id=call.id, action="created",
+          external_id=req.call_id, agents=list(req.agent_ids), credited=req.credited)
+    survey = Survey(
+        token=secrets.token_urlsafe(16),
+        call_id=call.id,
+        template_version=template_version,
+        sent_at=now,
+        expires_at=now + timedelta(minutes=window_minutes),
+        status=SurveyStatus.PENDING,
+        created_at=now,
+    )
+    s.add(survey)
+    s.flush()
+    audit(s, at=now, actor="integration", entity="survey", entity_id=survey.id, action="created",
+          token=survey.token, expires_at=survey.expires_at.isoformat())
+    return survey
+
+
+def stored_text(text: str | None) -> str:
+    """A customer's words as stored: personal data redacted, at most 2,000 characters."""
+    return redact(text or "")[:2000]
+
+
+def survey_by_token(s: Session, token: str) -> Survey | None:
+    """The survey with chat token ``token``, or None."""
+    return s.scalar(select(Survey).where(Survey.token == token))
+
+
+def is_expired(survey: Survey, now: datetime) -> bool:
+    """True once the validity window has passed."""
+    return has_passed(survey.expires_at, now)
+
+
+def set_status(s: Session, survey: Survey, status: str, now: datetime, actor: str = "customer") -> None:
+    """Change a survey's status with an audit row; no-op when unchanged."""
+    if survey.status == status:
+        return
+    audit(s, at=now, actor=actor, entity="survey", entity_id=survey.id, action="status_changed",
+          old=survey.status, new=status)
+    survey.status = status
+
+
+def current_rating(s: Session, survey: Survey) -> Rating | None:
+    """The rating that counts (``bot.ledger.counting``), if any."""
+    return counting.counted_rating(s, survey.id)
+
+
+def current_reason(s: Session, rating: Rating) -> Reason | None:
+    """The current reason of ``rating`` (``bot.ledger.counting``), if any."""
+    return counting.current_reason(s, rating.id)
+
+
+def record_rating(
+    s: Session, survey: Survey, score: int, raw_reply: str, now: datetime, *, counted: Rating | None | Unknown = UNKNOWN
+) -> Rating:
+    """Store a score; a newer valid score supersedes the current one, which is kept as ``corrected``.
+
+    After the validity window the score is stored as ``late`` and supersedes
+    nothing, so it never reaches scoring. ``counted`` is the survey's counted
+    rating when the caller already knows it (saves a query).
+    """
+    if not 1 <= score <= 5:
+        raise ValueError(f"score out of range: {score}")
+    late = is_expired(survey, now)
+    if late:
+        previous = None
+    else:
+        previous = current_rating(s, survey) if counted is UNKNOWN else counted
+    rating = Rating(
+        score=score,
+        raw_reply=stored_text(raw_reply),
+        received_at=now,
+        status=RatingStatus.LATE if late else RatingStatus.VALID,
+        supersedes_id=previous.id if previous else None,
+        created_at=now,
+        reasons=[],  # a new rating has none; saves a lazy-load query per turn
+    )
+    survey.ratings.append(rating)
+    s.flush()
+    audit(s, at=now, actor="customer", entity="rating", entity_id=rating.id, action="created",
+          score=score, status=rating.status, supersedes=rating.supersedes_id)
+    if previous is not None:
+        audit(s, at=now, actor="customer", entity="rating", entity_id=previous.id, action="status_changed",
+              old=previous.status, new=RatingStatus.CORRECTED, superseded_by=rating.id)
+        previous.status = RatingStatus.CORRECTED
+    return rating
+
+
+def record_reason(
+    s: Session,
+    rating: Rating,
+    text: str,
+    *,
+    cause: str,
+    attribution: str,
+    source: ReasonSource,
+    now: datetime,
+    confidence: float | None = None,
+    model_version: str | None = None,
+    evidence: str | None = None,
+    needs_review: bool = False,
+    actor: str = "customer",
+    previous: Reason | None | Unknown = UNKNOWN,
+) -> Reason:
+    """Attach a cause to a rating; a later reason supersedes the earlier one, both kept.
+
+    ``previous`` is the rating's current reason when the caller already knows it (saves a query).
+    """
+    if previous is UNKNOWN:
+        previous = current_reason(s, rating)
+    reason = Reason(
+        text=stored_text(text),
+        cause=cause,
+        attribution=attribution,
+        confidence=confidence,
+        source=source,
+        model_version=model_version,
+        evidence=redact(evidence) if evidence else evidence,
+        needs_review=needs_review,
+        supersedes_id=previous.id if previous else None,
+        created_at=now,
+    )
+    rating.reasons.append(reason)
+    s.flush()
+    audit(s, at=now, actor=actor, entity="reason", entity_id=reason.id, action="created",
+          rating=rating.id, cause=cause, attribution=attribution, source=source,
+          confidence=confidence, supersedes=reason.supersedes_id)
+    return reason
+
+
+def flag(s: Session, survey: Survey, kind: FlagKind, text: str, now: datetime) -> Flag:
+    """Flag a survey for supervisor follow-up (for example a complaint)."""
+    f = Flag(survey_id=survey.id, kind=kind, text=stored_text(text), created_at=now)
+    s.add(f)
+    s.flush()
+    audit(s, at=now, actor="customer", entity="flag", entity_id=f.id, action="created", kind=kind, survey=survey.id)
+    if not survey.needs_followup:
+        audit(s, at=now, actor="customer", entity="survey", entity_id=survey.id, action="flagged", kind=kind)
+        survey.needs_followup = True
+    return f

@@ -1,0 +1,198 @@
+"""A demo call centre for development: three teams, a dozen agents, a month of calls, demo logins.
+
+Everything goes through the real paths: the roster through ``roster``, the
+calls and replies through ``import_ratings`` (so through the dialogue core and
+the classifier). Calls are generated day by day from a seed of the date, so
+loading again the same day adds nothing and a later day only adds the new
+days. Demo accounts have a known password: they are marked, and refused at
+login outside development; this module refuses to run there at all.
+"""
+from __future__ import annotations
+
+import csv
+import random
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from bot.conversation.calls import utcnow
+from bot.db.migrate import upgrade
+from bot.db.session import open_session
+from bot.db.staff import Account
+from bot.demo.sentences import REASONS, SCORE_FORMS, UNCLEAR
+from bot.importing import history
+from bot.settings import Settings
+from bot.staff import accounts, roster
+
+DEMO_PASSWORD = "demo-password-2026"
+ADMIN = ("admin", "系统管理员")
+# team → (supervisor id, name), agents (id, name, share of low scores they caused, call weight)
+TEAMS: dict[str, tuple[tuple[str, str], tuple[tuple[str, str, float, float], ...]]] = {
+    "宽带一组": (("9001", "周敏"), (("1001", "陈晓燕", 0.15, 1.0), ("1002", "刘洋", 0.30, 1.0),
+                                   ("1003", "王磊", 0.55, 1.0), ("1004", "赵婷", 0.20, 0.15))),
+    "信用卡二组": (("9002", "吴强"), (("1005", "孙丽", 0.10, 1.0), ("1006", "李俊", 0.35, 1.0),
+                                    ("1007", "郑佳", 0.25, 1.0), ("1008", "黄凯", 0.45, 1.0))),
+    "物流三组": (("9003", "何静"), (("1009", "高峰", 0.20, 1.0), ("1010", "林芳", 0.30, 1.0),
+                                   ("1011", "马超", 0.15, 1.0), ("1012", "罗雪", 0.40, 1.0))),
+}
+NON_STAFF_WEIGHTS = {"company.policy": 4, "company.product": 4, "company.system": 5, "company.network": 4,
+                     "survey.issue": 2, "customer.misreply": 2, "customer.other": 2}
+SCORE_WEIGHTS = {5: 50, 4: 17, 3: 9, 2: 9, 1: 15}
+CALLS_PER_DAY = {True: 24, False: 11}  # weekday, weekend
+
+
+class DemoRefused(RuntimeError):
+    """The demo centre only exists in development."""
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    """One demo account to print."""
+
+    agent_id: str
+    name: str
+    role: str
+    team: str
+
+
+def _pick(rng: random.Random, weights: dict) -> str | int:
+    return rng.choices(list(weights), weights=list(weights.values()))[0]
+
+
+def survey_row(rng: random.Random, call_id: str, agent_id: str, team: str, ended_at: datetime,
+               staff_share: float, window_minutes: int) -> dict[str, str]:
+    """One row of ``import-ratings`` input: a call and what its customer replied, if anything.
+
+    Args:
+        rng: Source of randomness (seeded by the caller for repeatability).
+        call_id: The call's id.
+        agent_id: The credited agent.
+        team: The agent's team name.
+        ended_at: When the call ended (aware).
+        staff_share: Share of the low scores this agent causes.
+        window_minutes: The survey window (a few replies are made after it).
+    """
+    row = dict.fromkeys(history.COLUMNS, "")
+    row.update(call_id=call_id, agent_id=agent_id, team=team, ended_at=ended_at.isoformat())
+    if rng.random() < 0.15:
+        return row  # never replied
+    late = rng.random() < 0.04
+    delay = window_minutes + rng.randint(5, 600) if late else rng.choice((1, 1, 2, 3, 5, 8, 15, 30))
+    row["replied_at"] = (ended_at + timedelta(minutes=delay, seconds=rng.randint(0, 59))).isoformat()
+    score = int(_pick(rng, SCORE_WEIGHTS))
+    said = rng.choice(SCORE_FORMS).format(n=score)
+    if score >= 4:
+        row["reply"] = said + (f"，{rng.choice(REASONS['none'])}" if rng.random() < 0.3 else "")
+        return row
+    unclear = rng.random() < 0.1
+    cause = "staff." if rng.random() < staff_share else ""
+    if unclear:
+        text = rng.choice(UNCLEAR)
+    elif cause:
+        cause = rng.choice(("staff.attitude", "staff.competence", "staff.resolution"))
+        text = rng.choice(REASONS[cause])
+    else:
+        cause = str(_pick(rng, NON_STAFF_WEIGHTS))
+        text = rng.choice(REASONS[cause])
+    if cause == "customer.misreply" or rng.random() < 0.5:
+        row["reply"], row["reason"] = said, text  # the reason as a second message
+    else:
+        row["reply"] = f"{said}，{text}"
+    if cause and not unclear and rng.random() < 0.05:
+        row["cause"] = cause  # a quality reviewer's verdict recorded in the old system
+    return row
+
+
+def _agents() -> Iterator[tuple[str, str, str, float, float]]:
+    for team, (_sup, members) in TEAMS.items():
+        for agent_id, name, share, weight in members:
+            yield team, agent_id, name, share, weight
+
+
+def day_rows(day: date, tz: ZoneInfo, window_minutes: int) -> list[dict[str, str]]:
+    """The demo calls of ``day``, always the same for the same day."""
+    rng = random.Random(day.toordinal())
+    agents = list(_agents())
+    rows = []
+    for i in range(CALLS_PER_DAY[day.weekday() < 5]):
+        team, agent_id, _name, share, _w = rng.choices(agents, weights=[a[4] for a in agents])[0]
+        ended = datetime.combine(day, time(8, 0), tz) + timedelta(minutes=rng.randint(0, 13 * 60 - 1))
+        rows.append(survey_row(rng, f"demo-{day:%Y%m%d}-{i:03d}", agent_id, team, ended, share, window_minutes))
+    return rows
+
+
+def month_rows(now: datetime, tz: ZoneInfo, window_minutes: int) -> list[dict[str, str]]:
+    """Calls from the first day of last month until a few hours before ``now`` (replies all in the past)."""
+    today = now.astimezone(tz).date()
+    first = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    cutoff = now - timedelta(minutes=window_minutes + 600)
+    rows = []
+    day = first
+    while day <= today:
+        rows += [r for r in day_rows(day, tz, window_minutes) if datetime.fromisoformat(r["ended_at"]) < cutoff]
+        day += timedelta(days=1)
+    return rows
+
+
+def roster_rows() -> list[dict[str, str]]:
+    """The demo roster in ``roster import`` columns."""
+    rows = [{"agent_id": ADMIN[0], "name": ADMIN[1], "team": "", "supervisor_id": "", "role": "admin"}]
+    for (sup_id, sup_name), _members in TEAMS.values():
+        rows.append({"agent_id": sup_id, "name": sup_name, "team": "", "supervisor_id": "", "role": "supervisor"})
+    for team, agent_id, name, _share, _w in _agents():
+        rows.append({"agent_id": agent_id, "name": name, "team": team, "supervisor_id": TEAMS[team][0][0],
+                     "role": "agent"})
+    return rows
+
+
+def write_csv(path: Path, columns: tuple[str, ...], rows: list[dict[str, str]]) -> None:
+    """Write ``rows`` as UTF-8 CSV with a header."""
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=columns)
+        w.writeheader()
+        w.writerows(rows)
+
+
+def logins() -> list[DemoLogin]:
+    """The demo accounts: the admin, each supervisor, the first agent of each team."""
+    out = [DemoLogin(ADMIN[0], ADMIN[1], "admin", "")]
+    for team, ((sup_id, sup_name), members) in TEAMS.items():
+        out.append(DemoLogin(sup_id, sup_name, "supervisor", team))
+        out.append(DemoLogin(members[0][0], members[0][1], "agent", team))
+    return out
+
+
+def load(settings: Settings, *, progress: bool = True) -> list[DemoLogin]:
+    """Load (or top up) the demo centre into ``settings.database_url``; returns the demo logins.
+
+    Raises:
+        DemoRefused: outside development.
+    """
+    if settings.env != "development":
+        raise DemoRefused("the demo centre (known passwords) is refused outside development")
+    upgrade(settings.database_url)
+    now = utcnow()
+    with tempfile.TemporaryDirectory() as tmp:
+        roster_csv, calls_csv = Path(tmp) / "roster.csv", Path(tmp) / "calls.csv"
+        write_csv(roster_csv, roster.COLUMNS, roster_rows())
+        with open_session(settings.database_url) as s, s.begin():
+            roster.import_roster(s, roster_csv, now=now, actor="demo-centre")
+            for row in roster_rows():
+                if s.get(Account, row["agent_id"]) is None:
+                    accounts.set_password(s, row["agent_id"], DEMO_PASSWORD, now=now, actor="demo-centre",
+                                          demo=True)
+        write_csv(calls_csv, history.COLUMNS,
+                  month_rows(now, ZoneInfo(settings.timezone), settings.survey_window_minutes))
+        history.import_file(settings, calls_csv, progress=progress)
+    return logins()
+
+
+def describe_logins(demo: list[DemoLogin], base_url: str) -> str:
+    """The demo logins as lines for the terminal."""
+    names = {"admin": "admin", "supervisor": "supervisor", "agent": "agent"}
+    lines = [f"demo logins at {base_url}/login (password for all: {DEMO_PASSWORD}):"]
+    lines += [f"  {names[d.role]:<10} {d.agent_id:<6} {d.name}{'  ' + d.team if d.team else ''}" for d in demo]
+    return "\n".join(lines)

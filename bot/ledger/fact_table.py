@@ -1,0 +1,160 @@
+"""Keep ``survey_facts`` equal to the canonical per-survey query, and read it back for scoring.
+
+``survey_facts`` is a materialisation, never a second definition: every row
+is written by :func:`refresh_facts`, one ``DELETE`` and one ``INSERT …
+SELECT`` from :func:`bot.ledger.per_survey.per_survey`.
+
+Who calls it:
+
+* every ORM write, once :func:`install` ran (each process's entry point
+  calls it): a session listener notes the surveys
+  whose calls, surveys, ratings, reasons or appeals a flush touched and
+  refreshes them just before the outermost transaction commits, so a
+  dialogue turn, ``register_call``, a reviewer's relabel or an appeal
+  decision can never leave the table stale, whoever writes them;
+* Core writes, which the listener cannot see, call it explicitly: the
+  import's batches, the benchmarks' loads, and every dialogue turn
+  (``bot.conversation.turns``, through :func:`refresh_survey_facts`);
+* ``refresh_facts(s, None)`` rebuilds everything (migration 0007,
+  ``feedbackbot facts rebuild``).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from functools import cache
+from typing import cast
+
+from sqlalchemy import Delete, Insert, Select, Subquery, Table, bindparam, delete, event, insert, select, union
+from sqlalchemy.orm import Session
+
+from bot.db.models import Call, Rating, Reason, Survey
+from bot.db.staff import Appeal
+from bot.db.survey_facts import SurveyFact
+from bot.ledger.per_survey import per_survey
+
+F = cast(Table, SurveyFact.__table__)
+_CHUNK = 500  # survey ids per statement: well under SQLite's bound-parameter limit
+
+#: Fact column ← per_survey column (the fact table names the agent column after calls.credited_agent_id).
+_COLUMNS = {c.name: ("agent_id" if c.name == "credited_agent_id" else c.name) for c in F.columns}
+
+
+def refresh_facts(s: Session, survey_ids: Iterable[int] | None) -> None:
+    """Delete and re-insert the fact rows of ``survey_ids`` (all surveys when None) from the canonical query.
+
+    Runs in the caller's transaction.
+    """
+    source, pick = _canonical()
+    target = list(_COLUMNS)
+    if survey_ids is None:
+        s.execute(delete(F))
+        s.execute(insert(F).from_select(target, pick))
+        return
+    ids = sorted(set(survey_ids))
+    for i in range(0, len(ids), _CHUNK):
+        chunk = ids[i:i + _CHUNK]
+        s.execute(delete(F).where(F.c.survey_id.in_(chunk)))
+        s.execute(insert(F).from_select(target, pick.where(source.c.survey_id.in_(chunk))))
+
+
+@cache  # built once: constructing the canonical query costs more than running it for one survey
+def _canonical() -> tuple[Subquery, Select]:
+    """:func:`per_survey` as a subquery, and the selection of its columns in fact-table order."""
+    source = per_survey().subquery()
+    return source, select(*(source.c[_COLUMNS[name]] for name in _COLUMNS))
+
+
+@cache
+def _one_survey() -> tuple[Delete, Insert]:
+    source, pick = _canonical()
+    return (delete(F).where(F.c.survey_id == bindparam("sid")),
+            insert(F).from_select(list(_COLUMNS), pick.where(source.c.survey_id == bindparam("sid"))))
+
+
+def refresh_survey_facts(s: Session, survey_id: int) -> None:
+    """:func:`refresh_facts` for one survey, with statements built once (a dialogue turn's Core writes)."""
+    remove, add = _one_survey()
+    c = s.connection()
+    c.execute(remove, {"sid": survey_id})
+    c.execute(add, {"sid": survey_id})
+
+
+def fact_rows(start: datetime, end: datetime) -> Select:
+    """The stored facts of the calls that ended in ``[start, end)``, under :func:`per_survey`'s column names."""
+    return (select(*(F.c[name].label(label) for name, label in _COLUMNS.items()))
+            .where(F.c.ended_at >= start, F.c.ended_at < end))
+
+
+# --- the listener ---------------------------------------------------------------------
+
+_PENDING = "survey_facts_pending"
+# Which id of a changed object leads to its survey, by mapped class.
+_KEYS = {Survey: ("survey", "id"), Call: ("call", "id"), Rating: ("survey", "survey_id"),
+         Reason: ("rating", "rating_id"), Appeal: ("reason", "reason_id")}
+
+
+def _affected_surveys(s: Session, keys: dict[str, set[int]]) -> set[int]:
+    found = set(keys.get("survey", ()))
+    parts = []
+    if keys.get("call"):
+        parts.append(select(Survey.id).where(Survey.call_id.in_(keys["call"])))
+    if keys.get("rating"):
+        parts.append(select(Rating.survey_id).where(Rating.id.in_(keys["rating"])))
+    if keys.get("reason"):
+        parts.append(select(Rating.survey_id).join(Reason, Reason.rating_id == Rating.id)
+                     .where(Reason.id.in_(keys["reason"])))
+    if parts:
+        found.update(s.scalars(union(*parts)) if len(parts) > 1 else s.scalars(parts[0]))
+    return found
+
+
+def _loaded(obj: object, relation: str) -> object | None:
+    """The related object when already loaded (no query), else None."""
+    return obj.__dict__.get(relation)
+
+
+def _note_changes(s: Session, _flush) -> None:
+    pending: dict[str, set[int]] = s.info.setdefault(_PENDING, {})
+    for obj in (*s.new, *s.dirty, *s.deleted):
+        # Resolve to the survey through relations already in memory where possible (saves a query per turn).
+        if isinstance(obj, Reason) and isinstance(rating := _loaded(obj, "rating"), Rating):
+            obj = rating
+        key = _KEYS.get(type(obj))
+        if key is not None and (value := getattr(obj, key[1], None)) is not None:
+            pending.setdefault(key[0], set()).add(value)
+
+
+def _refresh_before_commit(s: Session) -> None:
+    if s.in_nested_transaction():
+        return  # a savepoint: the outermost commit refreshes everything noted
+    s.flush()
+    pending = s.info.pop(_PENDING, None)
+    if pending:
+        refresh_facts(s, _affected_surveys(s, pending))
+
+
+def _forget(s: Session, transaction) -> None:
+    if transaction.parent is None:  # outermost ended (committed or rolled back): nothing left to refresh
+        s.info.pop(_PENDING, None)
+
+
+_LISTENERS = (("after_flush", _note_changes), ("before_commit", _refresh_before_commit),
+              ("after_transaction_end", _forget))
+
+
+def install() -> None:
+    """Keep ``survey_facts`` in step with every ORM write of this process (idempotent).
+
+    Called explicitly by each process's entry point (the CLI, the web app, the
+    action server, the job worker) and by the test suite, never as a side
+    effect of an import.
+    """
+    for name, listener in _LISTENERS:
+        if not event.contains(Session, name, listener):
+            event.listen(Session, name, listener)
+
+
+def installed() -> bool:
+    """True once :func:`install` ran in this process (health checks and tests say so)."""
+    return all(event.contains(Session, name, listener) for name, listener in _LISTENERS)

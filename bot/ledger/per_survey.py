@@ -1,0 +1,151 @@
+"""The SQL building blocks of every KPI: one row per survey of a period, its counted rating and its bucket.
+
+The buckets are the product's scoring contract: every counted rating of
+1–3 falls in exactly one of ``staff_low``, ``non_staff_low`` or
+``unattributed_low`` by its current reason. What counts as a staff
+attribution is written once here (:func:`is_staff_attributed`,
+:func:`is_staff_low`); scoring, the cause report and the trend series all
+select from the same per-survey row (:func:`per_survey`, materialised in
+``survey_facts`` by ``bot.ledger.fact_table``), so they can never disagree.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, Select, and_, case, false, func, literal, null, or_, select, true
+from sqlalchemy.orm import aliased
+
+from bot.db.models import Call, Rating, Reason, Survey
+from bot.db.staff import Appeal
+from bot.domain import AppealStatus, Attribution, RatingStatus, ReasonSource
+from bot.ledger.counting import is_counted_rating, is_current_reason
+
+STAFF_LOW = "staff_low"
+NON_STAFF_LOW = "non_staff_low"
+UNATTRIBUTED_LOW = "unattributed_low"
+#: A staff attribution removed by an upheld appeal: counted as unattributed, reported under ``excluded``.
+APPEAL_UPHELD = "appeal_upheld"
+
+#: Sources whose staff attribution a person confirmed (the customer chose it, a reviewer set it, an import gave it).
+CONFIRMED_SOURCES = (ReasonSource.CUSTOMER, ReasonSource.REVIEWER, ReasonSource.IMPORT)
+
+
+def is_low() -> ColumnElement[bool]:
+    """The rating is a 1–3 (the ratings that get a bucket)."""
+    return Rating.score <= 3
+
+
+def is_awaiting_review() -> ColumnElement[bool]:
+    """The current reason is the model's reading waiting for a person: it blames nobody yet, whatever it says."""
+    return and_(Reason.source == ReasonSource.MODEL, Reason.needs_review.is_(true()))
+
+
+def is_staff_attributed() -> ColumnElement[bool]:
+    """The current reason blames the agent and someone or a confident model stands behind it.
+
+    A model attribution awaiting review (``needs_review``) does not count:
+    blaming an agent wrongly is the costliest error.
+    """
+    return and_(
+        Reason.attribution == Attribution.STAFF,
+        or_(Reason.source.in_(CONFIRMED_SOURCES),
+            and_(Reason.source == ReasonSource.MODEL, Reason.needs_review.is_(false()))),
+    )
+
+
+#: Reasons removed from the KPI by an upheld appeal; outer-joined by :func:`survey_facts`. A join rather
+#: than EXISTS: PostgreSQL would copy an EXISTS sub-plan into every CASE count that reads the bucket.
+UPHELD_APPEALS = (select(Appeal.reason_id).where(Appeal.status == AppealStatus.UPHELD).distinct()
+                  .subquery("upheld_appeals"))
+
+
+def is_appeal_upheld() -> ColumnElement[bool]:
+    """An upheld appeal removed the current reason from the agent's KPI (needs :data:`UPHELD_APPEALS` joined)."""
+    return UPHELD_APPEALS.c.reason_id.is_not(None)
+
+
+def is_staff_low() -> ColumnElement[bool]:
+    """The one definition of ``staff_low``: a counted 1–3 whose current reason is a standing staff attribution."""
+    return and_(is_low(), is_staff_attributed(), ~is_appeal_upheld())
+
+
+def bucket() -> ColumnElement[str | None]:
+    """The bucket of a survey's counted rating: one of the constants above, NULL for 4–5 or no rating."""
+    return case(
+        (Rating.id.is_(None), null()),
+        (~is_low(), null()),
+        (is_staff_low(), literal(STAFF_LOW)),
+        (is_staff_attributed(), literal(APPEAL_UPHELD)),
+        # Awaiting review: unattributed whatever the provisional attribution (the scoring contract).
+        (is_awaiting_review(), literal(UNATTRIBUTED_LOW)),
+        (Reason.attribution == Attribution.NON_STAFF, literal(NON_STAFF_LOW)),
+        else_=literal(UNATTRIBUTED_LOW),
+    )
+
+
+def _rating_count(status: RatingStatus) -> ColumnElement[int]:
+    """How many rating rows of the survey have ``status`` (correlated; late and corrected are kept, not counted)."""
+    other = aliased(Rating)
+    return (select(func.count()).select_from(other)
+            .where(other.survey_id == Survey.id, other.status == status).scalar_subquery())
+
+
+def per_survey(*columns) -> Select:
+    """The canonical per-survey row of every KPI: one row per survey, with its counted rating, reason and bucket.
+
+    ``bot.ledger.fact_table`` materialises exactly this query into
+    ``survey_facts``; :func:`survey_facts` restricts it to a period. The
+    rating and reason are outer-joined, so their columns are NULL for a survey
+    without a counted rating (or a rating without a reason).
+
+    Args:
+        *columns: Extra columns to select besides the standard ones.
+
+    Returns:
+        A ``Select`` with columns ``survey_id``, ``agent_id``, ``team_id``,
+        ``ended_at``, ``survey_status``, ``rating_id``, ``score``,
+        ``reason_id``, ``attribution``, ``cause``, ``source``,
+        ``needs_review``, ``appeal_upheld``, ``late``, ``corrected``,
+        ``bucket`` and the extras.
+    """
+    return (
+        select(
+            Survey.id.label("survey_id"),
+            Call.credited_agent_id.label("agent_id"),
+            Call.team_id.label("team_id"),
+            Call.ended_at.label("ended_at"),
+            Survey.status.label("survey_status"),
+            Rating.id.label("rating_id"),
+            Rating.score.label("score"),
+            Reason.id.label("reason_id"),
+            Reason.attribution.label("attribution"),
+            Reason.cause.label("cause"),
+            Reason.source.label("source"),
+            Reason.needs_review.label("needs_review"),
+            is_appeal_upheld().label("appeal_upheld"),
+            _rating_count(RatingStatus.LATE).label("late"),
+            _rating_count(RatingStatus.CORRECTED).label("corrected"),
+            bucket().label("bucket"),
+            *columns,
+        )
+        .select_from(Call)
+        .join(Survey, Survey.call_id == Call.id)
+        .outerjoin(Rating, and_(Rating.survey_id == Survey.id, is_counted_rating()))
+        .outerjoin(Reason, and_(Reason.rating_id == Rating.id, is_current_reason()))
+        .outerjoin(UPHELD_APPEALS, UPHELD_APPEALS.c.reason_id == Reason.id)
+    )
+
+
+def survey_facts(start: datetime, end: datetime, *columns) -> Select:
+    """:func:`per_survey` for the calls that ended in ``[start, end)`` (UTC), computed from the source tables.
+
+    Scoring reads the materialised copy (``bot.ledger.fact_table.fact_rows``,
+    same column names); this direct form is the reference it is checked
+    against (``feedbackbot facts verify`` and the tests).
+    """
+    return per_survey(*columns).where(Call.ended_at >= start, Call.ended_at < end)
+
+
+def count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    """``COUNT(*) FILTER (WHERE condition)``: 0, not NULL, on no rows; cheaper than SUM(CASE …) on SQLite."""
+    return func.count().filter(condition)

@@ -1,0 +1,111 @@
+"""One agent's feedback list: every reply to the surveys of their calls in a period, with why it counts or not.
+
+The bucket of a reply is the same SQL expression the KPIs use
+(``bot.ledger.per_survey.bucket``) and the counted rating / current reason
+are those of ``bot.ledger.counting``, so the list and the KPI cards can
+never disagree about what counted.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, select
+from sqlalchemy.orm import Session
+
+from bot.db.models import Call, Rating, Reason, Survey
+from bot.db.staff import Appeal
+from bot.domain import Attribution, RatingStatus
+from bot.ledger.counting import is_counted_rating, is_current_reason
+from bot.ledger.per_survey import (
+    APPEAL_UPHELD,
+    NON_STAFF_LOW,
+    STAFF_LOW,
+    UPHELD_APPEALS,
+    bucket,
+    is_staff_attributed,
+)
+from bot.scoring.periods import Period
+
+#: A list longer than this is cut (newest first); the page says so.
+MAX_ITEMS = 1000
+
+
+@dataclass(frozen=True)
+class FeedbackItem:
+    """One reply of a customer about one of the agent's calls.
+
+    Attributes:
+        status: Why it counts or not: ``satisfied``, ``staff``, ``non_staff``, ``unattributed``, ``review``,
+            ``appeal_upheld``, ``late``, ``corrected`` or ``opted_out`` (keys of ``bot.web.display.ITEM_STATUS``).
+        appealable: A standing staff attribution of a counted 1–3 without an appeal yet.
+    """
+
+    rating_id: int
+    call_id: str
+    ended_at: datetime
+    received_at: datetime
+    score: int
+    reply: str
+    reason_id: int | None
+    reason: str | None
+    cause: str | None
+    evidence: str | None
+    status: str
+    appeal_status: str | None
+    appealable: bool
+
+
+def _status(rating_status: str, counted: bool, score: int, bucket_value: str | None,
+            attribution: str | None, staff_pending: bool) -> str:
+    if not counted:
+        not_counted: dict[str, str] = {RatingStatus.LATE: "late", RatingStatus.OPTED_OUT: "opted_out"}
+        return not_counted.get(rating_status, "corrected")
+    if score >= 4:
+        return "satisfied"
+    by_bucket = {STAFF_LOW: "staff", NON_STAFF_LOW: "non_staff", APPEAL_UPHELD: "appeal_upheld"}
+    if bucket_value in by_bucket:
+        return by_bucket[bucket_value]
+    return "review" if attribution == Attribution.STAFF and staff_pending else "unattributed"
+
+
+def agent_feedback(s: Session, agent_id: str, period: Period, *, tz: str, cause: str | None = None
+                   ) -> list[FeedbackItem]:
+    """Every rating of the surveys of ``agent_id``'s calls that ended in ``period``, newest first.
+
+    Args:
+        s: Open session (read only).
+        agent_id: The credited agent.
+        period: The period (calls by end time in the centre's zone).
+        tz: The centre's time zone.
+        cause: Only replies whose current reason has this cause code.
+    """
+    start, end = period.bounds(tz)
+    counted = is_counted_rating().label("counted")
+    staff_confirmed = is_staff_attributed().label("staff_confirmed")
+    latest_appeal = (select(Appeal.status).where(Appeal.reason_id == Reason.id)
+                     .order_by(Appeal.id.desc()).limit(1).correlate(Reason).scalar_subquery())
+    stmt = (
+        select(Rating.id, Call.external_id, Call.ended_at, Rating.received_at, Rating.score, Rating.raw_reply,
+               Rating.status, counted, bucket().label("bucket"), Reason.id, Reason.text, Reason.cause,
+               Reason.evidence, Reason.attribution, staff_confirmed, latest_appeal.label("appeal"))
+        .select_from(Call)
+        .join(Survey, Survey.call_id == Call.id)
+        .join(Rating, Rating.survey_id == Survey.id)
+        .outerjoin(Reason, and_(Reason.rating_id == Rating.id, is_current_reason()))
+        .outerjoin(UPHELD_APPEALS, UPHELD_APPEALS.c.reason_id == Reason.id)
+        .where(Call.credited_agent_id == agent_id, Call.ended_at >= start, Call.ended_at < end)
+        .order_by(Call.ended_at.desc(), Rating.id.desc())
+        .limit(MAX_ITEMS)
+    )
+    if cause:
+        stmt = stmt.where(Reason.cause == cause)
+    items = []
+    for (rid, call_id, ended, received, score, reply, rstatus, is_counted, bkt, reason_id, text, code,
+         evidence, attribution, confirmed, appeal) in s.execute(stmt):
+        status = _status(rstatus, bool(is_counted), score, bkt, attribution, not confirmed)
+        items.append(FeedbackItem(
+            rid, call_id, ended, received, score, reply, reason_id, text, code, evidence, status, appeal,
+            appealable=status == "staff" and appeal is None and reason_id is not None,
+        ))
+    return items

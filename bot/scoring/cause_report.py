@@ -1,0 +1,170 @@
+"""What to fix and whom to coach: non-staff causes for their owners, staff causes per team, daily trends.
+
+Counts come from the same per-survey facts as the KPIs (the ``survey_facts``
+table, ``bot.ledger.fact_table.fact_rows``), so a cause's count here equals the
+``non_staff_by_cause`` figure of the centre row and the staff counts add up
+to the teams' ``staff_low``. Quotes are reason texts, redacted when stored.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import date
+from typing import Any
+
+from sqlalchemy import case, func, literal, select
+from sqlalchemy.orm import Session
+
+from bot.db.models import Reason
+from bot.db.staff import Team
+from bot.domain import STAFF_CAUSES
+from bot.ledger.fact_table import fact_rows
+from bot.ledger.per_survey import NON_STAFF_LOW, STAFF_LOW, count_if
+from bot.scoring.board import UnknownEntity
+from bot.scoring.kpi import NON_STAFF_CODES, Counts
+from bot.scoring.periods import Period, parse_period
+
+
+def _period(period: Period | str) -> Period:
+    return parse_period(period) if isinstance(period, str) else period
+
+
+@dataclass(frozen=True)
+class CauseCount:
+    """One non-staff cause: its count in the period, in the previous period, and recent quotes (newest first)."""
+
+    cause: str
+    count: int
+    previous: int
+    quotes: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict; ``quotes`` as a list."""
+        return {"cause": self.cause, "count": self.count, "previous": self.previous, "quotes": list(self.quotes)}
+
+
+@dataclass(frozen=True)
+class CauseReport:
+    """The owners' report of one period.
+
+    Attributes:
+        period: Normalised period label.
+        previous_period: Label of the period the trend compares with.
+        non_staff: One entry per non-staff cause code, in taxonomy order, zeros included.
+        staff_by_team: Team name → staff cause code → count of ``staff_low`` ratings (every team, every code).
+    """
+
+    period: str
+    previous_period: str
+    non_staff: tuple[CauseCount, ...]
+    staff_by_team: dict[str, dict[str, int]]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain, JSON-ready dict."""
+        return {"period": self.period, "previous_period": self.previous_period,
+                "non_staff": [c.to_dict() for c in self.non_staff], "staff_by_team": self.staff_by_team}
+
+
+def _non_staff_counts(s: Session, p: Period, tz: str) -> dict[str, int]:
+    f = fact_rows(*p.bounds(tz)).subquery()
+    stmt = select(f.c.cause, func.count()).where(f.c.bucket == NON_STAFF_LOW).group_by(f.c.cause)
+    return {cause: n for cause, n in s.execute(stmt)}
+
+
+def _quotes(s: Session, p: Period, tz: str, per_cause: int) -> dict[str, list[str]]:
+    f = fact_rows(*p.bounds(tz)).subquery()
+    ranked = (
+        select(f.c.cause, Reason.text,
+               func.row_number().over(partition_by=f.c.cause, order_by=f.c.reason_id.desc()).label("n"))
+        .join(Reason, Reason.id == f.c.reason_id)
+        .where(f.c.bucket == NON_STAFF_LOW, func.length(func.trim(Reason.text)) > 0)
+        .subquery()
+    )
+    quotes: dict[str, list[str]] = {}
+    for cause, text in s.execute(select(ranked.c.cause, ranked.c.text).where(ranked.c.n <= per_cause)
+                                 .order_by(ranked.c.cause, ranked.c.n)):
+        quotes.setdefault(cause, []).append(text)
+    return quotes
+
+
+def _staff_by_team(s: Session, p: Period, tz: str) -> dict[str, dict[str, int]]:
+    f = fact_rows(*p.bounds(tz)).subquery()
+    stmt = (select(Team.name, f.c.cause, func.count())
+            .join(Team, Team.id == f.c.team_id)
+            .where(f.c.bucket == STAFF_LOW)
+            .group_by(Team.name, f.c.cause))
+    table = {name: dict.fromkeys(STAFF_CAUSES, 0) for name in s.scalars(select(Team.name).order_by(Team.name))}
+    for name, cause, n in s.execute(stmt):
+        table[name][cause] = n
+    return table
+
+
+def cause_report(s: Session, period: Period | str, *, tz: str, quotes_per_cause: int = 3) -> CauseReport:
+    """Non-staff causes with trend and quotes, and staff causes per team, for ``period``.
+
+    Args:
+        s: Open session (read only).
+        period: A :class:`Period` or its string.
+        tz: The centre's time zone.
+        quotes_per_cause: How many of the most recent reason texts to quote per cause.
+
+    Returns:
+        The report; counts are of counted 1–3 ratings in the ``non_staff_low``
+        and ``staff_low`` buckets.
+    """
+    p = _period(period)
+    prev = p.previous()
+    now, before = _non_staff_counts(s, p, tz), _non_staff_counts(s, prev, tz)
+    quotes = _quotes(s, p, tz, quotes_per_cause)
+    non_staff = tuple(CauseCount(code, now.get(code, 0), before.get(code, 0), tuple(quotes.get(code, ())))
+                      for code in NON_STAFF_CODES)
+    return CauseReport(p.label, prev.label, non_staff, _staff_by_team(s, p, tz))
+
+
+@dataclass(frozen=True)
+class DayPoint:
+    """One local day of a trend chart (ratios None on a day without responses)."""
+
+    day: date
+    responses: int
+    satisfied: int
+    staff_low: int
+    raw_csat: float | None
+    attributed_csat: float | None
+
+    @classmethod
+    def of(cls, day: date, counts: Counts) -> DayPoint:
+        """The point of ``day`` from its counts."""
+        return cls(day, counts.responses, counts.satisfied, counts.staff_low, counts.raw_csat,
+                   counts.attributed_csat)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict; the day as ISO ``date``."""
+        return {"date": self.day.isoformat(), **{f.name: getattr(self, f.name) for f in fields(self)[1:]}}
+
+
+def daily_series(s: Session, period: Period | str, *, tz: str, agent_id: str | None = None,
+                 team: str | None = None) -> list[DayPoint]:
+    """Counted responses and CSATs per local day of ``period`` for an agent, a team (by name) or the centre.
+
+    One query: each call is bucketed into its local day by a CASE over the
+    days' UTC bounds computed here (SQLite has no time zones; the bounds also
+    follow DST where the zone has it).
+
+    Raises:
+        UnknownEntity: ``team`` is not a known team name.
+    """
+    p = _period(period)
+    days = p.day_bounds(tz)
+    f = fact_rows(days[0][1], days[-1][2]).subquery()
+    day = case(*((f.c.ended_at < end, literal(i)) for i, (_, _, end) in enumerate(days)), else_=literal(-1))
+    stmt = select(day, func.count(f.c.score), count_if(f.c.score >= 4), count_if(f.c.bucket == STAFF_LOW))
+    if agent_id is not None:
+        stmt = stmt.where(f.c.agent_id == agent_id)
+    if team is not None:
+        team_id = s.scalar(select(Team.id).where(Team.name == team))
+        if team_id is None:
+            raise UnknownEntity(f"unknown team {team!r}")
+        stmt = stmt.where(f.c.team_id == team_id)
+    found = {i: Counts(responses=n, satisfied=sat, staff_low=staff)
+             for i, n, sat, staff in s.execute(stmt.group_by(day))}
+    return [DayPoint.of(d, found.get(i, Counts())) for i, (d, _, _) in enumerate(days)]

@@ -1,0 +1,61 @@
+"""Chinese names shown on the staff pages and in exports: causes, statuses, column headers.
+
+The cause names are written here once; templates, the explanation sentence
+and the exports all read them from this module.
+"""
+from __future__ import annotations
+
+from bot.domain import CAUSES, AppealStatus
+
+#: Every cause code → its Chinese name on the staff pages (the 11 codes of the taxonomy).
+CAUSE_NAMES: dict[str, str] = {
+    "staff.attitude": "员工态度",
+    "staff.competence": "专业能力",
+    "staff.resolution": "问题未解决",
+    "company.policy": "公司规定",
+    "company.product": "产品与价格",
+    "company.system": "系统与排队",
+    "company.network": "网络信号",
+    "survey.issue": "调查本身",
+    "customer.misreply": "客户误操作",
+    "customer.other": "客户其他原因",
+    "none": "无明确原因",
+}
+assert set(CAUSE_NAMES) == set(CAUSES), "every cause code needs a Chinese name"
+
+ATTRIBUTION_NAMES = {"staff": "服务原因", "non_staff": "非服务原因", "none": "未归因"}
+
+APPEAL_STATUS_NAMES = {AppealStatus.OPEN.value: "申诉审核中", AppealStatus.UPHELD.value: "申诉成立",
+                       AppealStatus.REJECTED.value: "申诉未成立"}
+
+#: Why a feedback item counts or not (keys: ``bot.scoring.agent_feedback.ItemStatus``); (short label, explanation).
+ITEM_STATUS: dict[str, tuple[str, str]] = {
+    "satisfied": ("计入", "满意评价，计入两项满意度"),
+    "staff": ("计入", "与服务有关的不满意，计入归因满意度"),
+    "non_staff": ("不计入归因", "与客服的服务无关，只计入原始满意度"),
+    "unattributed": ("不计入归因", "未说明原因或原因不明确，不归因于客服"),
+    "review": ("待审核", "可能与服务有关，审核确认前不计入归因满意度"),
+    "appeal_upheld": ("不计入归因", "申诉成立，已从归因满意度中移除"),
+    "late": ("不计入", "超时：在评价有效期之后回复"),
+    "corrected": ("不计入", "已更正：客户随后修改了评分"),
+    "opted_out": ("不计入", "客户已退出评价"),
+}
+
+VERDICT_INSUFFICIENT = "样本不足"
+
+#: Colour classes of an attributed CSAT with a verdict (never for 样本不足): (lowest value, css class, legend).
+CSAT_BANDS: tuple[tuple[float, str, str], ...] = (
+    (0.9, "band-good", "≥ 90%"), (0.8, "band-mid", "80%–90%"), (0.0, "band-low", "< 80%"),
+)
+
+
+def cause_name(code: str | None) -> str:
+    """The Chinese name of a cause code ("—" when there is none)."""
+    return CAUSE_NAMES.get(code, code) if code else "—"
+
+
+def csat_band(value: float | None, verdict: str) -> str:
+    """The colour class of an attributed CSAT; empty below the minimum sample or without a figure."""
+    if value is None or verdict != "ok":
+        return ""
+    return next(css for low, css, _ in CSAT_BANDS if value >= low)

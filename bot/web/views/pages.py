@@ -1,0 +1,56 @@
+"""What the staff pages show: the context builders that routes hand to the templates.
+
+Routes import these (and never each other): the agent page is also the
+supervisor's read-only drill-down, and the admin page shows the team page's
+cause report.
+"""
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from sqlalchemy.orm import Session
+
+from bot.db.models import Agent
+from bot.scoring import agent_feedback
+from bot.scoring.board import Scoreboard, score_period
+from bot.scoring.cause_report import cause_report, daily_series
+from bot.settings import Settings
+from bot.web.auth import StaffUser, can_see_agent
+from bot.web.views.common import PeriodChoice, explain, local_time
+
+
+def agent_context(s: Session, settings: Settings, agent: Agent, choice: PeriodChoice, cause: str | None, *,
+                  own: bool) -> dict[str, Any]:
+    """Everything the agent page shows for ``agent`` (``own``: the agent themselves, who may appeal)."""
+    tz = settings.timezone
+    # Read only: the request's session rolls back its implicit transaction at the end.
+    board = score_period(s, choice.period, tz=tz, min_sample=settings.min_sample)
+    row = board.rows(agent_id=agent.id)[0]
+    series = daily_series(s, choice.period, tz=tz, agent_id=agent.id)
+    items = agent_feedback.agent_feedback(s, agent.id, choice.period, tz=tz, cause=cause)
+    query = {**choice.query(), **({"cause": cause} if cause else {})}
+    return {
+        "agent": agent, "row": row, "own": own, "choice": choice, "cause": cause,
+        "explanation": explain(row.counts, "您的" if own else "该客服的"), "whose": "您的" if own else "该客服的",
+        "series": [p.to_dict() for p in series], "items": items, "max_items": agent_feedback.MAX_ITEMS,
+        "min_sample": settings.min_sample, "time": lambda v: local_time(v, tz),
+        "query": urlencode(query),
+        "export_query": urlencode({**query, "agent": agent.id}),
+    }
+
+
+def team_blocks(s: Session, user: StaffUser, board: Scoreboard, teams: list[str]) -> list[dict[str, Any]]:
+    """One table per team: the agents (with whether ``user`` may open them) and the team row."""
+    blocks = []
+    for team in teams:
+        *agents, team_row, _centre = board.rows(team=team)
+        blocks.append({"name": team, "team_row": team_row, "explanation": explain(team_row.counts, "团队的"),
+                       "agents": [(k, can_see_agent(user, k.id, s)) for k in agents]})
+    return blocks
+
+
+def causes_context(s: Session, settings: Settings, choice: PeriodChoice, teams: list[str]) -> dict[str, Any]:
+    """The cause report of the period, its staff part limited to ``teams``."""
+    report = cause_report(s, choice.period, tz=settings.timezone)
+    return {"report": report, "staff_teams": [t for t in teams if t in report.staff_by_team]}
