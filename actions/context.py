@@ -48,6 +48,9 @@ def emit(dispatcher: CollectingDispatcher, outcome: Outcome) -> list[dict[str, A
     """
     for response, variables in outcome.say:
         dispatcher.utter_message(response=response, **variables)
+    if outcome.status is not None:
+        # The survey's status after the turn, for the conversation gateway (no second read of the survey).
+        dispatcher.utter_message(json_message=receipts.status_marker(outcome.status))
     return []
 
 
@@ -63,6 +66,6 @@ def fail(dispatcher: CollectingDispatcher, exc: BaseException) -> list[dict[str,
 
 
 def now() -> datetime:
-    from bot.conversation.calls import utcnow
+    from bot.clock import utcnow
 
     return utcnow()

@@ -19,4 +19,5 @@ class ActionHandleReply(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
         text = tracker.latest_message.get("text") or ""
         return turn_runner.run_turn(dispatcher, tracker, lambda s, token, mid: turns.reply_turn(
-            s, token, text, context.now(), context.classify, message_id=mid))
+            s, token, text, context.now(), context.classify, message_id=mid,
+            channel_secret=context.settings().session_secret))

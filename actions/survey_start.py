@@ -18,4 +18,5 @@ class ActionStartSurvey(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
         return turn_runner.run_turn(dispatcher, tracker, lambda s, token, mid: turns.start_turn(
-            s, token, context.now(), message_id=mid))
+            s, token, context.now(), message_id=mid,
+            channel_secret=context.settings().session_secret))

@@ -29,6 +29,7 @@ from bot.db.session import open_session
 from bot.db.staff import Account, Team
 from bot.domain import ATTRIBUTION, SurveyStatus
 from bot.staff import accounts, roster
+from tests import rows
 
 PASSWORD = "correct horse 42"
 ROSTER = """agent_id,name,team,supervisor_id,role
@@ -80,10 +81,10 @@ class _Builder:
     def rated(self, agent, ended, score, team, text="", cause=None, source="model", needs_review=False,
               evidence=None, reply=None):
         survey = self.survey(agent, ended, team)
-        rating = calls.record_rating(self.s, survey, score, reply or f"{score}分", ended + timedelta(minutes=5))
-        calls.set_status(self.s, survey, SurveyStatus.COMPLETED, ended + timedelta(minutes=5))
+        rating = rows.record_rating(self.s, survey, score, reply or f"{score}分", ended + timedelta(minutes=5))
+        rows.set_status(self.s, survey, SurveyStatus.COMPLETED, ended + timedelta(minutes=5))
         if cause:
-            return calls.record_reason(self.s, rating, text, cause=cause, attribution=ATTRIBUTION[cause],
+            return rows.record_reason(self.s, rating, text, cause=cause, attribution=ATTRIBUTION[cause],
                                          source=source, now=ended + timedelta(minutes=6),
                                          confidence=0.9 if source == "model" else None, evidence=evidence,
                                          needs_review=needs_review)
@@ -112,10 +113,10 @@ def build(db_url: str, tmp_path: Path, now: datetime | None = None) -> Built:
         review = b.rated("A1", day[8], 2, "一组", "不太满意", "staff.resolution", needs_review=True)
         b.rated("A1", day[9], 2, "一组")
         corrected = b.survey("A1", day[10], "一组")
-        calls.record_rating(s, corrected, 1, "1", day[10] + timedelta(minutes=2))
-        calls.record_rating(s, corrected, 5, "按错了，应该是5", day[10] + timedelta(minutes=3))
+        rows.record_rating(s, corrected, 1, "1", day[10] + timedelta(minutes=2))
+        rows.record_rating(s, corrected, 5, "按错了，应该是5", day[10] + timedelta(minutes=3))
         late = b.survey("A1", day[11], "一组")
-        calls.record_rating(s, late, 1, "1", day[11] + timedelta(hours=3))
+        rows.record_rating(s, late, 1, "1", day[11] + timedelta(hours=3))
         for _ in range(3):
             b.rated("A2", day[2], 5, "一组")
         for _ in range(9):

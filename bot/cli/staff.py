@@ -35,7 +35,7 @@ def _print_bad(bad) -> None:
 
 
 def cmd_roster_import(args: argparse.Namespace) -> int:
-    from bot.conversation.calls import utcnow
+    from bot.clock import utcnow
     from bot.csvfile import CsvFormatError
     from bot.db.session import open_session
     from bot.staff import roster
@@ -64,7 +64,7 @@ def _read_password(from_stdin: bool) -> str | None:
 
 
 def cmd_set_password(args: argparse.Namespace) -> int:
-    from bot.conversation.calls import utcnow
+    from bot.clock import utcnow
     from bot.db.session import open_session
     from bot.staff import accounts
 

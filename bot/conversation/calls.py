@@ -1,40 +1,26 @@
-"""Domain operations on calls, surveys, ratings and reasons.
+"""Calls and their surveys: registering an ended call (which opens its survey) and finding a survey.
 
 Every function takes an open session from the caller (``with Session(engine)
-as s, s.begin():``) so a whole dialogue turn commits or rolls back as one,
-and writes an audit row for each change it makes.
+as s, s.begin():``) and writes an audit row for each change it makes. What a
+conversation stores (ratings, reasons, flags, statuses) is written only by the
+one effect applier, ``bot.conversation.records``.
 """
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import Enum
-from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.clock import as_utc as as_utc  # re-exported for existing callers
-from bot.clock import has_passed, utcnow
+from bot.clock import as_utc, utcnow
 from bot.db.audit import audit
-from bot.db.models import Agent, Call, CallAgent, Flag, Rating, Reason, Survey
+from bot.db.models import Agent, Call, CallAgent, Survey
 from bot.db.upsert import insert_or_ignore
-from bot.domain import OPEN_SURVEY_STATUSES, FlagKind, RatingStatus, ReasonSource, SurveyStatus
-from bot.ledger import counting
+from bot.domain import SurveyStatus
 from bot.staff import roster
-from zhtext.redact import redact
-
-OPEN_STATUSES = OPEN_SURVEY_STATUSES
-
-
-class _Unknown(Enum):
-    UNKNOWN = 0
-
-
-#: Default of ``record_rating``'s ``counted`` and ``record_reason``'s ``previous``: look it up.
-UNKNOWN = _Unknown.UNKNOWN
-Unknown = Literal[_Unknown.UNKNOWN]
 
 
 class CallConflict(ValueError):
@@ -158,125 +144,15 @@ def _insert_call(s: Session, req: CallRequest, *, window_minutes: int, template_
     return survey
 
 
-def stored_text(text: str | None) -> str:
-    """A customer's words as stored: personal data redacted, at most 2,000 characters."""
-    return redact(text or "")[:2000]
+MAX_TOKEN_CHARS = 64
+_TOKEN = re.compile(rf"[A-Za-z0-9_-]{{1,{MAX_TOKEN_CHARS}}}")  # secrets.token_urlsafe's alphabet
+
+
+def is_token(token: str) -> bool:
+    """True when ``token`` could be a survey token (anything else, NUL included, is unknown without a query)."""
+    return bool(_TOKEN.fullmatch(token))
 
 
 def survey_by_token(s: Session, token: str) -> Survey | None:
     """The survey with chat token ``token``, or None."""
     return s.scalar(select(Survey).where(Survey.token == token))
-
-
-def is_expired(survey: Survey, now: datetime) -> bool:
-    """True once the validity window has passed."""
-    return has_passed(survey.expires_at, now)
-
-
-def set_status(s: Session, survey: Survey, status: str, now: datetime, actor: str = "customer") -> None:
-    """Change a survey's status with an audit row; no-op when unchanged."""
-    if survey.status == status:
-        return
-    audit(s, at=now, actor=actor, entity="survey", entity_id=survey.id, action="status_changed",
-          old=survey.status, new=status)
-    survey.status = status
-
-
-def current_rating(s: Session, survey: Survey) -> Rating | None:
-    """The rating that counts (``bot.ledger.counting``), if any."""
-    return counting.counted_rating(s, survey.id)
-
-
-def current_reason(s: Session, rating: Rating) -> Reason | None:
-    """The current reason of ``rating`` (``bot.ledger.counting``), if any."""
-    return counting.current_reason(s, rating.id)
-
-
-def record_rating(
-    s: Session, survey: Survey, score: int, raw_reply: str, now: datetime, *, counted: Rating | None | Unknown = UNKNOWN
-) -> Rating:
-    """Store a score; a newer valid score supersedes the current one, which is kept as ``corrected``.
-
-    After the validity window the score is stored as ``late`` and supersedes
-    nothing, so it never reaches scoring. ``counted`` is the survey's counted
-    rating when the caller already knows it (saves a query).
-    """
-    if not 1 <= score <= 5:
-        raise ValueError(f"score out of range: {score}")
-    late = is_expired(survey, now)
-    if late:
-        previous = None
-    else:
-        previous = current_rating(s, survey) if counted is UNKNOWN else counted
-    rating = Rating(
-        score=score,
-        raw_reply=stored_text(raw_reply),
-        received_at=now,
-        status=RatingStatus.LATE if late else RatingStatus.VALID,
-        supersedes_id=previous.id if previous else None,
-        created_at=now,
-        reasons=[],  # a new rating has none; saves a lazy-load query per turn
-    )
-    survey.ratings.append(rating)
-    s.flush()
-    audit(s, at=now, actor="customer", entity="rating", entity_id=rating.id, action="created",
-          score=score, status=rating.status, supersedes=rating.supersedes_id)
-    if previous is not None:
-        audit(s, at=now, actor="customer", entity="rating", entity_id=previous.id, action="status_changed",
-              old=previous.status, new=RatingStatus.CORRECTED, superseded_by=rating.id)
-        previous.status = RatingStatus.CORRECTED
-    return rating
-
-
-def record_reason(
-    s: Session,
-    rating: Rating,
-    text: str,
-    *,
-    cause: str,
-    attribution: str,
-    source: ReasonSource,
-    now: datetime,
-    confidence: float | None = None,
-    model_version: str | None = None,
-    evidence: str | None = None,
-    needs_review: bool = False,
-    actor: str = "customer",
-    previous: Reason | None | Unknown = UNKNOWN,
-) -> Reason:
-    """Attach a cause to a rating; a later reason supersedes the earlier one, both kept.
-
-    ``previous`` is the rating's current reason when the caller already knows it (saves a query).
-    """
-    if previous is UNKNOWN:
-        previous = current_reason(s, rating)
-    reason = Reason(
-        text=stored_text(text),
-        cause=cause,
-        attribution=attribution,
-        confidence=confidence,
-        source=source,
-        model_version=model_version,
-        evidence=redact(evidence) if evidence else evidence,
-        needs_review=needs_review,
-        supersedes_id=previous.id if previous else None,
-        created_at=now,
-    )
-    rating.reasons.append(reason)
-    s.flush()
-    audit(s, at=now, actor=actor, entity="reason", entity_id=reason.id, action="created",
-          rating=rating.id, cause=cause, attribution=attribution, source=source,
-          confidence=confidence, supersedes=reason.supersedes_id)
-    return reason
-
-
-def flag(s: Session, survey: Survey, kind: FlagKind, text: str, now: datetime) -> Flag:
-    """Flag a survey for supervisor follow-up (for example a complaint)."""
-    f = Flag(survey_id=survey.id, kind=kind, text=stored_text(text), created_at=now)
-    s.add(f)
-    s.flush()
-    audit(s, at=now, actor="customer", entity="flag", entity_id=f.id, action="created", kind=kind, survey=survey.id)
-    if not survey.needs_followup:
-        audit(s, at=now, actor="customer", entity="survey", entity_id=survey.id, action="flagged", kind=kind)
-        survey.needs_followup = True
-    return f

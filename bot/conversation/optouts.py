@@ -12,27 +12,17 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from bot.db.audit import audit
 from bot.db.chat import OptOut
-from bot.db.models import Survey
-from zhtext.normalize import normalize
-
-_OPT_IN_RE = re.compile(r"^\s*(?:我要|我想|请|麻烦)?(?:重新|恢复|继续)(?:订阅|评价|接收|发送)(?:吧|了|一下)?\s*[.!。！]?\s*$")
 
 
 def channel_hash(channel_id: str, secret: str) -> str:
     """HMAC-SHA256 (hex) of a channel id; the only form in which the list stores it."""
     return hmac.new(secret.encode(), channel_id.strip().encode(), hashlib.sha256).hexdigest()
-
-
-def is_opt_in(text: str) -> bool:
-    """True for a customer message asking to receive surveys again ("重新订阅", "恢复评价")."""
-    return bool(_OPT_IN_RE.match(normalize(text or "")))
 
 
 def is_opted_out(s: Session, channel_id: str | None, secret: str) -> bool:
@@ -43,7 +33,7 @@ def is_opted_out(s: Session, channel_id: str | None, secret: str) -> bool:
     return row is not None and row.opted_in_at is None
 
 
-def opt_out(s: Session, channel_id: str | None, secret: str, now: datetime, survey: Survey | None = None) -> bool:
+def opt_out(s: Session, channel_id: str | None, secret: str, now: datetime, survey_id: int | None = None) -> bool:
     """Put a channel on the list (again); returns False when there is no channel id to record."""
     if not channel_id:
         return False
@@ -51,14 +41,14 @@ def opt_out(s: Session, channel_id: str | None, secret: str, now: datetime, surv
     row = s.get(OptOut, key)
     if row is None:
         s.add(OptOut(channel_hash=key, opted_out_at=now, opted_in_at=None,
-                     survey_id=survey.id if survey else None))
+                     survey_id=survey_id))
     elif row.opted_in_at is not None:
         row.opted_out_at, row.opted_in_at = now, None
     else:
         return True
     s.flush()
     audit(s, at=now, actor="customer", entity="opt_out", entity_id=key[:16], action="opted_out",
-          survey=survey.id if survey else None)
+          survey=survey_id)
     return True
 
 

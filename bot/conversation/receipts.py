@@ -16,12 +16,28 @@ from sqlalchemy.orm import Session
 
 from bot.db.receipts import MessageReceipt
 from bot.dialogue.state import DialogueState, Outcome
+from zhtext.redact import redact
 
 MAX_MESSAGE_ID_CHARS = 64
 # The action server sends this custom payload with ``utter_error`` when a turn
 # failed; Rasa's REST channel returns it as a message of its own, so the chat
 # proxy can tell a failed turn from an answer.
 TURN_FAILED = {"feedbackbot": "turn_failed"}
+STATUS_KEY = "feedbackbot_status"
+
+
+def status_marker(status: str) -> dict[str, str]:
+    """The custom payload the action server sends after a turn: the survey's status once the turn is stored."""
+    return {STATUS_KEY: status}
+
+
+def status_of(replies: list[dict[str, Any]]) -> str | None:
+    """The survey status a turn's marker carries among Rasa's replies (None when absent)."""
+    for m in replies:
+        custom = m.get("custom")
+        if isinstance(custom, dict) and isinstance(custom.get(STATUS_KEY), str):
+            return custom[STATUS_KEY]
+    return None
 _INSERT = insert(MessageReceipt)
 
 
@@ -39,17 +55,25 @@ def find(s: Session, survey_id: int, message_id: str) -> MessageReceipt | None:
                                                  MessageReceipt.message_id == message_id))
 
 
+def _at_rest(state: DialogueState) -> dict[str, Any]:
+    """The state as a receipt keeps it: a pending reason redacted again (the channel's redaction may have missed it)."""
+    values = state.to_dict()
+    if values["pending_reason"]:
+        values["pending_reason"] = redact(values["pending_reason"])[:2000]
+    return values
+
+
 def record(s: Session, survey_id: int, message_id: str, before: DialogueState, outcome: Outcome,
            now: datetime) -> None:
     """Add the receipt of a processed message (a concurrent duplicate fails here, on the unique key)."""
     s.connection().execute(_INSERT, {
-        "survey_id": survey_id, "message_id": message_id, "state_before": before.to_dict(),
-        "state_after": outcome.state.to_dict(), "responses": [[name, variables] for name, variables in outcome.say],
-        "created_at": now,
+        "survey_id": survey_id, "message_id": message_id, "state_before": _at_rest(before),
+        "state_after": _at_rest(outcome.state),
+        "responses": [[name, variables] for name, variables in outcome.say], "created_at": now,
     })
 
 
-def replay(receipt: Any, current: DialogueState) -> Outcome:
+def replay(receipt: Any, current: DialogueState, status: str | None = None) -> Outcome:
     """The answer to a message already processed: what was said then, nothing stored again.
 
     ``receipt`` is a :class:`MessageReceipt` or a row with its ``responses``.
@@ -57,7 +81,7 @@ def replay(receipt: Any, current: DialogueState) -> Outcome:
     state change with the receipt, so a repeat never moves the conversation,
     whether Rasa saw the first answer or not.
     """
-    outcome = Outcome(current)
+    outcome = Outcome(current, status=status)
     for name, variables in receipt.responses:
         outcome.add(name, **variables)
     return outcome

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from bot.db.chat import ChatMessage
@@ -18,21 +18,28 @@ from bot.db.models import Survey
 from zhtext.redact import redact
 
 MAX_STORED_CHARS = 2000
+#: A closed survey's transcript stops growing at this many messages (a whole conversation takes far fewer).
+MAX_CLOSED_TRANSCRIPT = 80
 
 
 def append(s: Session, survey: Survey, now: datetime, *, customer: str | None = None,
-           bot: Iterable[tuple[str, list[dict[str, Any]]]] = (), message_id: str | None = None) -> bool:
+           bot: Iterable[tuple[str, list[dict[str, Any]]]] = (), message_id: str | None = None,
+           closed: bool = False) -> bool:
     """Store one exchange: the customer's message (redacted) and the bot's replies with their buttons.
 
     A customer message whose ``message_id`` is already stored for this survey
     (the page resent it because the first answer never arrived) was stored
-    with its answer the first time: nothing is stored again.
+    with its answer the first time: nothing is stored again. Once the survey
+    is ``closed``, its transcript stops growing at :data:`MAX_CLOSED_TRANSCRIPT`
+    messages: a link kept open cannot fill the table.
 
     Returns:
-        Whether the exchange was stored (False for such a resend).
+        Whether the exchange was stored (False for such a resend or past the bound).
     """
     if customer is not None and message_id is not None and s.scalar(select(exists().where(
             ChatMessage.survey_id == survey.id, ChatMessage.message_id == message_id))):
+        return False
+    if closed and _length(s, survey) >= MAX_CLOSED_TRANSCRIPT:
         return False
     if customer is not None:
         s.add(ChatMessage(survey_id=survey.id, sender="customer", text=redact(customer)[:MAX_STORED_CHARS],
@@ -62,3 +69,7 @@ def last_bot_turn(s: Session, survey: Survey) -> list[ChatMessage]:
             break
         turn.insert(0, message)
     return turn
+
+
+def _length(s: Session, survey: Survey) -> int:
+    return int(s.scalar(select(func.count()).select_from(ChatMessage).where(ChatMessage.survey_id == survey.id)) or 0)

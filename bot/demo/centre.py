@@ -18,7 +18,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.conversation.calls import utcnow
+from bot.clock import utcnow
 from bot.db.migrate import upgrade
 from bot.db.session import open_session
 from bot.db.staff import Account

@@ -160,3 +160,11 @@ def contradicted_score(text: str) -> tuple[int, str] | None:
     if words.score is None or words.score == digit or words.kind != "rating" or not words.inferred:
         return None
     return digit, rest
+
+
+_OPT_IN_RE = re.compile(r"^\s*(?:我要|我想|请|麻烦)?(?:重新|恢复|继续)(?:订阅|评价|接收|发送)(?:吧|了|一下)?\s*[.!。！]?\s*$")
+
+
+def is_opt_in(text: str) -> bool:
+    """True for a customer message asking to receive surveys again ("重新订阅", "恢复评价")."""
+    return bool(_OPT_IN_RE.match(normalize(text or "")))

@@ -1,9 +1,9 @@
 """What a dialogue turn decided to store, as small immutable values.
 
-The engine returns a list of these; ``bot.conversation.turns`` applies them in
-order, in the caller's transaction, with their audit rows (and
-``bot.conversation.records`` for the import, in memory). Adding an effect means one
-dataclass here, one line in ``Effect`` and one applier in each of those two.
+The engine returns a list of these; ``bot.conversation.records.apply`` turns
+them into rows (the one applier, for the live turn and the import alike).
+Adding an effect means one dataclass here, one line in ``Effect`` and one
+entry in that applier's table.
 """
 from __future__ import annotations
 
@@ -55,7 +55,12 @@ class RaiseFlag:
     text: str
 
 
-Effect = RecordRating | RecordReason | SetStatus | RaiseFlag
+@dataclass(frozen=True)
+class OptBackIn:
+    """The customer of an opted-out survey asked for surveys again: take their channel off the opt-out list."""
+
+
+Effect = RecordRating | RecordReason | SetStatus | RaiseFlag | OptBackIn
 
 
 def status_change(current: str, new: SurveyStatus) -> tuple[SetStatus, ...]:

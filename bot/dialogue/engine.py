@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.dialogue.effects import status_change
+from bot.dialogue import cues
+from bot.dialogue.decisions import store_model_reason
+from bot.dialogue.effects import OptBackIn, status_change
 from bot.dialogue.guards import GUARDS
 from bot.dialogue.stages import handler_for
 from bot.dialogue.state import (
@@ -25,7 +27,7 @@ from bot.dialogue.state import (
     Outcome,
 )
 from bot.dialogue.turn import Classify, SurveyView, Turn, TurnDecision
-from bot.domain import CLOSED_SURVEY_STATUSES, SurveyStatus
+from bot.domain import CLOSED_SURVEY_STATUSES, OPEN_SURVEY_STATUSES, SurveyStatus
 from bot.rating import parse_reply
 
 MAX_TEXT = 5000  # longer replies are cut before parsing and storage
@@ -38,12 +40,20 @@ _RESUME = {
 }
 
 
-def _settled(survey: SurveyView | None, state: DialogueState) -> TurnDecision | None:
-    """Unknown survey, or a customer who asked for silence: nothing to store."""
+def _settled(survey: SurveyView | None, state: DialogueState, text: str | None = None) -> TurnDecision | None:
+    """Unknown survey, or a customer who asked for silence: nothing to store but an explicit opt-in.
+
+    An opted-out customer gets no answer to anything (they asked for silence)
+    except a request to receive surveys again ("重新订阅"), which takes their
+    channel off the opt-out list; the survey itself stays closed.
+    """
     if survey is None:
         return TurnDecision((), Outcome(state).add("utter_survey_not_found"))
     if survey.status == SurveyStatus.OPTED_OUT:
-        return TurnDecision((), Outcome(DialogueState(stage=DONE)))
+        done = Outcome(DialogueState(stage=DONE), status=survey.status)
+        if text is not None and cues.is_opt_in(text):
+            return TurnDecision((OptBackIn(),), done.add("utter_opted_back_in"))
+        return TurnDecision((), done)
     return None
 
 
@@ -64,14 +74,15 @@ def start(survey: SurveyView | None, state: DialogueState, now: datetime, greeti
         return settled
     assert survey is not None
     if survey.status in CLOSED_SURVEY_STATUSES:
-        return TurnDecision((), Outcome(DialogueState(stage=DONE)).add("utter_survey_closed"))
+        return TurnDecision((), Outcome(DialogueState(stage=DONE), status=survey.status).add("utter_survey_closed"))
     if survey.expired(now):
-        return TurnDecision((), Outcome(DialogueState(stage=AWAITING_SCORE)).add("utter_late"))
+        return TurnDecision((), Outcome(DialogueState(stage=AWAITING_SCORE), status=survey.status).add("utter_late"))
     if survey.status == SurveyStatus.IN_PROGRESS and state.stage in _RESUME:
         # Never re-open: the conversation resumes where it was.
-        return TurnDecision((), Outcome(state).add(_RESUME[state.stage]))
+        return TurnDecision((), Outcome(state, status=survey.status).add(_RESUME[state.stage]))
     resumed = state if survey.status == SurveyStatus.IN_PROGRESS and state.stage == AWAITING_SCORE else None
-    greet = Outcome(resumed or DialogueState(stage=AWAITING_SCORE, retries=0)).add(f"utter_greeting_{greeting}")
+    greet = Outcome(resumed or DialogueState(stage=AWAITING_SCORE, retries=0), status=SurveyStatus.IN_PROGRESS)
+    greet.add(f"utter_greeting_{greeting}")
     return TurnDecision(status_change(survey.status, SurveyStatus.IN_PROGRESS), greet)
 
 
@@ -95,7 +106,7 @@ def handle_reply(
         Effects to store, in order, what to say and the next state.
     """
     text = (text or "")[:MAX_TEXT]
-    settled = _settled(survey, state)
+    settled = _settled(survey, state, text)
     if settled is not None:
         return settled
     assert survey is not None
@@ -106,4 +117,41 @@ def handle_reply(
     )
     if not any(guard(t) for guard in GUARDS):
         handler_for(stage)(t)
+    return t.decision()
+
+
+def finish(survey: SurveyView, state: DialogueState, now: datetime, classify: Classify) -> TurnDecision:
+    """The customer stopped answering: close the survey with what they gave (the "nobody answered" rule).
+
+    Used by the historical import (its rows have no more messages) and by the
+    periodic sweep of live surveys idle past the window. A reason the customer
+    gave but whose cause nobody confirmed (the dialogue asked whose fault it
+    was, or which score was meant) is stored as the model's reading awaiting
+    review, never as an automatic attribution. The survey ends ``completed``
+    when a score counts, ``closed_no_score`` when the customer answered without
+    a score that counts, and ``expired`` when they never opened it; a survey
+    that is not open any more is left as it is.
+
+    Args:
+        survey: Snapshot of the survey.
+        state: Its dialogue state (where the conversation stopped).
+        now: When the survey is finished (UTC).
+        classify: Cause classifier, for a reason still pending.
+
+    Returns:
+        The effects to store; the state is ``done`` and nothing is said.
+    """
+    if survey.status not in OPEN_SURVEY_STATUSES:
+        return TurnDecision((), Outcome(state, status=survey.status))
+    t = Turn(survey=survey, text=state.pending_reason or "", parsed=parse_reply(""), now=now, classify=classify,
+             out=Outcome(DialogueState(stage=DONE)))
+    pending = (state.pending_reason or "").strip()
+    if t.counted is not None and pending and state.stage in (AWAITING_CAUSE_CHOICE, AWAITING_SCORE_CONFIRM):
+        store_model_reason(t, pending, force_review=True)
+    if t.counted is not None:
+        t.set_status(SurveyStatus.COMPLETED)
+    elif survey.status == SurveyStatus.PENDING:
+        t.set_status(SurveyStatus.EXPIRED)
+    else:
+        t.set_status(SurveyStatus.CLOSED_NO_SCORE)
     return t.decision()

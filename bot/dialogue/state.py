@@ -45,10 +45,12 @@ class DialogueState:
 
 @dataclass
 class Outcome:
-    """What a turn decided to say (response names and their template variables) and the new state."""
+    """What a turn decided to say (response names and their template variables), the new state and status."""
 
     state: DialogueState
     say: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    #: The survey's status once the turn is stored (None for an unknown survey), so a channel needs no second read.
+    status: str | None = None
 
     def add(self, response: str, **variables: Any) -> Outcome:
         self.say.append((response, variables))

@@ -168,5 +168,6 @@ class Turn:
         self.effects.append(RaiseFlag(kind=kind, text=self.text))
 
     def decision(self) -> TurnDecision:
-        """The turn's result."""
+        """The turn's result (its outcome carries the survey's status once the effects are stored)."""
+        self.out.status = self.status
         return TurnDecision(effects=tuple(self.effects), outcome=self.out)

@@ -1,4 +1,4 @@
-"""Write a batch of :class:`bot.conversation.records.SurveyDraft` with a few Core statements, in the caller's transaction.
+"""Write a batch of :class:`bot.conversation.records.SurveyRecord` with a few Core statements, in the caller's transaction.
 
 Agents, calls, call agents, surveys, ratings, reasons, flags and audit rows
 are inserted with one multi-row ``INSERT … RETURNING id`` per table (ids come
@@ -18,7 +18,7 @@ from typing import Any, cast
 from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
-from bot.conversation.records import DraftAudit, DraftRating, DraftReason, Ref, Row, SurveyDraft
+from bot.conversation.records import RecordedAudit, RecordedRating, RecordedReason, Ref, Row, SurveyRecord
 from bot.db.models import Agent, AuditLog, Call, CallAgent, Flag, Rating, Reason, Survey
 from bot.ledger.fact_table import refresh_facts
 
@@ -84,7 +84,7 @@ def ensure_agents(s: Session, first_seen: dict[str, datetime]) -> None:
     if not new:
         return
     _insert(s, Agent, [{"id": a, "created_at": at} for a, at in new])
-    _append(s, AuditLog, [_audit_values(None, DraftAudit(at, "integration", "agent", a, "created", {}))
+    _append(s, AuditLog, [_audit_values(None, RecordedAudit(at, "integration", "agent", a, "created", {}))
                           for a, at in new])
 
 
@@ -94,7 +94,7 @@ def _resolve(value: Any) -> Any:
     return value
 
 
-def _audit_values(d: SurveyDraft | None, a: DraftAudit) -> dict[str, Any]:
+def _audit_values(d: SurveyRecord | None, a: RecordedAudit) -> dict[str, Any]:
     if isinstance(a.row, Row):
         entity_id: Any = a.row.id
     else:
@@ -103,39 +103,39 @@ def _audit_values(d: SurveyDraft | None, a: DraftAudit) -> dict[str, Any]:
             "data": {k: _resolve(v) for k, v in a.data.items()}}
 
 
-def write_drafts(s: Session, drafts: Sequence[SurveyDraft]) -> None:
-    """Insert every row of ``drafts`` (their calls must be new) and refresh their facts."""
-    if not drafts:
+def write_records(s: Session, records: Sequence[SurveyRecord]) -> None:
+    """Insert every row of ``records`` (their calls must be new) and refresh their facts."""
+    if not records:
         return
     first_seen: dict[str, datetime] = {}
-    for d in drafts:
+    for d in records:
         for a in d.agent_ids:
             first_seen.setdefault(a, d.created_at)
     ensure_agents(s, first_seen)
     call_ids = _insert(s, Call, [
         {"external_id": d.external_id, "ended_at": d.ended_at, "customer_channel_id": d.customer_channel_id,
          "credited_agent_id": d.credited_agent_id, "team_id": d.team_id, "created_at": d.created_at}
-        for d in drafts])
-    for d, call_id in zip(drafts, call_ids, strict=True):
+        for d in records])
+    for d, call_id in zip(records, call_ids, strict=True):
         d.call_id = call_id
     _append(s, CallAgent, [{"call_id": d.call_id, "agent_id": a, "position": i}
-                           for d in drafts for i, a in enumerate(d.agent_ids)])
-    _assign(s, Survey, drafts, [
+                           for d in records for i, a in enumerate(d.agent_ids)])
+    _assign(s, Survey, records, [
         {"token": d.token, "call_id": d.call_id, "template_version": d.template_version, "sent_at": d.created_at,
          "expires_at": d.expires_at, "status": d.status, "needs_followup": d.needs_followup,
-         "created_at": d.created_at, **d.state.to_dict()} for d in drafts])
-    survey_of: dict[int, SurveyDraft] = {}
-    for d in drafts:
+         "created_at": d.created_at, **d.state.to_dict()} for d in records])
+    survey_of: dict[int, SurveyRecord] = {}
+    for d in records:
         for r in d.ratings:
             survey_of[id(r)] = d
-    ratings: list[DraftRating] = [r for d in drafts for r in d.ratings]
+    ratings: list[RecordedRating] = [r for d in records for r in d.ratings]
     for batch in _by_depth(ratings):
         _assign(s, Rating, batch, [
             {"survey_id": survey_of[id(r)].id, "score": r.score, "raw_reply": r.raw_reply,
              "received_at": r.received_at, "status": r.status,
              "supersedes_id": r.supersedes.id if r.supersedes else None, "created_at": r.created_at}
             for r in batch])
-    reasons: list[DraftReason] = [x for r in ratings for x in r.reasons]
+    reasons: list[RecordedReason] = [x for r in ratings for x in r.reasons]
     for batch in _by_depth(reasons):
         _assign(s, Reason, batch, [
             {"rating_id": x.rating.id, "text": x.text, "cause": x.cause, "attribution": x.attribution,
@@ -143,8 +143,8 @@ def write_drafts(s: Session, drafts: Sequence[SurveyDraft]) -> None:
              "evidence": x.evidence, "needs_review": x.needs_review,
              "supersedes_id": x.supersedes.id if x.supersedes else None, "created_at": x.created_at}
             for x in batch])
-    flags = [(d, f) for d in drafts for f in d.flags]
+    flags = [(d, f) for d in records for f in d.flags]
     _assign(s, Flag, [f for _, f in flags], [
         {"survey_id": d.id, "kind": f.kind, "text": f.text, "created_at": f.created_at} for d, f in flags])
-    _append(s, AuditLog, [_audit_values(d, a) for d in drafts for a in d.audits])
-    refresh_facts(s, [d.id for d in drafts if d.id is not None])
+    _append(s, AuditLog, [_audit_values(d, a) for d in records for a in d.audits])
+    refresh_facts(s, [d.id for d in records if d.id is not None])

@@ -11,7 +11,7 @@ the centre's own verdict and supersedes the model's reason with source
 ``import``.
 
 Rows are committed in batches. Every row is decided in memory by the dialogue
-core on a ``bot.conversation.records.SurveyDraft`` (the same effects, statuses,
+core on a ``bot.conversation.records.SurveyRecord`` (the same effects, statuses,
 redaction and audit rows as a live turn), then the batch is written with a few
 bulk inserts (``bot.importing.bulk_store``) and its ``survey_facts`` refreshed.
 A row that fails is reported and the rest of its batch kept (if the database
@@ -30,19 +30,14 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.conversation import calls, records
+from bot.clock import utcnow
+from bot.conversation import records
 from bot.csvfile import BadRow, Problems, parse_time, read_rows
 from bot.db.models import Call
 from bot.db.session import open_session
 from bot.db.staff import Team, TeamMembership
-from bot.dialogue.state import (
-    AWAITING_CAUSE_CHOICE,
-    AWAITING_SCORE,
-    AWAITING_SCORE_CONFIRM,
-    DONE,
-    Outcome,
-)
-from bot.domain import ATTRIBUTION, CAUSES, OPEN_SURVEY_STATUSES, ReasonSource, SurveyStatus
+from bot.dialogue.state import DONE
+from bot.domain import ATTRIBUTION, CAUSES, ReasonSource, SurveyStatus
 from bot.importing import bulk_store
 from bot.rating import parse_reply
 from bot.settings import Settings
@@ -205,42 +200,7 @@ def _call_team(s: Session, ctx: _Context, row: ImportRow) -> int | None:
     return team_id
 
 
-def _store_for_review(ctx: _Context, d: records.SurveyDraft, text: str | None, at: datetime) -> None:
-    """Keep the model's reading of a reason nobody confirmed, for an admin; never as an automatic verdict."""
-    rating = d.counted()
-    if rating is None:
-        return
-    current = rating.reasons[-1] if rating.reasons else None
-    text = text or (current.text if current is not None else None)
-    if not text or (current is not None and current.needs_review and current.text == text):
-        return
-    result = ctx.classify(text)
-    d.record_reason(rating, text, cause=result.cause, attribution=result.attribution, source=ReasonSource.MODEL,
-                    now=at, confidence=result.confidence, model_version=result.model_version,
-                    evidence=result.evidence, needs_review=True, actor=ACTOR)
-
-
-def _finish_question(ctx: _Context, d: records.SurveyDraft, out: Outcome, at: datetime) -> None:
-    """The dialogue wanted to ask the customer: store for review, complete."""
-    _store_for_review(ctx, d, out.state.pending_reason, at)
-    d.set_status(SurveyStatus.COMPLETED, at, actor=ACTOR)
-
-
-def _finish_waiting(ctx: _Context, d: records.SurveyDraft, out: Outcome, at: datetime) -> None:
-    """The customer said no more: the survey ends with what they gave."""
-    status = SurveyStatus.COMPLETED if d.counted() else SurveyStatus.CLOSED_NO_SCORE
-    if d.status in OPEN_SURVEY_STATUSES:
-        d.set_status(status, at, actor=ACTOR)
-
-
-# The live dialogue's next step at the end of the row's messages, by stage.
-_FINISH = {
-    AWAITING_CAUSE_CHOICE: _finish_question,
-    AWAITING_SCORE_CONFIRM: _finish_question,
-}
-
-
-def _apply_cause(d: records.SurveyDraft, row: ImportRow, at: datetime) -> None:
+def _apply_cause(d: records.SurveyRecord, row: ImportRow, at: datetime) -> None:
     """The file's own cause code: supersedes the model's reason, counts as confirmed."""
     rating = d.counted() or d.latest()
     if rating is None or row.cause is None:
@@ -259,7 +219,7 @@ class RowOutcome:
     for_review: bool = False
 
 
-def import_row(ctx: _Context, row: ImportRow, team_id: int | None) -> tuple[records.SurveyDraft, RowOutcome]:
+def import_row(ctx: _Context, row: ImportRow, team_id: int | None) -> tuple[records.SurveyRecord, RowOutcome]:
     """Replay one row through the survey core, in memory (``bot.conversation.records``); written with its batch."""
     d = records.new_survey(row.call_id, [row.agent_id], row.ended_at, team_id,
                           window_minutes=ctx.settings.survey_window_minutes,
@@ -275,7 +235,8 @@ def import_row(ctx: _Context, row: ImportRow, team_id: int | None) -> tuple[reco
         if message:
             out = records.reply_turn(d, message, at, ctx.classify)
     if out.state.stage != DONE:
-        _FINISH.get(out.state.stage or AWAITING_SCORE, _finish_waiting)(ctx, d, out, at)
+        # Nobody can answer the dialogue's next question any more: the core's "nobody answered" rule.
+        records.finish_turn(d, at, ctx.classify, actor=ACTOR)
     if row.cause:
         _apply_cause(d, row, at)
     rating = d.counted()
@@ -322,7 +283,7 @@ def import_batch(s: Session, ctx: _Context, raws: list[tuple[int, dict[str, str]
     for r in todo:
         first_seen.setdefault(r.agent_id, r.ended_at)
     bulk_store.ensure_agents(s, first_seen)
-    decided: list[tuple[ImportRow, records.SurveyDraft, RowOutcome]] = []
+    decided: list[tuple[ImportRow, records.SurveyRecord, RowOutcome]] = []
     for row in todo:
         try:
             decided.append((row, *import_row(ctx, row, _call_team(s, ctx, row))))
@@ -331,19 +292,19 @@ def import_batch(s: Session, ctx: _Context, raws: list[tuple[int, dict[str, str]
     _write(s, decided, summary, problems, seen)
 
 
-def _write(s: Session, decided: list[tuple[ImportRow, records.SurveyDraft, RowOutcome]], summary: ImportSummary,
+def _write(s: Session, decided: list[tuple[ImportRow, records.SurveyRecord, RowOutcome]], summary: ImportSummary,
            problems: Problems, seen: set[str]) -> None:
     """Write the batch at once; if the database refuses it, row by row so only the bad rows are lost."""
     try:
         with s.begin_nested():
-            bulk_store.write_drafts(s, [d for _, d, _ in decided])
+            bulk_store.write_records(s, [d for _, d, _ in decided])
         done = decided
     except Exception:  # noqa: BLE001 - find the row(s) the database refuses
         done = []
         for item in decided:
             try:
                 with s.begin_nested():
-                    bulk_store.write_drafts(s, [item[1]])
+                    bulk_store.write_records(s, [item[1]])
                 done.append(item)
             except Exception as exc:  # noqa: BLE001 - reported, the batch goes on
                 problems.add(item[0].line, f"could not import: {type(exc).__name__}: {exc}"[:300])
@@ -373,7 +334,7 @@ def import_file(settings: Settings, path: str | Path, *, batch_size: int = 500, 
         from classifiers import classify_many as model_many
 
         classify_many = model_many
-    ctx = _Context(settings=settings, classify=BatchClassifier(classify_many), now=calls.utcnow())
+    ctx = _Context(settings=settings, classify=BatchClassifier(classify_many), now=utcnow())
     summary, problems, seen = ImportSummary(), Problems(), set[str]()
     rows = read_rows(path, COLUMNS, REQUIRED)
     with tqdm(total=_count_rows(path), unit="rows", file=sys.stderr, disable=not progress,

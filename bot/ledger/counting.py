@@ -1,7 +1,9 @@
-"""Which rating of a survey counts and which reason of a rating is current, defined once in SQL.
+"""Which rating of a survey counts and which reason of a rating is current, defined once, here.
 
-The dialogue uses these to find the score a reason belongs to; scoring
-aggregates over the same expressions, so the two can never disagree.
+Scoring aggregates over the SQL expressions; the in-memory records of the
+one effect applier (``bot.conversation.records``) use :func:`counted_of`, the
+same rule over rows held in memory (a test checks both agree on every
+sequence of statuses). Nothing else decides which rating counts.
 
 * The **counted rating** of a survey is its newest rating with status
   ``valid``. Late, corrected (superseded) and opted-out ratings never count.
@@ -10,13 +12,27 @@ aggregates over the same expressions, so the two can never disagree.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
+from typing import Protocol, TypeVar
 
 from sqlalchemy import ColumnElement, and_, exists, select
 from sqlalchemy.orm import Session, aliased
 
 from bot.db.models import Rating, Reason
 from bot.domain import RatingStatus
+
+
+class _HasStatus(Protocol):
+    status: str
+
+
+_R = TypeVar("_R", bound=_HasStatus)
+
+
+def counted_of(ratings: Sequence[_R]) -> _R | None:
+    """The counted rating among a survey's ``ratings`` (oldest first): the newest with status ``valid``."""
+    return next((r for r in reversed(ratings) if r.status == RatingStatus.VALID), None)
 
 
 @cache  # built once: constructing the alias costs more than running the query

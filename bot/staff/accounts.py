@@ -17,7 +17,7 @@ from pwdlib import PasswordHash
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from bot.conversation.calls import as_utc
+from bot.clock import as_utc
 from bot.db.audit import audit
 from bot.db.models import Agent
 from bot.db.staff import Account, LoginAttempt, StaffSession

@@ -7,6 +7,8 @@ import httpx
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from bot.conversation.gateway import Gateway
+from bot.db.session import open_session
 from bot.ledger import fact_table
 from bot.settings import Settings
 from bot.web import access, security
@@ -26,9 +28,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        app.state.rasa = httpx.AsyncClient(base_url=settings.rasa_url, timeout=30.0)
+        rasa = httpx.AsyncClient(base_url=settings.rasa_url, timeout=30.0)
+        app.state.gateway = Gateway(rasa, lambda: open_session(settings.database_url), settings.session_secret)
         yield
-        await app.state.rasa.aclose()
+        await rasa.aclose()
 
     app = FastAPI(
         title="Post-call feedback bot",

@@ -42,7 +42,7 @@ def tracker(sender: str, text: str, intent: str = "nlu_fallback") -> Tracker:
 
 
 def responses(dispatcher: CollectingDispatcher) -> list[str]:
-    return [m["response"] for m in dispatcher.messages]
+    return [m["response"] for m in dispatcher.messages if m.get("response")]  # not the status marker
 
 
 def state(db_url: str, token: str) -> tuple:

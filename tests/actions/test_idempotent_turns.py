@@ -10,6 +10,7 @@ from actions.survey_reply import ActionHandleReply
 from bot.conversation import calls
 from bot.conversation.receipts import TURN_FAILED
 from bot.db.connection import engine_for
+from tests import rows
 from tests.actions.test_actions import responses, state, survey_token  # noqa: F401 - fixture
 
 
@@ -56,7 +57,7 @@ def test_a_turn_that_keeps_failing_is_marked_and_stores_nothing(survey_token, db
 
     def broken(s, token, mid):
         calls.append(1)
-        calls.record_rating(s, calls.survey_by_token(s, token), 3, "3", turn_runner.runtime.now())  # written, then the turn fails
+        rows.record_rating(s, calls.survey_by_token(s, token), 3, "3", turn_runner.context.now())  # written, then the turn fails
         raise ConnectionResetError("database went away")
 
     d = CollectingDispatcher()
@@ -75,7 +76,7 @@ def test_a_dropped_connection_is_retried_and_the_rating_stored_once(survey_token
 
     def flaky(s, token, mid):
         attempts.append(1)
-        outcome = turns.reply_turn(s, token, "2", turn_runner.runtime.now(), turn_runner.runtime.classify)
+        outcome = turns.reply_turn(s, token, "2", turn_runner.context.now(), turn_runner.context.classify)
         if len(attempts) < 3:  # the first two attempts lose the connection after writing
             raise OperationalError("INSERT …", {}, ConnectionResetError("server closed the connection"))
         return outcome

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from bot.conversation.calls import utcnow
+from bot.clock import utcnow
 from bot.db.models import Agent, AuditLog, Call, Rating, Reason
 from bot.db.session import open_session
 from bot.db.staff import Account, Team

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
+from bot.clock import as_utc
 from bot.conversation import calls
 from bot.db.models import Agent, AuditLog, Call
 from bot.db.session import open_session
@@ -65,7 +66,7 @@ def test_a_move_closes_the_old_membership_and_keeps_past_calls_in_the_old_team(d
         rows = s.execute(select(Team.name, TeamMembership.valid_from, TeamMembership.valid_to)
                          .join(Team, Team.id == TeamMembership.team_id)
                          .where(TeamMembership.agent_id == "A1").order_by(TeamMembership.id)).all()
-        assert [(n, calls.as_utc(f), to and calls.as_utc(to)) for n, f, to in rows] == [
+        assert [(n, as_utc(f), to and as_utc(to)) for n, f, to in rows] == [
             ("一组", T0, t_move), ("二组", t_move, None)]
         # A call that ended before the move, registered after it (late integration): the old team.
         calls.register_call(s, calls.CallRequest("late-post", ["A1"], T0 + timedelta(days=3)),

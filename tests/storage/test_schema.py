@@ -10,9 +10,11 @@ from sqlalchemy.exc import IntegrityError
 from bot.conversation import calls
 from bot.db.connection import engine_for
 from bot.db.migrate import alembic_config, upgrade
+from bot.db.models import Rating
 from bot.db.session import open_session
 from bot.domain import CAUSES, Attribution, RatingStatus, ReasonSource, SurveyStatus
 from bot.ledger import counting
+from tests import rows
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
@@ -22,7 +24,7 @@ def _survey(url):
         survey, _ = calls.register_call(
             s, calls.CallRequest(call_id="c1", agent_ids=["A1"], ended_at=T0),
             window_minutes=60, template_version="v1", now=T0)
-        rating = calls.record_rating(s, survey, 2, "2", T0 + timedelta(minutes=1))
+        rating = rows.record_rating(s, survey, 2, "2", T0 + timedelta(minutes=1))
         return survey.id, rating.id
 
 
@@ -100,18 +102,18 @@ def test_counted_rating_and_current_reason_in_sql(db_url):
         survey, _ = calls.register_call(
             s, calls.CallRequest(call_id="c2", agent_ids=["A1"], ended_at=T0),
             window_minutes=60, template_version="v1", now=T0)
-        first = calls.record_rating(s, survey, 1, "1", T0 + timedelta(minutes=1))
-        second = calls.record_rating(s, survey, 4, "改成4", T0 + timedelta(minutes=2))
-        calls.record_rating(s, survey, 2, "2", T0 + timedelta(minutes=90))  # late: never counts
-        r1 = calls.record_reason(s, second, "a", cause="company.policy", attribution=Attribution.NON_STAFF,
+        first = rows.record_rating(s, survey, 1, "1", T0 + timedelta(minutes=1))
+        second = rows.record_rating(s, survey, 4, "改成4", T0 + timedelta(minutes=2))
+        rows.record_rating(s, survey, 2, "2", T0 + timedelta(minutes=90))  # late: never counts
+        r1 = rows.record_reason(s, second, "a", cause="company.policy", attribution=Attribution.NON_STAFF,
                                    source=ReasonSource.MODEL, now=T0)
-        r2 = calls.record_reason(s, second, "b", cause="staff.attitude", attribution=Attribution.STAFF,
+        r2 = rows.record_reason(s, second, "b", cause="staff.attitude", attribution=Attribution.STAFF,
                                    source=ReasonSource.CUSTOMER, now=T0)
         sid, first_id, second_id = survey.id, first.id, second.id
         assert r2.supersedes_id == r1.id
     with open_session(db_url) as s:
         assert counting.counted_rating(s, sid).id == second_id
-        assert s.get(type(first), first_id).status == RatingStatus.CORRECTED
+        assert s.get(Rating, first_id).status == RatingStatus.CORRECTED
         assert counting.current_reason(s, second_id).text == "b"
         assert counting.current_reason(s, first_id) is None
 

@@ -21,6 +21,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from bot.cli.main import main
+from bot.clock import as_utc
 from bot.conversation import calls
 from bot.db.connection import engine_for
 from bot.db.models import Call, Survey
@@ -28,6 +29,7 @@ from bot.db.staff import Appeal, Team
 from bot.domain import ATTRIBUTION, SurveyStatus
 from bot.scoring.board import Scoreboard, UnknownEntity, score_period
 from bot.scoring.cause_report import cause_report, daily_series
+from tests import rows as writer
 
 BJ = ZoneInfo("Asia/Shanghai")
 TZ = "Asia/Shanghai"
@@ -61,14 +63,14 @@ class Centre:
 
     def rated(self, agent, ended, score, team, text="", cause=None, source="model", needs_review=False):
         survey = self.survey(agent, ended, team)
-        rating = calls.record_rating(self.s, survey, score, str(score), ended + timedelta(minutes=5))
-        calls.set_status(self.s, survey, SurveyStatus.COMPLETED, ended + timedelta(minutes=5))
+        rating = writer.record_rating(self.s, survey, score, str(score), ended + timedelta(minutes=5))
+        writer.set_status(self.s, survey, SurveyStatus.COMPLETED, ended + timedelta(minutes=5))
         if cause:
             self.reason(rating, text, cause, source, ended + timedelta(minutes=6), needs_review=needs_review)
         return rating
 
     def reason(self, rating, text, cause, source, at, needs_review=False):
-        return calls.record_reason(self.s, rating, text, cause=cause, attribution=ATTRIBUTION[cause],
+        return writer.record_reason(self.s, rating, text, cause=cause, attribution=ATTRIBUTION[cause],
                                      source=source, now=at, confidence=0.9 if source == "model" else None,
                                      needs_review=needs_review)
 
@@ -97,12 +99,12 @@ def build(url: str) -> None:
         r10 = c.rated("A1", d, 1, "north", "她推来推去不给办", "staff.resolution", source="customer")
         c.appeal(r10.reasons[-1], "A1", "upheld")                                              # 10 appeal upheld
         s11 = c.survey("A1", d, "north")                                                       # 11 corrected 1 → 5
-        calls.record_rating(s, s11, 1, "1", d + timedelta(minutes=2))
-        calls.record_rating(s, s11, 5, "按错了，应该是5", d + timedelta(minutes=3))
+        writer.record_rating(s, s11, 1, "1", d + timedelta(minutes=2))
+        writer.record_rating(s, s11, 5, "按错了，应该是5", d + timedelta(minutes=3))
         s12 = c.survey("A1", d, "north")                                                       # 12 late only
-        calls.record_rating(s, s12, 1, "1", d + timedelta(hours=3))
+        writer.record_rating(s, s12, 1, "1", d + timedelta(hours=3))
         s13 = c.survey("A1", d, "north")                                                       # 13 opted out
-        calls.set_status(s, s13, SurveyStatus.OPTED_OUT, d + timedelta(minutes=1))
+        writer.set_status(s, s13, SurveyStatus.OPTED_OUT, d + timedelta(minutes=1))
         c.survey("A1", d, "north")                                                             # 14 never replied
         r15 = c.rated("A1", d, 2, "north", "转了三次才有人接，等得心烦", "staff.attitude")          # 15 relabelled
         c.reason(r15, "转了三次才有人接，等得心烦", "company.system", "reviewer", d + timedelta(days=1))
@@ -312,4 +314,4 @@ def test_stored_end_time_is_utc_whatever_zone_the_integration_sends(db_url):
     build(db_url)
     with Session(engine_for(db_url)) as s:
         call = s.query(Call).filter_by(external_id="call-1").one()
-        assert calls.as_utc(call.ended_at) == datetime(2026, 11, 10, 2, 0, tzinfo=UTC)
+        assert as_utc(call.ended_at) == datetime(2026, 11, 10, 2, 0, tzinfo=UTC)

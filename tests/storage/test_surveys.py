@@ -7,10 +7,13 @@ import pytest
 from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
+from bot.clock import as_utc
 from bot.conversation import calls
 from bot.db.connection import engine_for
 from bot.db.migrate import alembic_config
 from bot.db.models import AuditLog, Rating, Survey
+from bot.ledger import counting
+from tests import rows as writer
 
 T0 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
@@ -33,7 +36,7 @@ def test_register_call_is_idempotent_and_one_survey_per_call(db_url):
     with Session(engine_for(db_url)) as s:
         assert s.scalar(select(func.count()).select_from(Survey)) == 1
         survey = s.get(Survey, first.id)
-        assert calls.as_utc(survey.expires_at) == T0 + timedelta(minutes=60)
+        assert as_utc(survey.expires_at) == T0 + timedelta(minutes=60)
 
 
 def test_transfers_record_all_agents_and_credit_the_last(db_url):
@@ -56,16 +59,16 @@ def test_new_score_supersedes_and_late_score_is_kept_apart(db_url):
     survey, _ = open_survey(db_url)
     with Session(engine_for(db_url)) as s, s.begin():
         sv = s.get(Survey, survey.id)
-        first = calls.record_rating(s, sv, 1, "1", T0 + timedelta(minutes=1))
-        second = calls.record_rating(s, sv, 5, "回错了 应该是5", T0 + timedelta(minutes=2))
-        late = calls.record_rating(s, sv, 3, "3", T0 + timedelta(minutes=61))
+        first = writer.record_rating(s, sv, 1, "1", T0 + timedelta(minutes=1))
+        second = writer.record_rating(s, sv, 5, "回错了 应该是5", T0 + timedelta(minutes=2))
+        late = writer.record_rating(s, sv, 3, "3", T0 + timedelta(minutes=61))
         ids = first.id, second.id, late.id
     with Session(engine_for(db_url)) as s:
         rows = {r.id: r for r in s.scalars(select(Rating))}
         assert (rows[ids[0]].status, rows[ids[1]].status, rows[ids[2]].status) == ("corrected", "valid", "late")
         assert rows[ids[1]].supersedes_id == ids[0]
         assert rows[ids[2]].supersedes_id is None
-        assert calls.current_rating(s, s.get(Survey, survey.id)).id == ids[1]
+        assert counting.counted_rating(s, survey.id).id == ids[1]
         actions = [(a.entity, a.action) for a in s.scalars(select(AuditLog).order_by(AuditLog.id))]
         assert actions.count(("rating", "created")) == 3
         assert ("rating", "status_changed") in actions
@@ -75,10 +78,10 @@ def test_reasons_are_redacted_and_superseded_not_overwritten(db_url):
     survey, _ = open_survey(db_url)
     with Session(engine_for(db_url)) as s, s.begin():
         sv = s.get(Survey, survey.id)
-        rating = calls.record_rating(s, sv, 2, "2", T0)
-        a = calls.record_reason(s, rating, "客服让我打13912345678问", cause="staff.resolution",
+        rating = writer.record_rating(s, sv, 2, "2", T0)
+        a = writer.record_reason(s, rating, "客服让我打13912345678问", cause="staff.resolution",
                                   attribution="staff", source="model", now=T0, confidence=0.9)
-        b = calls.record_reason(s, rating, "客服让我打13912345678问", cause="company.policy",
+        b = writer.record_reason(s, rating, "客服让我打13912345678问", cause="company.policy",
                                   attribution="non_staff", source="reviewer", now=T0, actor="reviewer:li")
         assert "13912345678" not in a.text
         assert b.supersedes_id == a.id

@@ -67,8 +67,8 @@ def test_action_server_ready_checks_database_and_classifier(sqlite_url, tmp_path
 
 
 def test_a_failed_or_empty_turn_is_told_apart_from_an_answer():
+    from bot.conversation.gateway import turn_failed
     from bot.conversation.receipts import TURN_FAILED
-    from bot.web.routes.chat import turn_failed
 
     answer = [{"recipient_id": "t", "text": "感谢您的评分。"}]
     marked = [{"recipient_id": "t", "text": "抱歉，系统暂时有点忙"}, {"recipient_id": "t", "custom": dict(TURN_FAILED)}]

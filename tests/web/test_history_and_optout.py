@@ -15,6 +15,7 @@ from bot.ops.stack import free_port
 from bot.settings import DEV_INTEGRATION_TOKEN, DEV_SESSION_SECRET, Settings
 from bot.web import messages
 from bot.web.app import create_app
+from tests import rows
 
 AUTH = {"Authorization": f"Bearer {DEV_INTEGRATION_TOKEN}"}
 NOW = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
@@ -43,9 +44,9 @@ def _set(client, token: str, status: SurveyStatus, said: list[tuple[str, str]]) 
         for sender, text in said:
             transcripts.append(s, survey, NOW, **({"customer": text} if sender == "customer" else
                                                   {"bot": [(text, [])]}))
-        calls.set_status(s, survey, status, NOW)
+        rows.set_status(s, survey, status, NOW)
         if status == SurveyStatus.OPTED_OUT:
-            optouts.opt_out(s, survey.call.customer_channel_id, DEV_SESSION_SECRET, NOW, survey)
+            optouts.opt_out(s, survey.call.customer_channel_id, DEV_SESSION_SECRET, NOW, survey.id)
 
 
 def test_a_new_survey_has_no_history(client):

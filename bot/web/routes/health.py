@@ -15,7 +15,7 @@ async def healthz(request: Request) -> JSONResponse:
     """Each dependency checked for real; 503 with the failing check named when one is down."""
     settings = request.app.state.settings
     checks = [await run_in_threadpool(health.database, settings.database_url),
-              await health.rasa(request.app.state.rasa)]
+              await health.rasa(request.app.state.gateway.rasa)]
     status, body = health.report(checks)
     return JSONResponse(body, status_code=status)
 

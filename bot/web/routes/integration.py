@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Response
 
+from bot.clock import as_utc, utcnow
 from bot.conversation import calls, optouts
 from bot.web.deps import IntegrationAuth, SessionDep, SettingsDep
 from bot.web.schemas import BODY_ERRORS, CallIn, ErrorOut, SurveyOut
@@ -39,7 +40,7 @@ def call_ended(body: CallIn, response: Response, s: SessionDep, settings: Settin
                 template_version=settings.greeting_version)
             out = SurveyOut(call_id=body.call_id, survey_token=survey.token,
                             chat_url=f"{settings.public_base_url}/s/{survey.token}",
-                            expires_at=calls.as_utc(survey.expires_at), created=created)
+                            expires_at=as_utc(survey.expires_at), created=created)
     except calls.CallConflict as exc:
         raise HTTPException(status_code=409, detail=str(exc)) from exc
     response.status_code = 201 if created else 200
@@ -53,7 +54,7 @@ def call_ended(body: CallIn, response: Response, s: SessionDep, settings: Settin
 def opt_back_in(customer_channel_id: str, s: SessionDep, settings: SettingsDep) -> Response:
     """Take a channel off the opt-out list (the customer asked the centre to be surveyed again)."""
     with s.begin():
-        removed = optouts.opt_in(s, customer_channel_id, settings.session_secret, calls.utcnow(),
+        removed = optouts.opt_in(s, customer_channel_id, settings.session_secret, utcnow(),
                                  actor="integration")
     if not removed:
         raise HTTPException(status_code=404, detail="channel is not opted out")

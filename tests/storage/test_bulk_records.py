@@ -1,9 +1,9 @@
-"""The bulk path (``drafts`` + ``bulk_store``, used by the import) stores exactly what the live turn path stores.
+"""The bulk path (``records`` + ``bulk_store``, used by the import) stores exactly what the live turn path stores.
 
 The same conversations are played once through ``register_call`` +
 ``turns.start_turn`` / ``turns.reply_turn`` (the live chat) and once through
 ``records.new_survey`` + ``records.start_turn`` / ``reply_turn`` +
-``bulk_store.write_drafts``, into one database under different call and agent
+``bulk_store.write_records``, into one database under different call and agent
 ids. Every stored row of each call (survey, ratings, reasons, flags, audit
 rows with their payloads, the agents' audit rows and the fact rows) must be
 identical once the ids are replaced by their place in the conversation.
@@ -68,7 +68,7 @@ def _bulk(url: str) -> None:
             records.reply_turn(d, text, at, classify)
         batch.append(d)
     with open_session(url) as s, s.begin():
-        bulk_store.write_drafts(s, batch)
+        bulk_store.write_records(s, batch)
 
 
 def _stored(url: str, prefix: str) -> dict[str, Any]:
