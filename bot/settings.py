@@ -67,6 +67,12 @@ class Settings(BaseSettings):
     min_sample: int = Field(10, gt=0, validation_alias=_env("FEEDBACKBOT_MIN_SAMPLE"),
                             description="Fewer counted responses than this: figures shown, no verdict")
 
+    review_margin: float = Field(0.1, ge=0, le=1, validation_alias=_env("FEEDBACKBOT_REVIEW_MARGIN"),
+                                 description="Model staff attributions whose confidence is within this of the "
+                                             "model's staff threshold go to the review queue")
+    review_double_share: float = Field(0.10, ge=0, le=1, validation_alias=_env("FEEDBACKBOT_REVIEW_DOUBLE_SHARE"),
+                                       description="Share of review items labelled blind by a second reviewer")
+
     rabbitmq_host: str = Field("127.0.0.1", validation_alias=_env("RABBITMQ_HOST"))
     rabbitmq_port: int = Field(5672, validation_alias=_env("RABBITMQ_PORT"))
     rabbitmq_user: str = Field("guest", validation_alias=_env("RABBITMQ_USER"))

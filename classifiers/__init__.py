@@ -12,9 +12,13 @@ from .api import (
     classify,
     classify_many,
     current_model_version,
+    ranked_causes,
+    staff_threshold,
 )
 
 __all__ = [
+    "ranked_causes",
+    "staff_threshold",
     "ATTRIBUTION",
     "CAUSES",
     "CauseResult",

@@ -167,3 +167,38 @@ def current_model_version() -> str:
 
 def _reset_for_tests() -> None:
     _holder.reset()
+
+
+def ranked_causes(texts: list[str], top: int = 3) -> tuple[str, list[list[tuple[str, float]]]]:
+    """The model's ``top`` training labels for each text with their probabilities (after the rule layer).
+
+    For people checking the model (the review queue): the labels are the 11
+    cause codes and ``unclear``; an unusable text gets an empty list.
+
+    Returns:
+        The model version and, per text, ``[(label, probability), ...]`` best first.
+    """
+    from .labels import LABELS
+
+    version, model = _holder.get()
+    cleaned = [clean_input(t) for t in texts]
+    todo = [i for i, t in enumerate(cleaned) if t]
+    out: list[list[tuple[str, float]]] = [[] for _ in texts]
+    if todo:
+        for i, d in zip(todo, model.predict([cleaned[i] for i in todo])):
+            order = sorted(range(len(LABELS)), key=lambda k: -float(d.label_probs[k]))[:top]
+            out[i] = [(LABELS[k], round(float(d.label_probs[k]), 4)) for k in order]
+    return version, out
+
+
+def staff_threshold() -> float | None:
+    """The promoted model's staff-probability threshold (chosen on dev), read from its params; None without a model."""
+    try:
+        version = resolve(None, model_root())
+        params = version_dir(version, model_root()) / "model" / "params.json"
+        import json
+
+        value = json.loads(params.read_text(encoding="utf-8")).get("staff_threshold")
+    except (ModelNotAvailableError, OSError, ValueError):
+        return None
+    return float(value) if isinstance(value, (int, float)) and value <= 1.0 else None

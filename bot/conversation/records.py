@@ -78,6 +78,8 @@ class RecordedReason(Row):
     needs_review: bool
     supersedes: RecordedReason | None
     created_at: datetime
+    model_cause: str | None = None  # the model's reading beside a person's cause
+    model_confidence: float | None = None
 
     @property
     def supersedes_id(self) -> int | None:
@@ -151,7 +153,8 @@ class SurveyRecord(Row):
     @classmethod
     def loaded(cls, *, survey_id: int, status: str, expires_at: datetime, template_version: str,
                needs_followup: bool, state: DialogueState, customer_channel_id: str | None,
-               counted: tuple[int, int, str] | None, counted_reason_id: int | None) -> SurveyRecord:
+               counted: tuple[int, int, str] | None, counted_reason_id: int | None,
+               counted_reason_source: str | None = None) -> SurveyRecord:
         """The record of an existing survey as a live turn loads it: the counted rating and its current reason only.
 
         Args:
@@ -159,6 +162,7 @@ class SurveyRecord(Row):
                 The survey row's (and its call's) columns.
             counted: ``(id, score, status)`` of the counted rating, if any.
             counted_reason_id: Id of the counted rating's current reason, if any.
+            counted_reason_source: That reason's source (a person's label is never superseded by the model).
         """
         record = cls(external_id="", agent_ids=[], credited_agent_id="", ended_at=expires_at, team_id=None,
                      customer_channel_id=customer_channel_id, created_at=expires_at, token="",
@@ -170,7 +174,8 @@ class SurveyRecord(Row):
                                     supersedes=None, created_at=expires_at).with_id(rating_id)
             if counted_reason_id is not None:
                 rating.reasons.append(RecordedReason(
-                    rating=rating, text="", cause="none", attribution="none", confidence=None, source="",
+                    rating=rating, text="", cause="none", attribution="none", confidence=None,
+                    source=counted_reason_source or "",
                     model_version=None, evidence=None, needs_review=False, supersedes=None,
                     created_at=expires_at).with_id(counted_reason_id))
             record.ratings.append(rating)
@@ -250,13 +255,15 @@ class SurveyRecord(Row):
     def record_reason(self, rating: RecordedRating, text: str, *, cause: str, attribution: str,
                       source: ReasonSource | str, now: datetime, confidence: float | None = None,
                       model_version: str | None = None, evidence: str | None = None, needs_review: bool = False,
-                      actor: str = "customer") -> RecordedReason:
+                      actor: str = "customer", model_cause: str | None = None,
+                      model_confidence: float | None = None) -> RecordedReason:
         """Attach a cause to ``rating``; a later reason supersedes the current one, both kept."""
         previous = rating.reasons[-1] if rating.reasons else None
         reason = RecordedReason(rating=rating, text=stored_text(text), cause=cause, attribution=attribution,
                                 confidence=confidence, source=source, model_version=model_version,
                                 evidence=redact(evidence) if evidence else evidence, needs_review=needs_review,
-                                supersedes=previous, created_at=now)
+                                supersedes=previous, created_at=now, model_cause=model_cause,
+                                model_confidence=model_confidence)
         rating.reasons.append(reason)
         self.audit(now, actor, "reason", reason, "created", rating=Ref(rating), cause=cause,
                    attribution=attribution, source=source, confidence=confidence,
@@ -311,12 +318,23 @@ def _apply_rating(d: SurveyRecord, t: _TurnRatings, e: RecordRating, now: dateti
         t.counted = t.new
 
 
+#: Sources of a label a person gave in the review queue: no model reading ever supersedes one.
+PERSON_LABELS = frozenset({ReasonSource.REVIEWER.value})
+
+
 def _apply_reason(d: SurveyRecord, t: _TurnRatings, e: RecordReason, now: datetime, actor: str) -> None:
     rating = t.new if e.on == "new" else t.counted
     assert rating is not None, f"no {e.on} rating to attach a reason to"
+    current = rating.reasons[-1] if rating.reasons else None
+    if e.source == ReasonSource.MODEL and current is not None and current.source in PERSON_LABELS:
+        # A reviewer decided this rating's cause: the model's reading is noted, never stored over it.
+        d.audit(now, actor, "reason", current, "model_label_refused", cause=e.cause, confidence=e.confidence,
+                model_version=e.model_version)
+        return
     d.record_reason(rating, e.text, cause=e.cause, attribution=e.attribution, source=e.source, now=now,
                     confidence=e.confidence, model_version=e.model_version, evidence=e.evidence,
-                    needs_review=e.needs_review, actor=actor)
+                    needs_review=e.needs_review, actor=actor, model_cause=e.model_cause,
+                    model_confidence=e.model_confidence)
 
 
 def _apply_flag(d: SurveyRecord, t: _TurnRatings, e: RaiseFlag, now: datetime, actor: str) -> None:

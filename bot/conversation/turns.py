@@ -46,10 +46,14 @@ _AUDIT = cast(Table, AuditLog.__table__)
 def _statements() -> dict[str, Any]:
     counted_reason = (select(Reason.id).where(Reason.rating_id == Rating.id, counting.is_current_reason())
                       .scalar_subquery().label("reason_id"))
+    counted_reason_source = (select(Reason.source).where(Reason.rating_id == Rating.id,
+                                                         counting.is_current_reason())
+                             .scalar_subquery().label("reason_source"))
     base = (
         select(Survey.id, Survey.status, Survey.expires_at, Survey.template_version, Survey.needs_followup,
                Survey.stage, Survey.retries, Survey.pending_reason, Call.customer_channel_id,
-               Rating.id.label("rating_id"), Rating.score, Rating.status.label("rating_status"), counted_reason)
+               Rating.id.label("rating_id"), Rating.score, Rating.status.label("rating_status"), counted_reason,
+               counted_reason_source)
         .select_from(Survey)
         .join(Call, Call.id == Survey.call_id)
         .outerjoin(Rating, and_(Rating.survey_id == Survey.id, counting.is_counted_rating()))
@@ -82,7 +86,7 @@ def _record_of(row: Any) -> SurveyRecord:
         survey_id=row.id, status=row.status, expires_at=row.expires_at, template_version=row.template_version,
         needs_followup=row.needs_followup, state=state, customer_channel_id=row.customer_channel_id,
         counted=(row.rating_id, row.score, row.rating_status) if row.rating_id is not None else None,
-        counted_reason_id=row.reason_id)
+        counted_reason_id=row.reason_id, counted_reason_source=row.reason_source)
 
 
 def _load(s: Session, token: str, message_id: str | None) -> tuple[SurveyRecord, Any] | None:
@@ -154,7 +158,8 @@ def write_changes(s: Session, d: SurveyRecord, now: datetime, *, channel_secret:
         x.id = c.execute(q["reason"], {
             "rating_id": x.rating.id, "text": x.text, "cause": x.cause, "attribution": x.attribution,
             "confidence": x.confidence, "source": x.source, "model_version": x.model_version,
-            "evidence": x.evidence, "needs_review": x.needs_review,
+            "evidence": x.evidence, "needs_review": x.needs_review, "model_cause": x.model_cause,
+            "model_confidence": x.model_confidence,
             "supersedes_id": x.supersedes.id if x.supersedes else None, "created_at": x.created_at}).scalar_one()
     for f in flags:
         f.id = c.execute(q["flag"], {"survey_id": d.id, "kind": f.kind, "text": f.text,

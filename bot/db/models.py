@@ -138,6 +138,10 @@ class Reason(Base):
         CheckConstraint(one_of("cause", CAUSES), name="ck_reasons_cause"),
         Index("ix_reasons_rating_current", "rating_id", "id"),
         Index("ix_reasons_needs_review", "needs_review"),
+        # The review queue's three kinds of candidate (bot.staff.review_queue).
+        Index("ix_reasons_source_review", "source", "needs_review"),
+        Index("ix_reasons_source_attribution_confidence", "source", "attribution", "confidence"),
+        Index("ix_reasons_source_model_cause", "source", "model_cause"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -154,6 +158,10 @@ class Reason(Base):
     needs_review: Mapped[bool] = mapped_column(Boolean, default=False)
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("reasons.id"))
     created_at: Mapped[datetime]
+    # The model's own reading when a person set the cause (a customer's choice,
+    # a reviewer's label): kept so the review queue sees where they disagree.
+    model_cause: Mapped[str | None] = mapped_column(String(32))
+    model_confidence: Mapped[float | None] = mapped_column(Float)
 
     rating: Mapped[Rating] = relationship(back_populates="reasons")
 

@@ -38,6 +38,9 @@ class RecordReason:
     needs_review: bool
     text: str
     on: Literal["new", "counted"]
+    # The model's own reading when a person chose the cause (kept for the review queue).
+    model_cause: str | None = None
+    model_confidence: float | None = None
 
 
 @dataclass(frozen=True)

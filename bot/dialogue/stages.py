@@ -159,6 +159,8 @@ def awaiting_cause_choice(t: Turn) -> None:
         reason_text, cause=cause, attribution=option.attribution, source=ReasonSource.CUSTOMER,
         confidence=None, model_version=result.model_version if result else None,
         evidence=f"客户选择：{t.text.strip()[:50]}",
+        # The model's guess, kept beside the customer's choice: where they disagree a reviewer looks.
+        model_cause=result.cause if result else None, model_confidence=result.confidence if result else None,
     )
     complete(t, "utter_thanks_reason")
 

@@ -148,13 +148,15 @@ class Turn:
         model_version: str | None,
         evidence: str | None,
         needs_review: bool = False,
+        model_cause: str | None = None,
+        model_confidence: float | None = None,
     ) -> None:
         """Decide to attach a reason to the counted rating."""
         counted = self.counted_rating()
         self.effects.append(RecordReason(
             cause=cause, attribution=attribution, source=source, confidence=confidence,
             model_version=model_version, evidence=evidence, needs_review=needs_review, text=text,
-            on="new" if counted.new else "counted",
+            on="new" if counted.new else "counted", model_cause=model_cause, model_confidence=model_confidence,
         ))
         self.counted = replace(counted, has_reason=True)
 

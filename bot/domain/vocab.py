@@ -39,7 +39,7 @@ class ReasonSource(StrEnum):
 
     MODEL = "model"
     CUSTOMER = "customer"  # the customer chose the cause
-    REVIEWER = "reviewer"  # an admin relabelled it
+    REVIEWER = "reviewer"  # a reviewer (or an admin adjudicating) labelled it in the review queue
     IMPORT = "import"  # given in a historical import (counts as confirmed)
 
 
@@ -56,6 +56,7 @@ class Role(StrEnum):
 
     AGENT = "agent"
     SUPERVISOR = "supervisor"
+    REVIEWER = "reviewer"  # labels the review queue (quality inspection); sees no team figures
     ADMIN = "admin"
 
 

@@ -140,7 +140,8 @@ def write_records(s: Session, records: Sequence[SurveyRecord]) -> None:
         _assign(s, Reason, batch, [
             {"rating_id": x.rating.id, "text": x.text, "cause": x.cause, "attribution": x.attribution,
              "confidence": x.confidence, "source": x.source, "model_version": x.model_version,
-             "evidence": x.evidence, "needs_review": x.needs_review,
+             "evidence": x.evidence, "needs_review": x.needs_review, "model_cause": x.model_cause,
+             "model_confidence": x.model_confidence,
              "supersedes_id": x.supersedes.id if x.supersedes else None, "created_at": x.created_at}
             for x in batch])
     flags = [(d, f) for d in records for f in d.flags]

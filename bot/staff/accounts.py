@@ -46,6 +46,7 @@ class LoginRefusal(StrEnum):
     INVALID = "invalid"  # unknown id or wrong password (never say which)
     RATE_LIMITED = "rate_limited"
     DEMO_OUTSIDE_DEVELOPMENT = "demo_outside_development"
+    DISABLED = "disabled"  # an admin disabled the account
 
 
 @dataclass(frozen=True)
@@ -132,6 +133,8 @@ def login(s: Session, login_id: str, password: str, *, client: str, now: datetim
         return LoginResult(refusal=LoginRefusal.INVALID)
     if account.is_demo and not allow_demo:
         return LoginResult(refusal=LoginRefusal.DEMO_OUTSIDE_DEVELOPMENT)
+    if account.disabled:
+        return LoginResult(refusal=LoginRefusal.DISABLED)
     _record_attempt(s, keys, now, succeeded=True)
     session_id = secrets.token_urlsafe(32)
     s.add(StaffSession(id_hash=_hash_id(session_id), agent_id=login_id, csrf_token=secrets.token_urlsafe(32),
@@ -151,6 +154,10 @@ def session_for(s: Session, session_id: str | None, now: datetime) -> StaffSessi
     if now >= as_utc(row.expires_at) or now >= as_utc(row.created_at) + SESSION_ABSOLUTE:
         s.delete(row)
         return None
+    account = s.get(Account, row.agent_id)
+    if account is not None and account.disabled:
+        s.delete(row)  # disabled meanwhile (disabling also ends sessions; this covers a race with it)
+        return None
     deadline = min(now + SESSION_IDLE, as_utc(row.created_at) + SESSION_ABSOLUTE)
     if deadline - as_utc(row.expires_at) > _REFRESH_AFTER:
         row.expires_at = deadline
@@ -166,3 +173,113 @@ def logout(s: Session, session_id: str | None, now: datetime) -> None:
         audit(s, at=now, actor=f"staff:{row.agent_id}", entity="staff_session", entity_id=row.agent_id,
               action="logout")
         s.delete(row)
+
+
+# --- the admin's accounts page (each write audited; the caller commits) ---------------------------
+
+MAX_ID_CHARS = 64
+MAX_NAME_CHARS = 128
+
+
+class AccountRefusal(StrEnum):
+    """Why an account change was not made."""
+
+    BAD_ID = "bad_id"
+    EXISTS = "exists"
+    UNKNOWN = "unknown"
+    BAD_ROLE = "bad_role"
+    WEAK_PASSWORD = "weak_password"
+    SELF = "self"  # an admin may not demote or disable themselves (nobody would be left to undo it)
+
+
+def end_sessions(s: Session, agent_id: str) -> int:
+    """Delete every login session of ``agent_id``; returns how many."""
+    return s.execute(delete(StaffSession).where(StaffSession.agent_id == agent_id)).rowcount or 0
+
+
+def do_add_staff(s: Session, *, agent_id: str, name: str, role: str, password: str, actor: str,
+                 now: datetime) -> AccountRefusal | None:
+    """Add a staff member with a login (no team: the roster import places agents in teams)."""
+    from bot.domain import Role
+
+    agent_id, name = agent_id.strip(), name.strip()
+    if not agent_id or len(agent_id) > MAX_ID_CHARS or any(c.isspace() for c in agent_id):
+        return AccountRefusal.BAD_ID
+    if role not in {r.value for r in Role}:
+        return AccountRefusal.BAD_ROLE
+    if not MIN_PASSWORD_CHARS <= len(password) <= MAX_PASSWORD_CHARS:
+        return AccountRefusal.WEAK_PASSWORD
+    if s.get(Agent, agent_id) is not None:
+        return AccountRefusal.EXISTS
+    s.add(Agent(id=agent_id, name=name[:MAX_NAME_CHARS] or None, role=role, created_at=now))
+    s.flush()
+    audit(s, at=now, actor=actor, entity="agent", entity_id=agent_id, action="created", name=name, role=role)
+    set_password(s, agent_id, password, now=now, actor=actor)
+    return None
+
+
+def do_set_role(s: Session, *, agent_id: str, role: str, actor_id: str, now: datetime) -> AccountRefusal | None:
+    """Give ``agent_id`` another role (their sessions end, so every page re-reads it)."""
+    from bot.domain import Role
+
+    agent = s.get(Agent, agent_id)
+    if agent is None:
+        return AccountRefusal.UNKNOWN
+    if role not in {r.value for r in Role}:
+        return AccountRefusal.BAD_ROLE
+    if agent_id == actor_id and role != agent.role:
+        return AccountRefusal.SELF
+    if role != agent.role:
+        audit(s, at=now, actor=f"admin:{actor_id}", entity="agent", entity_id=agent_id, action="role_changed",
+              old=agent.role, new=role)
+        agent.role = role
+        end_sessions(s, agent_id)
+    return None
+
+
+def do_set_disabled(s: Session, *, agent_id: str, disabled: bool, actor_id: str,
+                    now: datetime) -> AccountRefusal | None:
+    """Disable (every session ends, no login) or enable the account of ``agent_id``."""
+    account = s.get(Account, agent_id)
+    if account is None:
+        return AccountRefusal.UNKNOWN
+    if agent_id == actor_id and disabled:
+        return AccountRefusal.SELF
+    if account.disabled != disabled:
+        account.disabled = disabled
+        account.updated_at = now
+        ended = end_sessions(s, agent_id) if disabled else 0
+        audit(s, at=now, actor=f"admin:{actor_id}", entity="account", entity_id=agent_id,
+              action="disabled" if disabled else "enabled", sessions_ended=ended)
+    return None
+
+
+def do_set_password(s: Session, *, agent_id: str, password: str, actor_id: str,
+                    now: datetime) -> AccountRefusal | None:
+    """Set the password of ``agent_id`` (creating the login if there is none); their sessions end."""
+    try:
+        set_password(s, agent_id, password, now=now, actor=f"admin:{actor_id}")
+    except PasswordTooWeak:
+        return AccountRefusal.WEAK_PASSWORD
+    except LookupError:
+        return AccountRefusal.UNKNOWN
+    if agent_id != actor_id:
+        end_sessions(s, agent_id)
+    return None
+
+
+@dataclass(frozen=True)
+class AccountRow:
+    agent_id: str
+    name: str | None
+    role: str
+    has_login: bool
+    disabled: bool
+    updated_at: datetime | None
+
+
+def account_rows(s: Session) -> list[AccountRow]:
+    """Every staff member with their login's state, by id."""
+    rows = s.execute(select(Agent.id, Agent.name, Agent.role, Account.agent_id, Account.disabled, Account.updated_at)
+                     .outerjoin(Account, Account.agent_id == Agent.id).order_by(Agent.id))
+    return [AccountRow(r[0], r[1], r[2], r[3] is not None, bool(r[4]), r[5]) for r in rows]

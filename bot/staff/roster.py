@@ -128,7 +128,7 @@ def _check_row(line: int, raw: dict[str, str]) -> RosterRow | str:
     if len(row.agent_id) > MAX_ID_CHARS or len(row.supervisor_id) > MAX_ID_CHARS:
         return f"id longer than {MAX_ID_CHARS} characters"
     if row.role not in {r.value for r in Role}:
-        return f"unknown role {raw['role']!r} (expected agent, supervisor or admin)"
+        return f"unknown role {raw['role']!r} (expected agent, supervisor, reviewer or admin)"
     if row.supervisor_id == row.agent_id:
         return "supervisor_id is the agent itself"
     if len(row.team) > 64:

@@ -39,7 +39,8 @@ from bot.web.templating import templates
 SESSION_COOKIE = "fb_session"
 LOGIN_CSRF_COOKIE = "fb_login_csrf"
 CSRF_FIELD = "csrf_token"
-HOME_BY_ROLE = {Role.AGENT.value: "/me", Role.SUPERVISOR.value: "/team", Role.ADMIN.value: "/admin"}
+HOME_BY_ROLE = {Role.AGENT.value: "/me", Role.SUPERVISOR.value: "/team", Role.REVIEWER.value: "/review",
+                Role.ADMIN.value: "/admin"}
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,7 @@ def _role_in(*roles: Role):
 
 RequireSupervisor = Annotated[StaffUser, Depends(_role_in(Role.SUPERVISOR, Role.ADMIN))]
 RequireAdmin = Annotated[StaffUser, Depends(_role_in(Role.ADMIN))]
+RequireReviewer = Annotated[StaffUser, Depends(_role_in(Role.REVIEWER, Role.ADMIN))]
 
 
 def can_see_agent(user: StaffUser, agent_id: str, s: Session) -> bool:

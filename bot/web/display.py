@@ -59,3 +59,11 @@ def csat_band(value: float | None, verdict: str) -> str:
     if value is None or verdict != "ok":
         return ""
     return next(css for low, css, _ in CSAT_BANDS if value >= low)
+
+
+#: Keyboard of the review queue: one key per cause, in taxonomy order (1–9, 0, then "-", the key after 0).
+REVIEW_KEYS: tuple[tuple[str, str], ...] = tuple(zip("1234567890-", CAUSES))
+assert len(REVIEW_KEYS) == len(CAUSES) == 11, "one key per cause"
+
+#: The classifier's twelfth training label, shown among its top guesses.
+LABEL_NAMES = {**CAUSE_NAMES, "unclear": "不明确"}

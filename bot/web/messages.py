@@ -18,11 +18,12 @@ LOGIN_INVALID = "工号或密码不正确，请重新输入。"
 LOGIN_RATE_LIMITED = "登录失败次数过多，请15分钟后再试。"
 LOGIN_DEMO_REFUSED = "演示账号只能在开发环境中使用。"
 LOGIN_EMPTY = "请输入工号和密码。"
+LOGIN_DISABLED = "该账号已停用，请联系管理员。"
 LOGGED_OUT = "您已安全退出。"
 FORBIDDEN_TITLE = "无权访问"
 FORBIDDEN = "抱歉，您没有权限查看此页面。"
 CSRF_FAILED = "页面已过期或请求来源无法验证，请刷新页面后重试。"
-ROLE_NAMES = {"agent": "客服", "supervisor": "主管", "admin": "管理员"}
+ROLE_NAMES = {"agent": "客服", "supervisor": "主管", "reviewer": "质检员", "admin": "管理员"}
 
 # --- staff pages (KPIs, feedback, appeals, exports) --------------------------------
 PAGE_ME = "我的评价"
@@ -50,3 +51,36 @@ EXPLAIN_UPHELD = "{n} 条申诉成立"
 EXPLAIN_TAIL = "，均不计入归因满意度，因此归因满意度高于原始满意度。"
 NOT_FOUND_TITLE = "未找到"
 NOT_FOUND = "没有找到您要查看的客服或团队。"
+
+# --- review queue, adjudication, agreement, accounts ----------------------------------------
+PAGE_REVIEW = "审核队列"
+PAGE_ADJUDICATION = "分歧裁定"
+PAGE_AGREEMENT = "审核一致性"
+PAGE_ACCOUNTS = "账号管理"
+REVIEW_KIND_NAMES = {"uncertain": "模型不确定", "disagreement": "客户选择与模型不同", "near_threshold": "接近阈值",
+                     "appeal": "申诉待裁决"}
+REVIEW_SOURCE_NAMES = {"model": "模型判断", "customer": "客户选择", "appeal": "申诉"}
+REVIEW_OUTCOMES = {
+    "decided": "已保存：原因已更新，相关客服的归因满意度随之更新。",
+    "awaiting_second": "已保存：这条需要第二位审核员独立标注，一致后生效。",
+    "adjudication": "已保存：两位审核员的判断不一致，已转交管理员裁定。",
+    "skipped": "已跳过，这条不会再出现在您的队列中。",
+}
+REVIEW_REFUSALS = {
+    "unknown_cause": "请选择一个原因（数字键 1–9、0 或 -）。",
+    "gone": "这条已被处理或客户已修改原因，已为您显示下一条。",
+    "already": "您已经标注过这一条。",
+    "note_too_long": "备注太长了，请精简到500字以内。",
+    "evidence_not_in_text": "标记的依据必须是客户原话中的一段（200字以内）。",
+    "not_adjudicable": "这条不在待裁定列表中。",
+}
+REVIEW_BULK_DONE = "批量确认完成：{decided} 条已生效，{waiting} 条等待第二位审核员，{refused} 条未处理。"
+ACCOUNT_DONE = "账号已更新。"
+ACCOUNT_REFUSALS = {
+    "bad_id": "工号不能为空、不能含空格，最多64个字符。",
+    "exists": "该工号已存在。",
+    "unknown": "没有找到该账号。",
+    "bad_role": "角色无效。",
+    "weak_password": "密码至少需要10个字符。",
+    "self": "不能停用自己的账号或修改自己的角色。",
+}

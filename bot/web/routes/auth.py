@@ -29,6 +29,7 @@ _REFUSALS = {
     accounts.LoginRefusal.INVALID: (messages.LOGIN_INVALID, 401),
     accounts.LoginRefusal.RATE_LIMITED: (messages.LOGIN_RATE_LIMITED, 429),
     accounts.LoginRefusal.DEMO_OUTSIDE_DEVELOPMENT: (messages.LOGIN_DEMO_REFUSED, 403),
+    accounts.LoginRefusal.DISABLED: (messages.LOGIN_DISABLED, 403),
 }
 
 
