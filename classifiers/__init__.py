@@ -12,11 +12,13 @@ from .api import (
     classify,
     classify_many,
     current_model_version,
+    model_loaded,
     ranked_causes,
     staff_threshold,
 )
 
 __all__ = [
+    "model_loaded",
     "ranked_causes",
     "staff_threshold",
     "ATTRIBUTION",

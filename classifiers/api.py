@@ -202,3 +202,8 @@ def staff_threshold() -> float | None:
     except (ModelNotAvailableError, OSError, ValueError):
         return None
     return float(value) if isinstance(value, (int, float)) and value <= 1.0 else None
+
+
+def model_loaded() -> bool:
+    """Whether a model is loaded in this process already (a caller that must not wait for the first load asks)."""
+    return _holder.model is not None

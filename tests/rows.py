@@ -51,7 +51,8 @@ def set_status(s: Session, survey: Survey | int, status: str, now: datetime, act
 
 def record_reason(s: Session, rating: RecordedRating | int, text: str, *, cause: str, attribution: str,
                   source: str, now: datetime, confidence: float | None = None, model_version: str | None = None,
-                  evidence: str | None = None, needs_review: bool = False, actor: str = "customer") -> RecordedReason:
+                  evidence: str | None = None, needs_review: bool = False, actor: str = "customer",
+                  model_cause: str | None = None, model_confidence: float | None = None) -> RecordedReason:
     """A reason on the survey's counted rating (``rating`` must be it), superseding its current reason."""
     rating_id = rating if isinstance(rating, int) else rating.id
     survey_id = s.scalar(select(Rating.survey_id).where(Rating.id == rating_id))
@@ -61,7 +62,8 @@ def record_reason(s: Session, rating: RecordedRating | int, text: str, *, cause:
         assert counted is not None and counted.id == rating_id, "reasons are recorded on the counted rating"
         reason = d.record_reason(counted, text, cause=cause, attribution=attribution, source=source, now=now,
                                  confidence=confidence, model_version=model_version, evidence=evidence,
-                                 needs_review=needs_review, actor=actor)
+                                 needs_review=needs_review, actor=actor, model_cause=model_cause,
+                                 model_confidence=model_confidence)
     if isinstance(rating, RecordedRating) and rating is not counted:
         rating.reasons.append(reason)  # the caller's copy of the rating sees its new reason
     return reason

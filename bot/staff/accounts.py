@@ -194,7 +194,9 @@ class AccountRefusal(StrEnum):
 
 def end_sessions(s: Session, agent_id: str) -> int:
     """Delete every login session of ``agent_id``; returns how many."""
-    return s.execute(delete(StaffSession).where(StaffSession.agent_id == agent_id)).rowcount or 0
+    ended = s.scalars(select(StaffSession.id_hash).where(StaffSession.agent_id == agent_id)).all()
+    s.execute(delete(StaffSession).where(StaffSession.agent_id == agent_id))
+    return len(ended)
 
 
 def do_add_staff(s: Session, *, agent_id: str, name: str, role: str, password: str, actor: str,

@@ -81,7 +81,8 @@ def label_pairs(s: Session) -> list[Pair]:
     firsts: dict[int, list[str]] = {}
     for reason_id, cause in s.execute(select(ReviewLabel.reason_id, ReviewLabel.cause)
                                       .where(ReviewLabel.cause.is_not(None)).order_by(ReviewLabel.id)):
-        firsts.setdefault(reason_id, []).append(cause)
+        if cause is not None:
+            firsts.setdefault(reason_id, []).append(cause)
     return [(c[0], c[1]) for c in firsts.values() if len(c) >= 2]
 
 

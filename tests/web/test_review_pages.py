@@ -81,15 +81,19 @@ def test_the_queue_shows_the_item_with_its_keys_and_a_label_decides_it(centre, d
         assert f'data-key="{key}"><kbd>{key}</kbd> {name}' in page
     assert f'name="reason_id" value="{built.a1_review_reason}"' in page
     assert '<script src="/static/review.js' in page
+    # Evidence must be words the customer wrote: refused with a message, nothing stored.
     r = c.post("/review/label", data={"reason_id": built.a1_review_reason, "cause": "staff.attitude",
-                                      "evidence": "不满意", "note": "语气", "csrf_token": token(page)},
+                                      "evidence": "编造的", "csrf_token": token(page)})
+    assert messages.REVIEW_REFUSALS["evidence_not_in_text"] in r.text
+    r = c.post("/review/label", data={"reason_id": built.a1_review_reason, "cause": "staff.attitude",
+                                      "evidence": "不太满意", "note": "语气", "csrf_token": token(page)},
                follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/review?done=decided"
     assert messages.REVIEW_OUTCOMES["decided"] in c.get(r.headers["location"]).text
     with open_session(db_url) as s:
         newest = s.scalars(select(Reason).order_by(Reason.id.desc())).first()
         assert (newest.source, newest.cause, newest.evidence, newest.supersedes_id) == \
-            ("reviewer", "staff.attitude", "不满意", built.a1_review_reason)
+            ("reviewer", "staff.attitude", "不太满意", built.a1_review_reason)
     # The item is decided: a second label is refused with a message (the page shows the next item).
     r = c.post("/review/label", data={"reason_id": built.a1_review_reason, "cause": "none", "evidence": "编造的",
                                       "csrf_token": token(page)})

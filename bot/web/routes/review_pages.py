@@ -20,6 +20,12 @@ router = APIRouter(include_in_schema=False)
 BULK_LIMIT = 200  # items confirmed by one click (the list the reviewer sees is at most this long)
 
 
+def _result_query(result: review.LabelResult) -> dict[str, str]:
+    if result.outcome is not None:
+        return {"done": result.outcome.value}
+    return {"refused": result.refusal.value if result.refusal else "gone"}
+
+
 def _back(team: str, cause: str, source: str, **extra: str) -> str:
     query = {k: v for k, v in {"team": team, "cause": cause, "source": source, **extra}.items() if v}
     return "/review" + (f"?{urlencode(query)}" if query else "")
@@ -54,7 +60,7 @@ def label(s: SessionDep, settings: SettingsDep, user: RequireReviewer, reason_id
     with s.begin():
         result = review.do_label(s, reason_id=reason_id, reviewer_id=user.agent_id, cause=cause, now=now_utc(),
                                  double_share=settings.review_double_share, evidence=evidence, note=note)
-    extra = {"done": result.outcome.value} if result.outcome else {"refused": result.refusal.value}
+    extra = _result_query(result)
     return RedirectResponse(_back(team, cause_filter, source, **extra), status_code=303)
 
 
@@ -64,7 +70,7 @@ def skip(s: SessionDep, user: RequireReviewer, reason_id: Annotated[int, Form()]
     """Pass on the item in focus: it leaves this reviewer's queue."""
     with s.begin():
         result = review.do_skip(s, reason_id=reason_id, reviewer_id=user.agent_id, now=now_utc())
-    extra = {"done": result.outcome.value} if result.outcome else {"refused": result.refusal.value}
+    extra = _result_query(result)
     return RedirectResponse(_back(team, cause_filter, source, **extra), status_code=303)
 
 
@@ -100,8 +106,7 @@ def adjudicate(s: SessionDep, user: RequireAdmin, reason_id: Annotated[int, Form
     with s.begin():
         result = review.do_adjudicate(s, reason_id=reason_id, admin_id=user.agent_id, cause=cause, now=now_utc(),
                                       note=note)
-    outcome = f"done={result.outcome.value}" if result.outcome else f"refused={result.refusal.value}"
-    return RedirectResponse(f"/review/adjudication?{outcome}", status_code=303)
+    return RedirectResponse(f"/review/adjudication?{urlencode(_result_query(result))}", status_code=303)
 
 
 @router.get("/review/agreement", response_class=HTMLResponse)

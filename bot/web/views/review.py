@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -24,12 +25,43 @@ class ModelView:
     version: str | None
     ranked: list[tuple[str, float]]
     unavailable: bool = False
+    loading: bool = False
+
+
+_loader: threading.Thread | None = None
+_loader_lock = threading.Lock()
+
+
+def _load_in_background() -> None:
+    """Start loading the classifier once (it takes seconds): the page never waits for it."""
+    global _loader
+    with _loader_lock:
+        if _loader is None or not _loader.is_alive():
+            from classifiers import current_model_version
+
+            def load() -> None:
+                try:
+                    current_model_version()
+                except Exception as exc:  # noqa: BLE001 - no model: the pages say so
+                    log.warning("review queue: classifier not loaded: %s", exc)
+
+            _loader = threading.Thread(target=load, name="classifier-load", daemon=True)
+            _loader.start()
 
 
 def model_view(item: QueueItem | None) -> ModelView | None:
-    """Re-classify the item in focus with the promoted model (only its top guess is stored with the reason)."""
+    """Re-classify the item in focus with the promoted model (only its top guess is stored with the reason).
+
+    The first page view of a process starts loading the model and shows the
+    stored guess only ("loading"); later views re-read the item (about 15 ms).
+    """
     if item is None:
         return None
+    from classifiers import model_loaded
+
+    if not model_loaded():
+        _load_in_background()
+        return ModelView(None, [], loading=True)
     try:
         from classifiers import ranked_causes
 
