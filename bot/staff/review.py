@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from bot.conversation import turns
@@ -206,8 +206,10 @@ class Disagreement:
     reason_id: int
     score: int
     text: str
-    model_guess: str
+    model_guess: str | None  # None when a customer chose the cause and the model's reading was not kept
+    source: str
     agent_id: str
+    agent_name: str | None
     ended_at: datetime
     labels: list[tuple[str, str | None, str, str | None, str | None]]  # reviewer id, name, cause, evidence, note
 
@@ -218,12 +220,14 @@ def adjudication_list(s: Session, limit: int = 200) -> list[Disagreement]:
              .group_by(ReviewLabel.reason_id)
              .having(and_(func.count() >= 2, func.count(func.distinct(ReviewLabel.cause)) >= 2)).subquery())
     rows = s.execute(
-        select(Reason.id, Rating.score, Reason.text, func.coalesce(Reason.model_cause, Reason.cause),
-               Call.credited_agent_id, Call.ended_at)
+        select(Reason.id, Rating.score, Reason.text,
+               case((Reason.source == ReasonSource.MODEL, Reason.cause), else_=Reason.model_cause), Reason.source,
+               Call.credited_agent_id, Agent.name, Call.ended_at)
         .join(pairs, pairs.c.reason_id == Reason.id)
         .join(Rating, Rating.id == Reason.rating_id)
         .join(Survey, Survey.id == Rating.survey_id)
         .join(Call, Call.id == Survey.call_id)
+        .join(Agent, Agent.id == Call.credited_agent_id)
         .where(is_current_reason()).order_by(Reason.id).limit(limit)).all()
     labels: dict[int, list] = {}
     if rows:
@@ -232,7 +236,7 @@ def adjudication_list(s: Session, limit: int = 200) -> list[Disagreement]:
                                             ReviewLabel.cause.is_not(None)).order_by(ReviewLabel.id)):
             labels.setdefault(label.reason_id, []).append(
                 (label.reviewer_id, name, label.cause, label.evidence, label.note))
-    return [Disagreement(r[0], r[1], r[2], r[3], r[4], r[5], labels.get(r[0], [])) for r in rows]
+    return [Disagreement(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], labels.get(r[0], [])) for r in rows]
 
 
 def do_adjudicate(s: Session, *, reason_id: int, admin_id: str, cause: str, now: datetime,

@@ -200,3 +200,51 @@ def test_skip_leaves_only_the_skipper_s_queue_and_bulk_confirm_writes_one_audite
         assert len(reviewed) == 3 and all(a.actor == "reviewer:R2" for a in reviewed)
         assert {r.cause for r in s.scalars(select(Reason).where(Reason.source == "reviewer"))} == {"company.system"}
     assert a1(db_url).non_staff_low == 3
+
+
+def test_near_threshold_staff_attributions_are_queued_within_the_margin(db_url):
+    from tests import rows
+
+    with Session(engine_for(db_url)) as s, s.begin():
+        reasons = []
+        for n, confidence in enumerate((0.60, 0.95)):
+            req = calls.CallRequest(call_id=f"n{n}", agent_ids=["A1"], ended_at=T0)
+            made, _ = calls.register_call(s, req, window_minutes=60, template_version="v1", now=T0)
+            rating = rows.record_rating(s, made, 2, "2分", T0 + timedelta(minutes=2))
+            reasons.append(rows.record_reason(s, rating, "那个客服说话爱答不理的", cause="staff.attitude",
+                                              attribution="staff", source="model", confidence=confidence,
+                                              now=T0 + timedelta(minutes=3)).id)
+    with Session(engine_for(db_url)) as s:
+        items, total = review_queue.queue(s, reviewer_id="R1", threshold=0.57, margin=0.1)
+        assert (total, [(i.reason_id, i.kind, i.consequential) for i in items]) == \
+            (1, [(reasons[0], "near_threshold", True)])
+        assert review_queue.queue(s, reviewer_id="R1", threshold=0.57, margin=0.0)[1] == 0
+        assert review_queue.queue(s, reviewer_id="R1", threshold=None, margin=0.1)[1] == 0
+
+
+def test_migration_0013_on_a_database_with_calls(db_url):
+    """SQLite cannot alter a CHECK and refuses to copy ``agents`` once calls refer to it: the schema text is edited."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from bot.db.migrate import alembic_config, upgrade
+
+    command.downgrade(alembic_config(db_url), "0009_survey_dialogue_state")
+    with Session(engine_for(db_url)) as s, s.begin():
+        s.execute(text("INSERT INTO agents (id, name, role, created_at) VALUES ('A1', '张三', 'agent', :t)"), {"t": T0})
+        s.execute(text("INSERT INTO calls (external_id, ended_at, credited_agent_id, created_at) "
+                       "VALUES ('m1', :t, 'A1', :t)"), {"t": T0})
+    engine_for.cache_clear()
+    upgrade(db_url)
+    with Session(engine_for(db_url)) as s, s.begin():
+        s.execute(text("INSERT INTO agents (id, name, role, created_at) VALUES ('R1', '质检', 'reviewer', :t)"),
+                  {"t": T0})
+    with Session(engine_for(db_url)) as s:
+        try:
+            with s.begin():
+                s.execute(text("INSERT INTO agents (id, role, created_at) VALUES ('X', 'boss', :t)"), {"t": T0})
+        except Exception as exc:  # noqa: BLE001 - either backend's CHECK violation
+            assert "ck_agents_role" in str(exc) or "CHECK" in str(exc)
+        else:
+            raise AssertionError("a role outside the vocabulary was stored")
+        assert s.execute(text("SELECT count(*) FROM calls")).scalar_one() == 1

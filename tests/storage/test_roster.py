@@ -105,7 +105,7 @@ S2,李主管,二组,,supervisor
     report = load(db_url, write(tmp_path, text))
     assert [(b.line, b.reason) for b in report.bad] == [
         (4, "empty agent_id"),
-        (5, "unknown role 'boss' (expected agent, supervisor or admin)"),
+        (5, "unknown role 'boss' (expected agent, supervisor, reviewer or admin)"),
         (6, "supervisor_id 'S9' is neither in the file nor in the database"),
         (8, "duplicate agent_id 'A1' with conflicting data (first at line 3)"),
         (9, "supervisor_id 'A1' has role 'agent', not supervisor/admin"),
