@@ -22,6 +22,9 @@ class SurveyFact(Base):
         Index("ix_survey_facts_ended_at", "ended_at"),
         Index("ix_survey_facts_team_ended", "team_id", "ended_at"),
         Index("ix_survey_facts_agent_ended", "credited_agent_id", "ended_at"),
+        # The review queue finds current reasons through the fact table (bot.staff.review_queue).
+        Index("ix_survey_facts_source_review", "source", "needs_review"),
+        Index("ix_survey_facts_reason", "reason_id"),
     )
 
     survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id"), primary_key=True, autoincrement=False)

@@ -24,6 +24,7 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from bot.conversation import turns
+from bot.conversation.records import SurveyRecord
 from bot.db.audit import audit
 from bot.db.models import Agent, Call, Rating, Reason, Survey
 from bot.db.review import ReviewLabel
@@ -85,13 +86,17 @@ def _clean(note: str | None, evidence: str | None, text: str) -> tuple[str | Non
     return note, evidence, None
 
 
-def _write_reason(s: Session, survey_id: int, original: Reason, *, cause: str, evidence: str | None,
-                  note: str | None, actor: str, now: datetime, **audit_data) -> int | None:
-    """The decision: a reviewer reason superseding ``original`` through the one writer; None when it is gone."""
-    d = turns.load_by_id(s, survey_id)  # locks the survey row (PostgreSQL)
+def _current(d: SurveyRecord | None, reason_id: int) -> bool:
+    """Whether ``reason_id`` is the current reason of the counted rating of the loaded record ``d``."""
     rating = d.counted() if d is not None else None
-    if d is None or rating is None or not rating.reasons or rating.reasons[-1].id != original.id:
-        return None
+    return rating is not None and bool(rating.reasons) and rating.reasons[-1].id == reason_id
+
+
+def _write_reason(s: Session, d: SurveyRecord, original: Reason, *, cause: str, evidence: str | None,
+                  note: str | None, actor: str, now: datetime, **audit_data) -> int | None:
+    """The decision: a reviewer reason superseding ``original`` through the one writer (``d`` loaded and locked)."""
+    rating = d.counted()
+    assert rating is not None
     person = original.source != ReasonSource.MODEL
     new = d.record_reason(
         rating, original.text, cause=cause, attribution=ATTRIBUTION[cause], source=ReasonSource.REVIEWER,
@@ -125,21 +130,20 @@ def do_label(s: Session, *, reason_id: int, reviewer_id: str, cause: str, now: d
     if cause not in CAUSES:
         return LabelResult(refusal=Refusal.UNKNOWN_CAUSE)
     survey_id = _survey_of(s, reason_id)
-    if survey_id is None:
+    # Locks the survey row first (PostgreSQL): two reviewers of one double item queue up here.
+    d = turns.load_by_id(s, survey_id) if survey_id is not None else None
+    if d is None or not _current(d, reason_id):
         return LabelResult(refusal=Refusal.GONE)
-    turns.load_by_id(s, survey_id)  # lock first: two reviewers of one double item queue up here
     original = s.get(Reason, reason_id)
-    current = original and s.scalar(select(Reason.id).where(Reason.rating_id == original.rating_id,
-                                                            is_current_reason()))
-    if original is None or current != reason_id:
-        return LabelResult(refusal=Refusal.GONE)
+    assert original is not None
     note, evidence, refusal = _clean(note, evidence, original.text)
     if refusal is not None:
         return LabelResult(refusal=refusal)
-    if s.scalar(select(ReviewLabel.id).where(ReviewLabel.reason_id == reason_id,
-                                             ReviewLabel.reviewer_id == reviewer_id)) is not None:
+    existing = list(s.scalars(select(ReviewLabel).where(ReviewLabel.reason_id == reason_id)
+                              .order_by(ReviewLabel.id)))
+    if any(x.reviewer_id == reviewer_id for x in existing):
         return LabelResult(refusal=Refusal.ALREADY)
-    earlier = _labels(s, reason_id)
+    earlier = [x for x in existing if x.cause is not None]
     if len(earlier) >= 2:
         return LabelResult(refusal=Refusal.GONE)  # awaiting adjudication
     label = ReviewLabel(reason_id=reason_id, reviewer_id=reviewer_id, cause=cause, evidence=evidence, note=note,
@@ -159,7 +163,7 @@ def do_label(s: Session, *, reason_id: int, reviewer_id: str, cause: str, now: d
     labels = [x.id for x in earlier] + [label.id]
     audit(s, at=now, actor=actor, entity="review_label", entity_id=label.id, action="created", item=reason_id,
           cause=cause, outcome=Outcome.DECIDED.value)
-    written = _write_reason(s, survey_id, original, cause=cause, evidence=evidence, note=note, actor=actor, now=now,
+    written = _write_reason(s, d, original, cause=cause, evidence=evidence, note=note, actor=actor, now=now,
                             labels=labels, double=double)
     return LabelResult(Outcome.DECIDED, reason_id=written)
 
@@ -247,13 +251,13 @@ def do_adjudicate(s: Session, *, reason_id: int, admin_id: str, cause: str, now:
     if not any(d.reason_id == reason_id for d in adjudication_list(s)):
         return LabelResult(refusal=Refusal.NOT_ADJUDICABLE)
     survey_id = _survey_of(s, reason_id)
+    d = turns.load_by_id(s, survey_id) if survey_id is not None else None
     original = s.get(Reason, reason_id)
-    assert survey_id is not None and original is not None
+    if d is None or original is None or not _current(d, reason_id):
+        return LabelResult(refusal=Refusal.GONE)
     note, _, refusal = _clean(note, None, original.text)
     if refusal is not None:
         return LabelResult(refusal=refusal)
-    written = _write_reason(s, survey_id, original, cause=cause, evidence=None, note=note, actor=f"admin:{admin_id}",
+    written = _write_reason(s, d, original, cause=cause, evidence=None, note=note, actor=f"admin:{admin_id}",
                             now=now, labels=[x.id for x in _labels(s, reason_id)], adjudicated=True)
-    if written is None:
-        return LabelResult(refusal=Refusal.GONE)
     return LabelResult(Outcome.DECIDED, reason_id=written)

@@ -21,14 +21,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, case, exists, false, func, literal, or_, select, true
+from sqlalchemy import ColumnElement, and_, case, exists, false, func, literal, or_, select, true, union_all
 from sqlalchemy.orm import Session, aliased
 
 from bot.db.models import Agent, Call, Rating, Reason, Survey
 from bot.db.review import ReviewLabel
 from bot.db.staff import Appeal, Team
+from bot.db.survey_facts import SurveyFact
 from bot.domain import AppealStatus, Attribution, ReasonSource
-from bot.ledger.counting import is_counted_rating, is_current_reason
 
 UNCERTAIN = "uncertain"
 DISAGREEMENT = "disagreement"
@@ -94,17 +94,27 @@ def _labelled_by(reviewer_id: str) -> ColumnElement[bool]:
     return exists().where(ReviewLabel.reason_id == Reason.id, ReviewLabel.reviewer_id == reviewer_id)
 
 
-def candidates(threshold: float | None, margin: float) -> ColumnElement[bool]:
-    """The reasons that are review items by their own columns (before current/counted/labelled checks)."""
+def _candidate_ids(threshold: float | None, margin: float):
+    """Ids of the current reasons of counted ratings that are review items, each kind from its own index.
+
+    ``survey_facts`` (the materialised per-survey row, refreshed in every
+    writing transaction) holds each counted rating's current reason: the
+    uncertain ones come straight from it; the other kinds come from the
+    reasons' own indexes and are kept when the fact table names them current.
+    Superseded reasons (every item decided before) never reach the join.
+    """
+    sf = SurveyFact
     kinds = [
-        and_(Reason.source == ReasonSource.MODEL, Reason.needs_review.is_(true())),
-        and_(Reason.source == ReasonSource.CUSTOMER, Reason.model_cause.is_not(None),
-             Reason.model_cause != Reason.cause),
+        select(sf.reason_id.label("id")).where(sf.source == ReasonSource.MODEL, sf.needs_review.is_(true())),
+        select(Reason.id).join(sf, sf.reason_id == Reason.id)
+        .where(Reason.source == ReasonSource.CUSTOMER, Reason.model_cause.is_not(None),
+               Reason.model_cause != Reason.cause),
     ]
     if threshold is not None:
-        kinds.append(and_(Reason.source == ReasonSource.MODEL, Reason.attribution == Attribution.STAFF,
-                          Reason.needs_review.is_(false()), Reason.confidence < threshold + margin))
-    return or_(*kinds)
+        kinds.append(select(Reason.id).join(sf, sf.reason_id == Reason.id)
+                     .where(Reason.source == ReasonSource.MODEL, Reason.attribution == Attribution.STAFF,
+                            Reason.confidence < threshold + margin, Reason.needs_review.is_(false())))
+    return union_all(*kinds).subquery("candidates")
 
 
 def _kind() -> ColumnElement[str]:
@@ -124,30 +134,8 @@ def _consequential() -> ColumnElement[bool]:
     """Deciding it can move an agent's attributed KPI: a 1–3 whose staff/non-staff attribution is in doubt."""
     guess_staff = _guess().like("staff.%")
     now_staff = Reason.attribution == Attribution.STAFF
-    return and_(Rating.score <= 3, or_(Reason.source == ReasonSource.MODEL,
-                                       and_(guess_staff, ~now_staff), and_(~guess_staff, now_staff)))
-
-
-def _base(threshold: float | None, margin: float, f: QueueFilter):
-    stmt = (select(_kind().label("kind"), Reason.id, Survey.id.label("survey_id"), Rating.score, Reason.text,
-                   Reason.cause, Reason.attribution, Reason.source, _model_confidence().label("confidence"),
-                   _guess().label("guess"), Reason.model_version, Reason.evidence, Call.credited_agent_id,
-                   Agent.name, Team.name.label("team"), Call.ended_at, Reason.created_at,
-                   _consequential().label("consequential"))
-            .select_from(Reason)
-            .join(Rating, and_(Rating.id == Reason.rating_id, is_counted_rating()))
-            .join(Survey, Survey.id == Rating.survey_id)
-            .join(Call, Call.id == Survey.call_id)
-            .join(Agent, Agent.id == Call.credited_agent_id)
-            .outerjoin(Team, Team.id == Call.team_id)
-            .where(candidates(threshold, margin), is_current_reason(), ~_has_open_appeal()))
-    if f.team:
-        stmt = stmt.where(Team.name == f.team)
-    if f.cause:
-        stmt = stmt.where(Reason.cause == f.cause)
-    if f.source:
-        stmt = stmt.where(Reason.source == f.source)
-    return stmt
+    return and_(SurveyFact.score <= 3, or_(Reason.source == ReasonSource.MODEL,
+                                           and_(guess_staff, ~now_staff), and_(~guess_staff, now_staff)))
 
 
 def _item(row) -> QueueItem:
@@ -172,18 +160,30 @@ def reason_items(s: Session, *, reviewer_id: str, threshold: float | None, margi
     """
     if f.source == APPEAL:
         return [], 0
-    stmt = _base(threshold, margin, f).where(~_labelled_by(reviewer_id), ~_awaiting_adjudication())
-    sub = stmt.subquery()
-    total = s.scalar(select(func.count()).select_from(sub)) or 0
-    ordered = stmt.order_by(_consequential().desc(), func.coalesce(_model_confidence(), 0.0), Reason.created_at,
+    cand = _candidate_ids(threshold, margin)
+    sf = SurveyFact
+    consequential = _consequential()
+    stmt = (select(_kind().label("kind"), Reason.id, sf.survey_id, sf.score, Reason.text, Reason.cause,
+                   Reason.attribution, Reason.source, _model_confidence().label("confidence"), _guess().label("guess"),
+                   Reason.model_version, Reason.evidence, sf.credited_agent_id, Agent.name, Team.name.label("team"),
+                   sf.ended_at, Reason.created_at, consequential.label("consequential"),
+                   func.count().over().label("total"))
+            .select_from(cand)
+            .join(Reason, Reason.id == cand.c.id)
+            .join(sf, sf.reason_id == Reason.id)
+            .join(Agent, Agent.id == sf.credited_agent_id)
+            .outerjoin(Team, Team.id == sf.team_id)
+            .where(~_has_open_appeal(), ~_labelled_by(reviewer_id), ~_awaiting_adjudication()))
+    if f.team:
+        stmt = stmt.where(Team.name == f.team)
+    if f.cause:
+        stmt = stmt.where(Reason.cause == f.cause)
+    if f.source:
+        stmt = stmt.where(Reason.source == f.source)
+    ordered = stmt.order_by(consequential.desc(), func.coalesce(_model_confidence(), 0.0), Reason.created_at,
                             Reason.id).limit(limit)
-    return [_item(r) for r in s.execute(ordered)], total
-
-
-def item(s: Session, reason_id: int, *, threshold: float | None, margin: float) -> QueueItem | None:
-    """Reason ``reason_id`` as a queue item, if it still is one (current, counted, not decided)."""
-    row = s.execute(_base(threshold, margin, QueueFilter()).where(Reason.id == reason_id)).first()
-    return _item(row) if row is not None else None
+    rows = s.execute(ordered).all()
+    return [_item(r) for r in rows], (rows[0].total if rows else 0)
 
 
 def appeal_items(s: Session, f: QueueFilter = QueueFilter(), limit: int = 200) -> list[QueueItem]:

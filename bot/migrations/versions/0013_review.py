@@ -56,6 +56,8 @@ def upgrade() -> None:
     op.create_index("ix_reasons_source_review", "reasons", ["source", "needs_review"])
     op.create_index("ix_reasons_source_attribution_confidence", "reasons", ["source", "attribution", "confidence"])
     op.create_index("ix_reasons_source_model_cause", "reasons", ["source", "model_cause"])
+    op.create_index("ix_survey_facts_source_review", "survey_facts", ["source", "needs_review"])
+    op.create_index("ix_survey_facts_reason", "survey_facts", ["reason_id"])
     op.create_table(
         "review_labels",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -75,6 +77,8 @@ def downgrade() -> None:
     if op.get_bind().execute(sa.text("SELECT count(*) FROM agents WHERE role = 'reviewer'")).scalar_one():
         raise RuntimeError("reviewer accounts exist: give them another role before downgrading")
     op.drop_table("review_labels")
+    op.drop_index("ix_survey_facts_reason", table_name="survey_facts")
+    op.drop_index("ix_survey_facts_source_review", table_name="survey_facts")
     for name in ("ix_reasons_source_model_cause", "ix_reasons_source_attribution_confidence",
                  "ix_reasons_source_review"):
         op.drop_index(name, table_name="reasons")
