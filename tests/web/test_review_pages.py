@@ -78,7 +78,7 @@ def test_the_queue_shows_the_item_with_its_keys_and_a_label_decides_it(centre, d
     page = c.get("/review").text
     assert "不太满意" in page and "模型不确定" in page and "张三" in page
     for key, name in (("1", "员工态度"), ("0", "客户其他原因"), ("-", "无明确原因")):
-        assert f'data-key="{key}"><kbd>{key}</kbd> {name}' in page
+        assert f'data-key="{key}"><kbd>{key}</kbd> <span class="cause-name">{name}</span>' in page
     assert f'name="reason_id" value="{built.a1_review_reason}"' in page
     assert '<script src="/static/review.js' in page
     # Evidence must be words the customer wrote: refused with a message, nothing stored.
