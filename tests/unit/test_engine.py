@@ -191,7 +191,7 @@ def test_cause_typed_as_words_uses_the_option_default_when_the_reading_is_outsid
     assert d.effects == (
         RecordReason(cause="company.system", attribution="non_staff", source=ReasonSource.CUSTOMER,
                      confidence=None, model_version=MODEL, evidence="客户选择：网络或系统", needs_review=False,
-                     text="不满意", on="counted"),
+                     text="不满意", on="counted", model_cause=UNSURE.cause, model_confidence=UNSURE.confidence),
         SetStatus(SurveyStatus.COMPLETED),
     )
     assert d.say == [("utter_thanks_reason", {"score": 1})]
@@ -204,7 +204,8 @@ def test_cause_typed_as_a_number_keeps_the_reading_inside_the_option():
     assert d.effects == (
         RecordReason(cause="staff.competence", attribution="staff", source=ReasonSource.CUSTOMER,
                      confidence=None, model_version=MODEL, evidence="客户选择：1", needs_review=False,
-                     text="他根本不听我说", on="counted"),
+                     text="他根本不听我说", on="counted", model_cause=UNSURE_STAFF.cause,
+                     model_confidence=UNSURE_STAFF.confidence),
         SetStatus(SurveyStatus.COMPLETED),
     )
 
@@ -214,7 +215,9 @@ def test_cause_number_two_is_the_company_even_when_the_model_leaned_to_staff():
     d = reply(survey(counted=LOW_NO_REASON), "2", state(AWAITING_CAUSE_CHOICE, 0, "他根本不听我说"), fake)
     assert d.effects[0] == RecordReason(
         cause="company.policy", attribution="non_staff", source=ReasonSource.CUSTOMER, confidence=None,
-        model_version=MODEL, evidence="客户选择：2", needs_review=False, text="他根本不听我说", on="counted")
+        model_version=MODEL, evidence="客户选择：2", needs_review=False, text="他根本不听我说", on="counted",
+        # The model's guess is kept beside the customer's choice: the review queue shows where they disagree.
+        model_cause="staff.competence", model_confidence=UNSURE_STAFF.confidence)
 
 
 def test_unclear_cause_is_asked_once_more():

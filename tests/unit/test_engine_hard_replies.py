@@ -102,7 +102,8 @@ def test_typed_cause_choice_is_the_customers_choice(typed, cause, attribution):
     d = reply(survey(counted=CountedRating(2, False)), typed, state(AWAITING_CAUSE_CHOICE, 0, "没解决"), fake)
     assert d.effects[0] == RecordReason(
         cause=cause, attribution=attribution, source=ReasonSource.CUSTOMER, confidence=None, model_version=MODEL,
-        evidence=f"客户选择：{typed}", needs_review=False, text="没解决", on="counted")
+        evidence=f"客户选择：{typed}", needs_review=False, text="没解决", on="counted", model_cause=UNSURE.cause,
+        model_confidence=UNSURE.confidence)
 
 
 def test_two_options_named_are_asked_again_then_kept_for_review():
