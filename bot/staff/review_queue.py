@@ -94,29 +94,6 @@ def _labelled_by(reviewer_id: str) -> ColumnElement[bool]:
     return exists().where(ReviewLabel.reason_id == Reason.id, ReviewLabel.reviewer_id == reviewer_id)
 
 
-def _candidate_ids(threshold: float | None, margin: float):
-    """Ids of the current reasons of counted ratings that are review items, each kind from its own index.
-
-    ``survey_facts`` (the materialised per-survey row, refreshed in every
-    writing transaction) holds each counted rating's current reason: the
-    uncertain ones come straight from it; the other kinds come from the
-    reasons' own indexes and are kept when the fact table names them current.
-    Superseded reasons (every item decided before) never reach the join.
-    """
-    sf = SurveyFact
-    kinds = [
-        select(sf.reason_id.label("id")).where(sf.source == ReasonSource.MODEL, sf.needs_review.is_(true())),
-        select(Reason.id).join(sf, sf.reason_id == Reason.id)
-        .where(Reason.source == ReasonSource.CUSTOMER, Reason.model_cause.is_not(None),
-               Reason.model_cause != Reason.cause),
-    ]
-    if threshold is not None:
-        kinds.append(select(Reason.id).join(sf, sf.reason_id == Reason.id)
-                     .where(Reason.source == ReasonSource.MODEL, Reason.attribution == Attribution.STAFF,
-                            Reason.confidence < threshold + margin, Reason.needs_review.is_(false())))
-    return union_all(*kinds).subquery("candidates")
-
-
 def _kind() -> ColumnElement[str]:
     return case((Reason.needs_review.is_(true()), literal(UNCERTAIN)),
                 (Reason.source == ReasonSource.CUSTOMER, literal(DISAGREEMENT)), else_=literal(NEAR_THRESHOLD))
@@ -136,6 +113,47 @@ def _consequential() -> ColumnElement[bool]:
     now_staff = Reason.attribution == Attribution.STAFF
     return and_(SurveyFact.score <= 3, or_(Reason.source == ReasonSource.MODEL,
                                            and_(guess_staff, ~now_staff), and_(~guess_staff, now_staff)))
+
+
+def _branches(threshold: float | None, margin: float, reviewer_id: str, f: QueueFilter) -> list:
+    """One SELECT per kind of item, each driven by its own index and carrying every column the page shows.
+
+    ``survey_facts`` (the materialised per-survey row, refreshed in every
+    writing transaction) names each counted rating's current reason: the
+    uncertain items come straight from it, the other kinds from the reasons'
+    own indexes, kept when the fact table names them current. Superseded
+    reasons (every item decided before) never reach a join, and no branch
+    needs a second pass over the fact table (PostgreSQL would hash-join it whole).
+    """
+    sf = SurveyFact
+    consequential = _consequential()
+    columns = (_kind().label("kind"), Reason.id.label("id"), sf.survey_id.label("survey_id"), sf.score.label("score"),
+               Reason.text.label("text"), Reason.cause.label("cause"), Reason.attribution.label("attribution"),
+               Reason.source.label("source"), _model_confidence().label("confidence"), _guess().label("guess"),
+               Reason.model_version.label("model_version"), Reason.evidence.label("evidence"),
+               sf.credited_agent_id.label("credited_agent_id"), sf.team_id.label("team_id"),
+               sf.ended_at.label("ended_at"), Reason.created_at.label("created_at"),
+               case((consequential, 1), else_=0).label("consequential"))
+    kinds = [
+        select(*columns).select_from(sf).join(Reason, Reason.id == sf.reason_id)
+        .where(sf.source == ReasonSource.MODEL, sf.needs_review.is_(true())),
+        select(*columns).select_from(Reason).join(sf, sf.reason_id == Reason.id)
+        .where(Reason.source == ReasonSource.CUSTOMER, Reason.model_cause.is_not(None),
+               Reason.model_cause != Reason.cause),
+    ]
+    if threshold is not None:
+        kinds.append(select(*columns).select_from(Reason).join(sf, sf.reason_id == Reason.id)
+                     .where(Reason.source == ReasonSource.MODEL, Reason.attribution == Attribution.STAFF,
+                            Reason.confidence < threshold + margin, Reason.needs_review.is_(false())))
+    out = []
+    for k in kinds:
+        k = k.where(~_has_open_appeal(), ~_labelled_by(reviewer_id), ~_awaiting_adjudication())
+        if f.cause:
+            k = k.where(Reason.cause == f.cause)
+        if f.source:
+            k = k.where(Reason.source == f.source)
+        out.append(k)
+    return out
 
 
 def _item(row) -> QueueItem:
@@ -160,28 +178,14 @@ def reason_items(s: Session, *, reviewer_id: str, threshold: float | None, margi
     """
     if f.source == APPEAL:
         return [], 0
-    cand = _candidate_ids(threshold, margin)
-    sf = SurveyFact
-    consequential = _consequential()
-    stmt = (select(_kind().label("kind"), Reason.id, sf.survey_id, sf.score, Reason.text, Reason.cause,
-                   Reason.attribution, Reason.source, _model_confidence().label("confidence"), _guess().label("guess"),
-                   Reason.model_version, Reason.evidence, sf.credited_agent_id, Agent.name, Team.name.label("team"),
-                   sf.ended_at, Reason.created_at, consequential.label("consequential"),
-                   func.count().over().label("total"))
-            .select_from(cand)
-            .join(Reason, Reason.id == cand.c.id)
-            .join(sf, sf.reason_id == Reason.id)
-            .join(Agent, Agent.id == sf.credited_agent_id)
-            .outerjoin(Team, Team.id == sf.team_id)
-            .where(~_has_open_appeal(), ~_labelled_by(reviewer_id), ~_awaiting_adjudication()))
+    u = union_all(*_branches(threshold, margin, reviewer_id, f)).subquery("items")
+    stmt = (select(u, Agent.name, Team.name.label("team"), func.count().over().label("total"))
+            .join(Agent, Agent.id == u.c.credited_agent_id)
+            .outerjoin(Team, Team.id == u.c.team_id))
     if f.team:
         stmt = stmt.where(Team.name == f.team)
-    if f.cause:
-        stmt = stmt.where(Reason.cause == f.cause)
-    if f.source:
-        stmt = stmt.where(Reason.source == f.source)
-    ordered = stmt.order_by(consequential.desc(), func.coalesce(_model_confidence(), 0.0), Reason.created_at,
-                            Reason.id).limit(limit)
+    ordered = stmt.order_by(u.c.consequential.desc(), func.coalesce(u.c.confidence, 0.0), u.c.created_at,
+                            u.c.id).limit(limit)
     rows = s.execute(ordered).all()
     return [_item(r) for r in rows], (rows[0].total if rows else 0)
 
