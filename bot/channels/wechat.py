@@ -278,13 +278,13 @@ class _TimeoutSession(requests.Session):
         super().__init__()
         self._timeout = timeout
 
-    def request(self, method: str, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+    def request(self, method: str, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = self._timeout
         return super().request(method, url, *args, **kwargs)
 
 
-class _Client(WeChatClient):  # type: ignore[misc]
+class _Client(WeChatClient):
     """wechatpy's client with a configurable API base (its token URL is otherwise fixed)."""
 
     def __init__(self, app_id: str, app_secret: str, api_base: str, timeout: float, session: Any = None) -> None:

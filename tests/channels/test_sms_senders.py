@@ -183,3 +183,9 @@ def test_settings_pick_the_configured_sender(tencent: TencentSmsServer) -> None:
         "FEEDBACKBOT_SMS_TEMPLATE_INVITE_ID": "1234567", "FEEDBACKBOT_TENCENT_SMS_ENDPOINT": tencent.url})
     assert sender_for(settings).send(MOBILE, "1234567", {}, sign="客服中心").ok
     assert len(tencent.requests) == 1
+
+
+def test_aliyun_wrong_secret_is_refused_by_the_signature_check(aliyun: AliyunSmsServer) -> None:
+    sender = AliyunSmsSender("LTAItestkeyid", "another-secret", endpoint=aliyun.url, timeout=1)
+    result = sender.send(MOBILE, "SMS_1", {"answer": "好"}, sign="客服中心")
+    assert (result.ok, result.error_code, result.retryable) == (False, "IncompleteSignature", False)

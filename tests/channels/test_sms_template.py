@@ -126,3 +126,14 @@ def test_message_without_buttons_is_unchanged_and_too_many_buttons_refused() -> 
     assert numbered_options("感谢您的评分。", []) == "感谢您的评分。"
     with pytest.raises(TemplateError):
         numbered_options("选一个：", [{"title": str(i), "payload": str(i)} for i in range(10)])
+
+
+def test_plain_answer_joins_a_turn_and_numbers_its_buttons() -> None:
+    from bot.channels.plain_text import plain_answer
+
+    text, buttons = _domain_buttons("utter_ask_cause_choice")
+    turn = [{"text": "已记录：2分。"}, {"text": text, "buttons": buttons}, {"text": "  "}]
+    assert plain_answer(turn) == ("已记录：2分。为了把您的意见转给能解决问题的同事，请问您不满意主要是因为："
+                                  "回复1 客服服务 2 公司规定 3 网络系统 4 其他")
+    assert plain_answer(turn, separator="\n").split("\n")[0] == "已记录：2分。"
+    assert plain_answer([]) == ""
