@@ -155,14 +155,27 @@ class Settings(BaseSettings):
                         ("FEEDBACKBOT_SMS_GENERIC_TOKEN", self.sms_generic_token)),
         }.get(self.sms_provider, ())
         if needed:
-            missing = [name for name, value in (*needed, ("FEEDBACKBOT_SMS_TEMPLATE_INVITE_ID",
-                                                          self.sms_template_invite_id)) if not value.strip()]
+            missing = [name for name, value in (*needed,
+                                                ("FEEDBACKBOT_SMS_TEMPLATE_INVITE_ID", self.sms_template_invite_id),
+                                                ("FEEDBACKBOT_SMS_TEMPLATE_REPLY_ID", self.sms_template_reply_id))
+                       if not value.strip()]
             if missing:
                 raise ValueError(f"FEEDBACKBOT_SMS_PROVIDER={self.sms_provider} needs {', '.join(missing)}")
             # The callback secret is the only thing that authenticates the providers' unsigned pushes.
             if self.env != "development" and len(self.sms_callback_secret) < MIN_SECRET_CHARS:
                 raise ValueError(f"FEEDBACKBOT_SMS_CALLBACK_SECRET: set a random secret (≥{MIN_SECRET_CHARS} "
                                  "characters) when a real SMS provider is configured")
+        if (self.env != "development" and self.identity_secret_override is not None
+                and len(self.identity_secret_override) < MIN_SECRET_CHARS):
+            raise ValueError(f"FEEDBACKBOT_IDENTITY_SECRET: set a real secret (≥{MIN_SECRET_CHARS} characters)")
+        # The invitation is fixed text: refuse at start-up a signature or version that cannot be sent.
+        from bot.channels.sms_template import TemplateError, check_templates
+
+        try:
+            check_templates(self.sms_sign, {"invite": self.sms_invite_version}, allow_long=self.sms_allow_long)
+            check_templates(self.sms_sign, {"reply": self.sms_reply_version}, allow_long=True)
+        except TemplateError as exc:
+            raise ValueError(f"FEEDBACKBOT_SMS_SIGN / FEEDBACKBOT_SMS_*_VERSION: {exc}") from exc
         if self.wechat_aes_key and len(self.wechat_aes_key) != 43:
             raise ValueError("FEEDBACKBOT_WECHAT_AES_KEY must be the 43-character EncodingAESKey")
         if self.wechat_aes_key and not self.wechat_app_id:

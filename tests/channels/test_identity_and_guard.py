@@ -78,7 +78,7 @@ PROD = {"FEEDBACKBOT_ENV": "production", "FEEDBACKBOT_INTEGRATION_TOKEN": "i" * 
         "FEEDBACKBOT_SESSION_SECRET": "s" * 20, "ACTION_SERVER_TOKEN": "a" * 20}
 TENCENT = {"FEEDBACKBOT_SMS_PROVIDER": "tencent", "FEEDBACKBOT_TENCENT_SECRET_ID": "AKIDx",
            "FEEDBACKBOT_TENCENT_SECRET_KEY": "key", "FEEDBACKBOT_TENCENT_SMS_APP_ID": "1400000001",
-           "FEEDBACKBOT_SMS_TEMPLATE_INVITE_ID": "123"}
+           "FEEDBACKBOT_SMS_TEMPLATE_INVITE_ID": "123", "FEEDBACKBOT_SMS_TEMPLATE_REPLY_ID": "124"}
 
 
 def test_development_defaults_send_nothing() -> None:
@@ -116,3 +116,18 @@ def test_channel_settings_are_checked() -> None:
         Settings.from_env({"FEEDBACKBOT_WECHAT_AES_KEY": "k" * 43})
     with pytest.raises(SettingsError, match="scheme"):
         Settings.from_env({"FEEDBACKBOT_WECHAT_API_BASE": "api.weixin.qq.com"})
+
+
+def test_the_invitation_is_checked_at_start_up() -> None:
+    # 【…】 of 26 characters + 43 of wording = 71: over one message.
+    with pytest.raises(SettingsError, match="71 characters"):
+        Settings.from_env({"FEEDBACKBOT_SMS_SIGN": "x" * 26})
+    assert Settings.from_env({"FEEDBACKBOT_SMS_SIGN": "x" * 26, "FEEDBACKBOT_SMS_ALLOW_LONG": "true"}).sms_allow_long
+    with pytest.raises(SettingsError, match="v9"):
+        Settings.from_env({"FEEDBACKBOT_SMS_INVITE_VERSION": "v9"})
+
+
+def test_identity_secret_outside_development() -> None:
+    with pytest.raises(SettingsError, match="FEEDBACKBOT_IDENTITY_SECRET"):
+        Settings.from_env(PROD | {"FEEDBACKBOT_IDENTITY_SECRET": "short"})
+    assert Settings.from_env(PROD | {"FEEDBACKBOT_IDENTITY_SECRET": "i" * 32}).identity_secret == "i" * 32

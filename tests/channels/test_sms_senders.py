@@ -180,7 +180,8 @@ def test_settings_pick_the_configured_sender(tencent: TencentSmsServer) -> None:
     settings = Settings.from_env({
         "FEEDBACKBOT_SMS_PROVIDER": "tencent", "FEEDBACKBOT_TENCENT_SECRET_ID": "AKIDtestsecretid",
         "FEEDBACKBOT_TENCENT_SECRET_KEY": "test-secret-key", "FEEDBACKBOT_TENCENT_SMS_APP_ID": "1400000001",
-        "FEEDBACKBOT_SMS_TEMPLATE_INVITE_ID": "1234567", "FEEDBACKBOT_TENCENT_SMS_ENDPOINT": tencent.url})
+        "FEEDBACKBOT_SMS_TEMPLATE_INVITE_ID": "1234567", "FEEDBACKBOT_SMS_TEMPLATE_REPLY_ID": "1234568",
+        "FEEDBACKBOT_TENCENT_SMS_ENDPOINT": tencent.url})
     assert sender_for(settings).send(MOBILE, "1234567", {}, sign="客服中心").ok
     assert len(tencent.requests) == 1
 
