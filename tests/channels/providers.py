@@ -151,7 +151,8 @@ class TencentSmsServer(ProviderServer):
     200); ``auth_error`` (request-level ``Response.Error``, HTTP 200, as in
     "返回结果" https://cloud.tencent.com/document/api/382/52074 and
     "公共错误码" https://cloud.tencent.com/document/api/382/52075);
-    ``http500``; ``slow`` (answers after 3 s).
+    ``http500``; ``slow`` (answers after 3 s); ``error_with_charset`` (an error
+    under ``application/json; charset=utf-8``).
     """
 
     def __init__(self, secret_id: str, secret_key: str) -> None:
@@ -177,6 +178,11 @@ class TencentSmsServer(ProviderServer):
             return self._error("AuthFailure.SignatureFailure", "The provided credentials could not be validated.")
         if mode == "auth_error":
             return self._error("AuthFailure.SecretIdNotFound", "The SecretId is not found.")
+        if mode == "error_with_charset":
+            # The SDK recognises an error only under a bare application/json content type;
+            # under another one it deserialises the error as an answer without statuses.
+            ans = self._error("InternalError.Timeout", "backend timeout")
+            return Answer(ans.status, ans.body, "application/json; charset=utf-8")
         req = rec.json()
         if mode == "daily_limit":
             return Answer(200, {"Response": {"SendStatusSet": [{

@@ -190,3 +190,9 @@ def test_aliyun_wrong_secret_is_refused_by_the_signature_check(aliyun: AliyunSms
     sender = AliyunSmsSender("LTAItestkeyid", "another-secret", endpoint=aliyun.url, timeout=1)
     result = sender.send(MOBILE, "SMS_1", {"answer": "好"}, sign="客服中心")
     assert (result.ok, result.error_code, result.retryable) == (False, "IncompleteSignature", False)
+
+
+def test_tencent_answer_without_a_status_is_not_sent(tencent: TencentSmsServer) -> None:
+    tencent.script.append("error_with_charset")
+    result = _tencent_sender(tencent).send(MOBILE, "1", {}, sign="客服中心")
+    assert (result.ok, result.error_code, result.retryable, result.uncertain) == (False, "bad_response", True, True)

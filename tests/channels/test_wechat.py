@@ -270,3 +270,14 @@ def test_timeout_is_not_sent(wechat_api: WechatApiServer) -> None:
 def test_wrong_app_secret_is_not_sent(wechat_api: WechatApiServer) -> None:
     result = WechatMessenger(APP_ID, "wrong-secret", wechat_api.url, timeout=1).send_text(OPENID, "您好")
     assert (result.ok, result.error_code, result.retryable) == (False, "40125", False)
+
+
+def test_entity_expansion_bomb_is_refused_quickly() -> None:
+    import time
+
+    entities = "".join(f'<!ENTITY e{i} "{(f"&e{i - 1};" if i > 1 else "ha") * 10}">' for i in range(1, 10))
+    bomb = (f'<?xml version="1.0"?><!DOCTYPE xml [{entities}]><xml><FromUserName>&e9;</FromUserName>'
+            "<CreateTime>1</CreateTime><MsgType>text</MsgType></xml>").encode()
+    t0 = time.perf_counter()
+    assert WechatEndpoint(TOKEN).read_push(_query(), bomb) is PushError.MALFORMED
+    assert time.perf_counter() - t0 < 1.0
