@@ -8,6 +8,7 @@ declared here.
 """
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from contextvars import ContextVar
 from pathlib import Path
@@ -73,6 +74,126 @@ class Settings(BaseSettings):
     rabbitmq_password: str = Field("guest", validation_alias=_env("RABBITMQ_PASSWORD"))
     rabbitmq_queue: str = Field("rasa_production_events", validation_alias=_env("RABBITMQ_QUEUE"),
                                 description="Queue Rasa publishes its events to; the funnel consumer reads it")
+
+    # --- SMS and WeChat survey channels (bot/channels) -------------------------------------------
+    # Development default: the "log" sender writes what it would send to the log and sends nothing.
+    sms_provider: Literal["log", "tencent", "aliyun", "generic"] = Field(
+        "log", validation_alias=_env("FEEDBACKBOT_SMS_PROVIDER"),
+        description="log (send nothing), tencent, aliyun or generic")
+    sms_sign: str = Field("客服中心", validation_alias=_env("FEEDBACKBOT_SMS_SIGN"),
+                          description="Registered SMS signature without 【】; counted in the billed length")
+    sms_invite_version: str = Field("v1", validation_alias=_env("FEEDBACKBOT_SMS_INVITE_VERSION"))
+    sms_reply_version: str = Field("v1", validation_alias=_env("FEEDBACKBOT_SMS_REPLY_VERSION"))
+    sms_template_invite_id: str = Field("", validation_alias=_env("FEEDBACKBOT_SMS_TEMPLATE_INVITE_ID"),
+                                        description="Provider's id of the registered invitation template")
+    sms_template_reply_id: str = Field("", validation_alias=_env("FEEDBACKBOT_SMS_TEMPLATE_REPLY_ID"),
+                                       description="Provider's id of the registered reply template")
+    sms_callback_secret: str = Field("", validation_alias=_env("FEEDBACKBOT_SMS_CALLBACK_SECRET"),
+                                     description="Secret path segment of /callbacks/sms/<provider>/{secret}")
+    sms_allowed_sources_csv: str = Field("", validation_alias=_env("FEEDBACKBOT_SMS_ALLOWED_SOURCES"),
+                                         description="Comma-separated CIDR ranges callbacks may come from; empty = any")
+    sms_replay_window_seconds: int = Field(86400, gt=0, validation_alias=_env("FEEDBACKBOT_SMS_REPLAY_WINDOW_SECONDS"),
+                                           description="Replies older than this are refused")
+    sms_replay_skew_seconds: int = Field(300, ge=0, validation_alias=_env("FEEDBACKBOT_SMS_REPLAY_SKEW_SECONDS"),
+                                         description="Replies dated further in the future are refused")
+    sms_daily_cap: int = Field(10, gt=0, validation_alias=_env("FEEDBACKBOT_SMS_DAILY_CAP"),
+                               description="SMS sent to one number per day, all surveys together")
+    sms_allow_long: bool = Field(False, validation_alias=_env("FEEDBACKBOT_SMS_ALLOW_LONG"),
+                                 description="Allow texts over 70 characters, billed in 67-character segments")
+    sms_send_timeout_seconds: float = Field(5.0, gt=0, le=60, validation_alias=_env("FEEDBACKBOT_SMS_SEND_TIMEOUT"))
+    tencent_secret_id: str = Field("", validation_alias=AliasChoices("FEEDBACKBOT_TENCENT_SECRET_ID",
+                                                                     "TENCENTCLOUD_SECRET_ID"))
+    tencent_secret_key: str = Field("", validation_alias=AliasChoices("FEEDBACKBOT_TENCENT_SECRET_KEY",
+                                                                      "TENCENTCLOUD_SECRET_KEY"))
+    tencent_sms_app_id: str = Field("", validation_alias=_env("FEEDBACKBOT_TENCENT_SMS_APP_ID"),
+                                    description="SmsSdkAppId of the Tencent Cloud SMS application")
+    tencent_sms_region: str = Field("ap-guangzhou", validation_alias=_env("FEEDBACKBOT_TENCENT_SMS_REGION"))
+    tencent_sms_endpoint: str = Field("https://sms.tencentcloudapi.com",
+                                      validation_alias=_env("FEEDBACKBOT_TENCENT_SMS_ENDPOINT"))
+    aliyun_access_key_id: str = Field("", validation_alias=AliasChoices("FEEDBACKBOT_ALIYUN_ACCESS_KEY_ID",
+                                                                        "ALIBABA_CLOUD_ACCESS_KEY_ID"))
+    aliyun_access_key_secret: str = Field("", validation_alias=AliasChoices("FEEDBACKBOT_ALIYUN_ACCESS_KEY_SECRET",
+                                                                            "ALIBABA_CLOUD_ACCESS_KEY_SECRET"))
+    aliyun_sms_endpoint: str = Field("https://dysmsapi.aliyuncs.com",
+                                     validation_alias=_env("FEEDBACKBOT_ALIYUN_SMS_ENDPOINT"))
+    sms_generic_url: str = Field("", validation_alias=_env("FEEDBACKBOT_SMS_GENERIC_URL"),
+                                 description="Send endpoint of the centre's own SMS gateway")
+    sms_generic_token: str = Field("", validation_alias=_env("FEEDBACKBOT_SMS_GENERIC_TOKEN"),
+                                   description="Bearer token for the generic SMS gateway")
+    identity_secret_override: str | None = Field(
+        None, validation_alias=_env("FEEDBACKBOT_IDENTITY_SECRET"),
+        description="Key of the stored channel-identity hashes; default: FEEDBACKBOT_SESSION_SECRET")
+    wechat_token: str = Field("", validation_alias=_env("FEEDBACKBOT_WECHAT_TOKEN"),
+                              description="Token configured in the official account's server settings (3-32 chars)")
+    wechat_app_id: str = Field("", validation_alias=_env("FEEDBACKBOT_WECHAT_APP_ID"))
+    wechat_app_secret: str = Field("", validation_alias=_env("FEEDBACKBOT_WECHAT_APP_SECRET"))
+    wechat_aes_key: str = Field("", validation_alias=_env("FEEDBACKBOT_WECHAT_AES_KEY"),
+                                description="EncodingAESKey (43 characters) for the encrypted (safe) mode")
+    wechat_api_base: str = Field("https://api.weixin.qq.com", validation_alias=_env("FEEDBACKBOT_WECHAT_API_BASE"))
+
+    @field_validator("tencent_sms_endpoint", "aliyun_sms_endpoint", "wechat_api_base")
+    @classmethod
+    def _channel_url(cls, v: str) -> str:
+        if not v.startswith(("http://", "https://")):
+            raise ValueError(f"{v!r}: give the scheme, http:// or https://")
+        return v.rstrip("/")
+
+    @model_validator(mode="after")
+    def _check_channels(self) -> Settings:
+        for entry in self.sms_allowed_sources:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"FEEDBACKBOT_SMS_ALLOWED_SOURCES: {entry!r} is not an address or CIDR range") from exc
+        needed = {
+            "tencent": (("FEEDBACKBOT_TENCENT_SECRET_ID", self.tencent_secret_id),
+                        ("FEEDBACKBOT_TENCENT_SECRET_KEY", self.tencent_secret_key),
+                        ("FEEDBACKBOT_TENCENT_SMS_APP_ID", self.tencent_sms_app_id)),
+            "aliyun": (("FEEDBACKBOT_ALIYUN_ACCESS_KEY_ID", self.aliyun_access_key_id),
+                       ("FEEDBACKBOT_ALIYUN_ACCESS_KEY_SECRET", self.aliyun_access_key_secret)),
+            "generic": (("FEEDBACKBOT_SMS_GENERIC_URL", self.sms_generic_url),
+                        ("FEEDBACKBOT_SMS_GENERIC_TOKEN", self.sms_generic_token)),
+        }.get(self.sms_provider, ())
+        if needed:
+            missing = [name for name, value in (*needed,
+                                                ("FEEDBACKBOT_SMS_TEMPLATE_INVITE_ID", self.sms_template_invite_id),
+                                                ("FEEDBACKBOT_SMS_TEMPLATE_REPLY_ID", self.sms_template_reply_id))
+                       if not value.strip()]
+            if missing:
+                raise ValueError(f"FEEDBACKBOT_SMS_PROVIDER={self.sms_provider} needs {', '.join(missing)}")
+            # The callback secret is the only thing that authenticates the providers' unsigned pushes.
+            if self.env != "development" and len(self.sms_callback_secret) < MIN_SECRET_CHARS:
+                raise ValueError(f"FEEDBACKBOT_SMS_CALLBACK_SECRET: set a random secret (≥{MIN_SECRET_CHARS} "
+                                 "characters) when a real SMS provider is configured")
+        if (self.env != "development" and self.identity_secret_override is not None
+                and len(self.identity_secret_override) < MIN_SECRET_CHARS):
+            raise ValueError(f"FEEDBACKBOT_IDENTITY_SECRET: set a real secret (≥{MIN_SECRET_CHARS} characters)")
+        # The invitation is fixed text: refuse at start-up a signature or version that cannot be sent.
+        from bot.channels.sms_template import TemplateError, check_templates
+
+        try:
+            check_templates(self.sms_sign, {"invite": self.sms_invite_version}, allow_long=self.sms_allow_long)
+            check_templates(self.sms_sign, {"reply": self.sms_reply_version}, allow_long=True)
+        except TemplateError as exc:
+            raise ValueError(f"FEEDBACKBOT_SMS_SIGN / FEEDBACKBOT_SMS_*_VERSION: {exc}") from exc
+        if self.wechat_aes_key and len(self.wechat_aes_key) != 43:
+            raise ValueError("FEEDBACKBOT_WECHAT_AES_KEY must be the 43-character EncodingAESKey")
+        if self.wechat_aes_key and not self.wechat_app_id:
+            raise ValueError("FEEDBACKBOT_WECHAT_AES_KEY needs FEEDBACKBOT_WECHAT_APP_ID (the encrypted mode checks it)")
+        if self.wechat_token and not 3 <= len(self.wechat_token) <= 32:
+            raise ValueError("FEEDBACKBOT_WECHAT_TOKEN must be 3-32 characters (WeChat's rule)")
+        return self
+
+    @property
+    def sms_allowed_sources(self) -> tuple[str, ...]:
+        """``FEEDBACKBOT_SMS_ALLOWED_SOURCES`` as a tuple of CIDR strings (empty: any source)."""
+        return tuple(p.strip() for p in self.sms_allowed_sources_csv.split(",") if p.strip())
+
+    @property
+    def identity_secret(self) -> str:
+        """Key of the channel-identity hashes (``bot.channels.identity.identity_hash``)."""
+        return self.identity_secret_override or self.session_secret
+    # --- end of SMS and WeChat survey channels ---------------------------------------------------
 
     @classmethod
     def settings_customise_sources(
