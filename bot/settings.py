@@ -169,7 +169,7 @@ class Settings(BaseSettings):
                 and len(self.identity_secret_override) < MIN_SECRET_CHARS):
             raise ValueError(f"FEEDBACKBOT_IDENTITY_SECRET: set a real secret (≥{MIN_SECRET_CHARS} characters)")
         # The invitation is fixed text: refuse at start-up a signature or version that cannot be sent.
-        from bot.channels.sms_template import TemplateError, check_templates
+        from bot.domain.sms_templates import TemplateError, check_templates
 
         try:
             check_templates(self.sms_sign, {"invite": self.sms_invite_version}, allow_long=self.sms_allow_long)

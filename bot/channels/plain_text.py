@@ -4,14 +4,14 @@ Neither an SMS nor a WeChat text message (passive reply or customer-service
 message) can carry buttons, and both are billed or limited per message, so a
 turn's messages — Rasa-style ``{"text": …, "buttons": [...]}`` dicts — become
 one text: the texts joined, the buttons of a message numbered after its text
-(``bot.channels.sms_template.numbered_options``).
+(``bot.domain.sms_templates.numbered_options``).
 """
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bot.channels.sms_template import numbered_options
+from bot.domain.sms_templates import numbered_options
 
 
 def plain_answer(messages: Sequence[Mapping[str, Any]], *, short_titles: Mapping[str, str] | None = None,

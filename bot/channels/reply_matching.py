@@ -23,7 +23,7 @@ from datetime import datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from bot.channels.sms_template import numbered_options
+from bot.domain.sms_templates import numbered_options
 from zhtext.normalize import normalize
 
 NO_OPEN_SURVEY_ZH = "您好，您目前没有待完成的服务评价，本条回复不会被记录。感谢您的支持！"

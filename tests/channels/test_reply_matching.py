@@ -14,7 +14,7 @@ from bot.channels.reply_matching import (
     which_call_answer,
     which_call_question,
 )
-from bot.channels.sms_template import sms_length
+from bot.domain.sms_templates import sms_length
 
 MORNING = OpenSurvey(11, datetime(2026, 12, 7, 2, 5, tzinfo=UTC), "0011")     # 10:05 in Beijing
 AFTERNOON = OpenSurvey(12, datetime(2026, 12, 7, 6, 30, tzinfo=UTC), "0012")  # 14:30 in Beijing

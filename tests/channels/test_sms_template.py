@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.channels.sms_template import (
+from bot.dialogue.cues import cause_choice
+from bot.domain import CAUSE_CHOICES
+from bot.domain.sms_templates import (
     SHORT_TITLES,
     TEMPLATES,
     SmsLength,
@@ -19,8 +21,6 @@ from bot.channels.sms_template import (
     sms_length,
     template,
 )
-from bot.dialogue.cues import cause_choice
-from bot.domain import CAUSE_CHOICES
 
 ROOT = Path(__file__).resolve().parents[2]
 
