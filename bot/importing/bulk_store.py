@@ -113,7 +113,7 @@ def write_records(s: Session, records: Sequence[SurveyRecord]) -> None:
             first_seen.setdefault(a, d.created_at)
     ensure_agents(s, first_seen)
     call_ids = _insert(s, Call, [
-        {"external_id": d.external_id, "ended_at": d.ended_at, "customer_channel_id": d.customer_channel_id,
+        {"external_id": d.external_id, "ended_at": d.ended_at, "customer_channel_id": None, "channel_hash": d.channel_hash,
          "credited_agent_id": d.credited_agent_id, "team_id": d.team_id, "created_at": d.created_at}
         for d in records])
     for d, call_id in zip(records, call_ids, strict=True):

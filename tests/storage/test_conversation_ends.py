@@ -40,7 +40,8 @@ def classify(text: str) -> CauseResult:
 def new_survey(url: str, call_id: str, channel: str | None = None, at: datetime = T0) -> str:
     with Session(engine_for(url)) as s, s.begin():
         req = calls.CallRequest(call_id=call_id, agent_ids=["A1"], ended_at=at, customer_channel_id=channel)
-        survey, _ = calls.register_call(s, req, window_minutes=60, template_version="v1", now=at)
+        survey, _ = calls.register_call(s, req, window_minutes=60, template_version="v1", now=at,
+                                        channel_secret=DEV_SESSION_SECRET)
         return survey.token
 
 

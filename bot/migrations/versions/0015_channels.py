@@ -1,0 +1,72 @@
+"""SMS and WeChat channels: the call's channel and identity hash, inbound and outbound messages
+
+Revision ID: 0015_channels
+Revises: 0009_survey_dialogue_state
+Create Date: 2026-12-07
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0015_channels"
+down_revision = "0009_survey_dialogue_state"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("calls") as batch:
+        batch.add_column(sa.Column("channel", sa.String(16), nullable=False, server_default="web"))
+        batch.add_column(sa.Column("channel_hash", sa.String(64), nullable=True))
+        batch.add_column(sa.Column("channel_masked", sa.String(64), nullable=True))
+        batch.create_check_constraint("ck_calls_channel", "channel IN ('web', 'sms', 'wechat')")
+        batch.create_index("ix_calls_channel_hash", ["channel_hash"])
+    op.create_table(
+        "inbound_messages",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("dedupe_key", sa.String(128), nullable=False, unique=True),
+        sa.Column("channel", sa.String(16), nullable=False),
+        sa.Column("provider", sa.String(16), nullable=False),
+        sa.Column("channel_hash", sa.String(64), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("extend", sa.String(32), nullable=True),
+        sa.Column("survey_id", sa.Integer(), sa.ForeignKey("surveys.id"), nullable=True),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("error", sa.String(255), nullable=True),
+        sa.CheckConstraint("status IN ('queued', 'processed', 'no_survey', 'awaiting_choice', 'failed')",
+                           name="ck_inbound_messages_status"),
+    )
+    op.create_index("ix_inbound_messages_hash_received", "inbound_messages", ["channel_hash", "received_at"])
+    op.create_table(
+        "outbound_messages",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("channel", sa.String(16), nullable=False),
+        sa.Column("provider", sa.String(16), nullable=False),
+        sa.Column("channel_hash", sa.String(64), nullable=False),
+        sa.Column("channel_masked", sa.String(64), nullable=True),
+        sa.Column("survey_id", sa.Integer(), sa.ForeignKey("surveys.id"), nullable=True),
+        sa.Column("kind", sa.String(16), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("uncertain", sa.Boolean(), nullable=False),
+        sa.Column("provider_message_id", sa.String(128), nullable=True),
+        sa.Column("last_error", sa.String(255), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.CheckConstraint("status IN ('queued', 'sent', 'failed', 'capped', 'window_closed')",
+                           name="ck_outbound_messages_status"),
+    )
+    op.create_index("ix_outbound_messages_hash_created", "outbound_messages", ["channel_hash", "created_at"])
+
+
+def downgrade() -> None:
+    op.drop_table("outbound_messages")
+    op.drop_table("inbound_messages")
+    with op.batch_alter_table("calls") as batch:
+        batch.drop_index("ix_calls_channel_hash")
+        batch.drop_constraint("ck_calls_channel", type_="check")
+        batch.drop_column("channel_masked")
+        batch.drop_column("channel_hash")
+        batch.drop_column("channel")
