@@ -9,7 +9,7 @@ from bot.jobs.job import Job
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add ``worker`` and ``jobs list|enqueue`` to the CLI."""
+    """Add ``worker`` and ``jobs list|enqueue|health`` to the CLI."""
     p = sub.add_parser("worker", help="run the background-job worker (periodic jobs included) until stopped")
     p.add_argument("--threads", type=int, default=None,
                    help="worker threads (default FEEDBACKBOT_WORKER_THREADS, 2)")
@@ -17,7 +17,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="also register the jobs listed in MODULE.JOBS (tests, extensions); repeatable")
     p.set_defaults(func=cmd_worker)
 
-    p = sub.add_parser("jobs", help="background jobs: list recent runs, enqueue one")
+    p = sub.add_parser("jobs", help="background jobs: list recent runs, enqueue one, check the worker")
     jobs_sub = p.add_subparsers(dest="jobs_command", required=True)
     q = jobs_sub.add_parser("list", help="print the most recent job runs, newest first")
     q.add_argument("--limit", type=int, default=20)
@@ -27,6 +27,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     q = jobs_sub.add_parser("enqueue", help="queue one run of a job (the worker runs it)")
     q.add_argument("job", help="job name, e.g. sweep_idle_surveys")
     q.set_defaults(func=cmd_jobs_enqueue)
+    q = jobs_sub.add_parser("health", help="exit 1 unless a worker's heartbeat is recent (container health check)")
+    q.set_defaults(func=cmd_jobs_health)
 
 
 def extra_jobs(modules: list[str]) -> tuple[Job, ...]:
@@ -80,6 +82,16 @@ def cmd_jobs_list(args: argparse.Namespace) -> int:
         print(f"{_when(r.enqueued_at):19}  {r.job:22} {r.status:9} {r.attempts:>5} {took:>7} "
               f"{r.progress:>8.0%}  {detail}")
     return 0
+
+
+def cmd_jobs_health(args: argparse.Namespace) -> int:
+    from bot.ops import health
+    from bot.settings import Settings
+
+    settings = Settings.from_env()
+    check = health.worker(settings.database_url, settings.worker_heartbeat_max_age)
+    print(f"worker {'ok' if check.ok else 'FAILING'}: {check.detail}")
+    return 0 if check.ok else 1
 
 
 def cmd_jobs_enqueue(args: argparse.Namespace) -> int:

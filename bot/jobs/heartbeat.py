@@ -11,11 +11,13 @@ import os
 import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import CursorResult, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.db.jobs import WorkerHeartbeat
+from bot.db.upsert import insert_or_ignore
 
 _started_at: datetime | None = None
 
@@ -32,12 +34,16 @@ def mark_started(now: datetime | None = None) -> None:
 
 
 def beat(s: Session, *, queue: str, now: datetime) -> None:
-    """Record that this worker is alive at ``now`` (in the caller's transaction)."""
-    row = s.get(WorkerHeartbeat, worker_id())
-    if row is None:
-        s.add(WorkerHeartbeat(worker=worker_id(), queue=queue, started_at=_started_at or now, beat_at=now))
-    else:
-        row.beat_at, row.queue = now, queue
+    """Record that this worker is alive at ``now`` (in the caller's transaction).
+
+    Two heartbeats of one worker may run at once (the start-up one and the
+    first periodic one): the row is inserted by the database's own conflict
+    handling, then updated.
+    """
+    me = worker_id()
+    values = {"worker": me, "queue": queue, "started_at": _started_at or now, "beat_at": now}
+    if insert_or_ignore(s, WorkerHeartbeat, ["worker"], values, returning=WorkerHeartbeat.worker) is None:
+        s.execute(update(WorkerHeartbeat).where(WorkerHeartbeat.worker == me).values(beat_at=now, queue=queue))
 
 
 @dataclass(frozen=True)
@@ -64,4 +70,4 @@ def latest(s: Session, *, now: datetime) -> Beat | None:
 
 def forget_older_than(s: Session, cutoff: datetime) -> int:
     """Delete the heartbeats of workers silent since before ``cutoff``; returns how many."""
-    return s.execute(delete(WorkerHeartbeat).where(WorkerHeartbeat.beat_at < cutoff)).rowcount or 0
+    return cast(CursorResult, s.execute(delete(WorkerHeartbeat).where(WorkerHeartbeat.beat_at < cutoff))).rowcount

@@ -28,11 +28,11 @@ from collections.abc import Callable, Collection
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from huey import Huey
 from huey import signals as S
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.orm import Session
 
 from bot.db.jobs import JobRun
@@ -203,8 +203,13 @@ class JobRunView:
         return self.finished_at - self.started_at if self.started_at and self.finished_at else None
 
 
+def _utc(at: datetime) -> datetime:
+    # SQLite returns naive datetimes; every timestamp we store is UTC.
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
 def _aware(at: datetime | None) -> datetime | None:
-    return at.replace(tzinfo=UTC) if at is not None and at.tzinfo is None else at
+    return None if at is None else _utc(at)
 
 
 def recent_runs(s: Session, *, limit: int = 50, job: str | None = None, status: str | None = None,
@@ -218,18 +223,19 @@ def recent_runs(s: Session, *, limit: int = 50, job: str | None = None, status: 
         status: Only runs in this status (:class:`bot.domain.JobStatus`).
         titles: Job name → title; default :func:`bot.jobs.catalog.title`.
     """
-    if titles is None:
-        from bot.jobs.catalog import title as titles
+    from bot.jobs.catalog import title  # here: the catalog's periodic jobs use this module
+
+    title_of = titles or title
     q = select(JobRun).order_by(JobRun.enqueued_at.desc(), JobRun.id).limit(limit)
     if job is not None:
         q = q.where(JobRun.job == job)
     if status is not None:
         q = q.where(JobRun.status == status)
-    return [JobRunView(r.id, r.job, titles(r.job), r.args_summary, r.status, r.attempts, _aware(r.enqueued_at),
+    return [JobRunView(r.id, r.job, title_of(r.job), r.args_summary, r.status, r.attempts, _utc(r.enqueued_at),
                        _aware(r.started_at), _aware(r.finished_at), r.error, r.progress, r.progress_note)
             for r in s.scalars(q)]
 
 
 def forget_older_than(s: Session, cutoff: datetime) -> int:
     """Delete the runs enqueued before ``cutoff``, whatever became of them; returns how many."""
-    return s.execute(delete(JobRun).where(JobRun.enqueued_at < cutoff)).rowcount or 0
+    return cast(CursorResult, s.execute(delete(JobRun).where(JobRun.enqueued_at < cutoff))).rowcount

@@ -8,9 +8,10 @@ from __future__ import annotations
 import importlib.util
 import logging
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 from huey import crontab
-from sqlalchemy import delete
+from sqlalchemy import CursorResult, delete
 
 from bot.db.session import open_session
 from bot.db.staff import LoginAttempt
@@ -57,8 +58,8 @@ def housekeeping(settings: Settings) -> dict[str, int]:
     with open_session(settings.database_url) as s, s.begin():
         deleted = {
             "job_runs": run_log.forget_older_than(s, now - KEEP_JOB_RUNS),
-            "login_attempts": s.execute(delete(LoginAttempt).where(LoginAttempt.at < now - KEEP_LOGIN_ATTEMPTS))
-                               .rowcount or 0,
+            "login_attempts": cast(CursorResult, s.execute(
+                delete(LoginAttempt).where(LoginAttempt.at < now - KEEP_LOGIN_ATTEMPTS))).rowcount,
             "worker_heartbeats": heartbeat.forget_older_than(s, now - KEEP_HEARTBEATS),
         }
     log.info("housekeeping deleted %s", deleted)

@@ -64,7 +64,7 @@ def test_the_job_list_shows_the_runs_newest_first(worker):
         failed = recent_runs(s, status=JobStatus.FAILED)
     assert runs[0].id == run_id and runs[0].title == "test_nothing"  # a job the catalog does not know
     assert runs[0].duration is not None and runs[0].duration.total_seconds() >= 0
-    assert [r.job for r in failed] == ["test_fails"]
-    # The heartbeat runs every minute and is not logged: only the tests' jobs are listed.
+    assert "test_fails" in {r.job for r in failed} and {r.status for r in failed} == {JobStatus.FAILED}
+    # The heartbeat runs every minute (the worker is healthy) but is not logged.
     with open_session(worker.database_url) as s:
-        assert {r.job for r in recent_runs(s, limit=100)} <= {"test_gate", "test_fails", "test_nothing"}
+        assert "worker_heartbeat" not in {r.job for r in recent_runs(s, limit=100)}

@@ -52,11 +52,11 @@ class WorkerProcess:
 
     def start(self, timeout: float = 60) -> WorkerProcess:
         """Start the worker and wait for its own first heartbeat."""
-        log = open(self.base / "worker.log", "ab")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli.main", "worker", "--threads", str(self.threads), "--jobs", SAMPLE_JOBS],
-            cwd=ROOT, env={**os.environ, **self.env, "PYTHONUNBUFFERED": "1"}, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True)
+        with open(self.base / "worker.log", "ab") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "bot.cli.main", "worker", "--threads", str(self.threads), "--jobs", SAMPLE_JOBS],
+                cwd=ROOT, env={**os.environ, **self.env, "PYTHONUNBUFFERED": "1"}, stdout=log,
+                stderr=subprocess.STDOUT, start_new_session=True)
         me = f"{socket.gethostname()}:{self.proc.pid}"
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -77,7 +77,7 @@ class WorkerProcess:
         with Session(self.engine) as s:
             return s.get(JobRun, run_id)
 
-    def wait_for(self, run_id: str, status: str, timeout: float = 30) -> JobRun:
+    def wait_for(self, run_id: str, status: str, timeout: float = 60) -> JobRun:
         """Poll the row until it reaches ``status``."""
         deadline = time.monotonic() + timeout
         row = None
