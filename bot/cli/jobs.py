@@ -56,7 +56,11 @@ def cmd_worker(args: argparse.Namespace) -> int:
     if not 1 <= threads <= 16:
         print("worker: --threads must be between 1 and 16", file=sys.stderr)
         return 2
-    worker.run(build_runner(settings, extra=extra_jobs(args.jobs)), threads)
+    try:
+        worker.run(build_runner(settings, extra=extra_jobs(args.jobs)), threads)
+    except worker.QueueUnavailableError as exc:
+        print(f"worker: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

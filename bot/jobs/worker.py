@@ -16,6 +16,10 @@ from bot.jobs.runner import SQLITE_POLL_MAX_S, Runner
 from bot.jobs.schedule import WORKER_HEARTBEAT
 
 
+class QueueUnavailableError(RuntimeError):
+    """The worker cannot reach its queue's storage."""
+
+
 def consumer(runner: Runner, threads: int) -> Consumer:
     """The consumer of ``runner``'s queue with ``threads`` worker threads."""
     return runner.huey.create_consumer(
@@ -26,7 +30,11 @@ def consumer(runner: Runner, threads: int) -> Consumer:
 
 
 def run(runner: Runner, threads: int) -> None:
-    """Run the worker until a signal stops it."""
+    """Run the worker until a signal stops it.
+
+    Raises:
+        QueueUnavailableError: the queue's Redis or SQLite file cannot be reached.
+    """
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Huey logs a line per task at INFO; keep its own chatter at the same level as ours.
     logging.getLogger("huey").setLevel(logging.INFO)
@@ -35,6 +43,10 @@ def run(runner: Runner, threads: int) -> None:
     logging.getLogger(__name__).info("worker on %s queue %s, %d thread(s), jobs: %s", settings.jobs_backend,
                                      settings.jobs_queue, threads, ", ".join(sorted(runner.jobs)))
     # The first heartbeat goes through the queue like every later one: healthy means jobs get run.
-    runner.enqueue(WORKER_HEARTBEAT.name)
+    try:
+        runner.enqueue(WORKER_HEARTBEAT.name)
+    except Exception as exc:  # noqa: BLE001 - Redis or the SQLite file unreachable: say so, do not start
+        where = settings.jobs_redis if settings.jobs_backend == "redis" else settings.jobs_sqlite_path
+        raise QueueUnavailableError(f"cannot reach the job queue at {where}: {type(exc).__name__}: {exc}") from exc
     consumer(runner, threads).run()
 
