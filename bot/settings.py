@@ -8,9 +8,11 @@ declared here.
 """
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 from collections.abc import Mapping
 from contextvars import ContextVar
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -74,6 +76,28 @@ class Settings(BaseSettings):
     rabbitmq_password: str = Field("guest", validation_alias=_env("RABBITMQ_PASSWORD"))
     rabbitmq_queue: str = Field("rasa_production_events", validation_alias=_env("RABBITMQ_QUEUE"),
                                 description="Queue Rasa publishes its events to; the funnel consumer reads it")
+    redis_host: str = Field("127.0.0.1", validation_alias=_env("REDIS_HOST"))
+    redis_port: int = Field(6379, validation_alias=_env("REDIS_PORT"))
+    redis_db: int = Field(0, ge=0, validation_alias=_env("REDIS_DB"))
+
+    # Background jobs (bot/jobs, docs/jobs.md). None: SQLite in development and test, Redis in production.
+    jobs_backend_choice: Literal["sqlite", "redis"] | None = Field(
+        None, validation_alias=_env("FEEDBACKBOT_JOBS_BACKEND"),
+        description="Where the job queue lives: sqlite (a file under var/) or redis; production requires redis")
+    jobs_redis_url: str | None = Field(
+        None, validation_alias=_env("FEEDBACKBOT_JOBS_REDIS_URL"),
+        description="redis://host:port/db of the job queue; unset: REDIS_HOST, REDIS_PORT, REDIS_DB")
+    jobs_sqlite_path_override: Path | None = Field(None, validation_alias=_env("FEEDBACKBOT_JOBS_SQLITE_PATH"))
+    jobs_queue_override: str | None = Field(
+        None, pattern=r"^[A-Za-z0-9_.-]{1,64}$", validation_alias=_env("FEEDBACKBOT_JOBS_QUEUE"),
+        description="Name of the job queue; unset: derived from DATABASE_URL")
+    worker_threads: int = Field(2, ge=1, le=16, validation_alias=_env("FEEDBACKBOT_WORKER_THREADS"))
+    worker_heartbeat_max_age_s: int = Field(
+        180, ge=30, validation_alias=_env("FEEDBACKBOT_WORKER_HEARTBEAT_MAX_AGE"),
+        description="/healthz fails the worker check when its last heartbeat is older (seconds)")
+    idle_sweep_minutes_override: int | None = Field(
+        None, gt=0, validation_alias=_env("FEEDBACKBOT_IDLE_SWEEP_MINUTES"),
+        description="Live surveys idle this long are finished by the sweep; unset: the survey window + 30")
 
     # --- SMS and WeChat survey channels (bot/channels) -------------------------------------------
     # Development default: the "log" sender writes what it would send to the log and sends nothing.
@@ -224,6 +248,9 @@ class Settings(BaseSettings):
                 raise ValueError(f"{name} must not be empty")
             if self.env != "development" and (value == dev or len(value) < MIN_SECRET_CHARS):
                 raise ValueError(f"{name}: set a real secret (≥{MIN_SECRET_CHARS} characters) outside development")
+        if self.env == "production" and self.jobs_backend == "sqlite":
+            # Several machines' workers and web apps must share one queue: a local file cannot be it.
+            raise ValueError("FEEDBACKBOT_JOBS_BACKEND=sqlite is for development; production needs redis")
         return self
 
     @classmethod
@@ -262,6 +289,43 @@ class Settings(BaseSettings):
     def log_dir(self) -> Path:
         """Server logs written by ``feedbackbot run``."""
         return self.var_dir / "log"
+
+    @property
+    def jobs_backend(self) -> Literal["sqlite", "redis"]:
+        """``FEEDBACKBOT_JOBS_BACKEND``, or SQLite outside production and Redis in production."""
+        return self.jobs_backend_choice or ("redis" if self.env == "production" else "sqlite")
+
+    @property
+    def jobs_sqlite_path(self) -> Path:
+        """The job queue's SQLite file (development)."""
+        return self.jobs_sqlite_path_override or self.var_dir / "jobs.sqlite3"
+
+    @property
+    def jobs_redis(self) -> str:
+        """URL of the job queue's Redis."""
+        return self.jobs_redis_url or f"redis://{self.redis_host}:{self.redis_port}/{self.redis_db}"
+
+    @property
+    def jobs_queue(self) -> str:
+        """The job queue's name: one per database, so processes sharing a database share a queue.
+
+        Derived from a hash of ``DATABASE_URL`` unless set: two stacks on one
+        Redis or one SQLite file (tests, several developers) never run each
+        other's jobs against the wrong database.
+        """
+        if self.jobs_queue_override:
+            return self.jobs_queue_override
+        return "feedbackbot-" + hashlib.sha256(self.database_url.encode()).hexdigest()[:12]
+
+    @property
+    def idle_sweep_after(self) -> timedelta:
+        """How long a live survey may stay idle before the sweep finishes it."""
+        return timedelta(minutes=self.idle_sweep_minutes_override or self.survey_window_minutes + 30)
+
+    @property
+    def worker_heartbeat_max_age(self) -> timedelta:
+        """Oldest worker heartbeat ``/healthz`` accepts."""
+        return timedelta(seconds=self.worker_heartbeat_max_age_s)
 
     @property
     def rasa_models_dir(self) -> Path:

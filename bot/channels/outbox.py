@@ -72,7 +72,7 @@ def send_sms(settings: Settings, outbound_id: int, mobile: str) -> str:
             row.status, row.sent_at, row.provider_message_id = "sent", now, result.provider_message_id
             return row.status
         row.last_error = (result.error_code or "error")[:255]
-        if not result.retryable or row.attempts >= settings.sms_send_attempts:
+        if not result.retryable or row.attempts > SEND_SMS.retries:
             row.status = "failed"
             return row.status
     raise JobError(f"SMS {outbound_id} not accepted yet ({row.last_error}); retrying")
@@ -100,7 +100,7 @@ def send_wechat(settings: Settings, outbound_id: int, openid: str) -> str:
             row.status, row.sent_at = "sent", now
             return row.status
         row.last_error = (result.error_code or "error")[:255]
-        if not result.retryable or row.attempts >= 3:
+        if not result.retryable or row.attempts > SEND_WECHAT.retries:
             row.status = "failed"
             return row.status
     raise JobError(f"WeChat message {outbound_id} not accepted yet ({row.last_error}); retrying")

@@ -15,10 +15,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="feedbackbot", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    from bot.cli import demo, facts, funnel, importing, ops, rating, score, staff
+    from bot.cli import demo, facts, funnel, importing, jobs, ops, rating, score, staff
     from classifiers import cli as classifier
 
-    for command_group in (rating, classifier, ops, staff, importing, demo, score, facts, funnel):
+    for command_group in (rating, classifier, ops, staff, importing, demo, score, facts, funnel, jobs):
         command_group.register(sub)
     return parser
 

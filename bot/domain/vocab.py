@@ -102,3 +102,13 @@ __all__ = [
     "Role",
     "SurveyStatus",
 ]
+
+
+class JobStatus(StrEnum):
+    """Where a background job run is: queued, running, then succeeded or failed (retrying between attempts)."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    RETRYING = "retrying"

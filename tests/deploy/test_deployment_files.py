@@ -16,7 +16,8 @@ SECRET_WORDS = ("PASSWORD", "TOKEN", "SECRET", "PASS")
 
 
 def test_the_services_and_images():
-    assert set(SERVICES) == {"postgres", "redis", "rabbitmq", "rasa", "actions", "web", "migrate", "funnel-consumer"}
+    assert set(SERVICES) == {"postgres", "redis", "rabbitmq", "rasa", "actions", "web", "migrate", "funnel-consumer",
+                             "worker"}
     assert SERVICES["rasa"]["image"] == "rasa/rasa:3.6.21-full"  # the -full variant carries jieba
     for name in ("actions", "web", "migrate", "funnel-consumer"):
         assert SERVICES[name]["build"]["dockerfile"] == "deploy/Dockerfile"

@@ -1,0 +1,82 @@
+"""The periodic jobs, registered explicitly by :func:`bot.jobs.runner.build_runner` from :data:`PERIODIC`.
+
+Every consumer with its scheduler on (``feedbackbot worker``) enqueues them
+when their ``crontab`` matches the minute (UTC).
+"""
+from __future__ import annotations
+
+import importlib.util
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import cast
+
+from huey import crontab
+from sqlalchemy import CursorResult, delete
+
+from bot.db.session import open_session
+from bot.db.staff import LoginAttempt
+from bot.jobs import heartbeat, run_log
+from bot.jobs.job import Job, JobError
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+#: Job runs and login attempts older than this are deleted by the housekeeping job.
+KEEP_JOB_RUNS = timedelta(days=30)
+KEEP_LOGIN_ATTEMPTS = timedelta(days=30)  # the rate limit looks back minutes; a month serves an audit
+#: A worker silent this long is gone (restarted, moved): its heartbeat row is dropped.
+KEEP_HEARTBEATS = timedelta(days=1)
+SWEEP_MODULE = "bot.conversation.sweep"
+
+
+def sweep_idle_surveys(settings: Settings) -> int:
+    """Finish every live survey idle for longer than ``settings.idle_sweep_after``; returns how many.
+
+    The rule itself ("nobody answered") belongs to the dialogue core and the
+    sweep to the conversation package; this job only gives it a session, the
+    clock and the classifier.
+
+    Raises:
+        JobError: when this build has no ``bot.conversation.sweep.sweep_idle``.
+    """
+    if importlib.util.find_spec(SWEEP_MODULE) is None:
+        raise JobError(f"{SWEEP_MODULE} is not part of this build: idle surveys are not swept")
+    sweep_idle = getattr(importlib.import_module(SWEEP_MODULE), "sweep_idle", None)
+    if sweep_idle is None:
+        raise JobError(f"{SWEEP_MODULE} has no sweep_idle: idle surveys are not swept")
+    from classifiers import classify
+
+    with open_session(settings.database_url) as s, s.begin():
+        finished = int(sweep_idle(s, now=datetime.now(UTC), idle_after=settings.idle_sweep_after, classify=classify))
+    log.info("idle sweep finished %d survey(s)", finished)
+    return finished
+
+
+def housekeeping(settings: Settings) -> dict[str, int]:
+    """Delete old job runs, login attempts and silent workers' heartbeats; returns how many of each."""
+    now = datetime.now(UTC)
+    with open_session(settings.database_url) as s, s.begin():
+        deleted = {
+            "job_runs": run_log.forget_older_than(s, now - KEEP_JOB_RUNS),
+            "login_attempts": cast(CursorResult, s.execute(
+                delete(LoginAttempt).where(LoginAttempt.at < now - KEEP_LOGIN_ATTEMPTS))).rowcount,
+            "worker_heartbeats": heartbeat.forget_older_than(s, now - KEEP_HEARTBEATS),
+        }
+    log.info("housekeeping deleted %s", deleted)
+    return deleted
+
+
+def worker_heartbeat(settings: Settings) -> None:
+    """Refresh this worker's heartbeat row (``/healthz`` checks its age)."""
+    with open_session(settings.database_url) as s, s.begin():
+        heartbeat.beat(s, queue=settings.jobs_queue, now=datetime.now(UTC))
+
+
+SWEEP_IDLE_SURVEYS = Job("sweep_idle_surveys", "Finish live surveys nobody answered for too long",
+                         sweep_idle_surveys, retries=2, retry_delay_s=60, every=crontab(minute="*/5"))
+HOUSEKEEPING = Job("housekeeping", "Delete job runs and login attempts older than 30 days",
+                   housekeeping, retries=1, retry_delay_s=300, every=crontab(minute="17", hour="*/6"))
+# Not logged: a row a minute would bury the runs an admin looks for.
+WORKER_HEARTBEAT = Job("worker_heartbeat", "Worker heartbeat", worker_heartbeat, every=crontab(), logged=False)
+
+PERIODIC: tuple[Job, ...] = (SWEEP_IDLE_SURVEYS, HOUSEKEEPING, WORKER_HEARTBEAT)
