@@ -5,7 +5,6 @@ when their ``crontab`` matches the minute (UTC).
 """
 from __future__ import annotations
 
-import importlib.util
 import logging
 from datetime import UTC, datetime, timedelta
 from typing import cast
@@ -16,7 +15,7 @@ from sqlalchemy import CursorResult, delete
 from bot.db.session import open_session
 from bot.db.staff import LoginAttempt
 from bot.jobs import heartbeat, run_log
-from bot.jobs.job import Job, JobError
+from bot.jobs.job import Job
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -26,7 +25,6 @@ KEEP_JOB_RUNS = timedelta(days=30)
 KEEP_LOGIN_ATTEMPTS = timedelta(days=30)  # the rate limit looks back minutes; a month serves an audit
 #: A worker silent this long is gone (restarted, moved): its heartbeat row is dropped.
 KEEP_HEARTBEATS = timedelta(days=1)
-SWEEP_MODULE = "bot.conversation.sweep"
 
 
 def sweep_idle_surveys(settings: Settings) -> int:
@@ -35,19 +33,12 @@ def sweep_idle_surveys(settings: Settings) -> int:
     The rule itself ("nobody answered") belongs to the dialogue core and the
     sweep to the conversation package; this job only gives it a session, the
     clock and the classifier.
-
-    Raises:
-        JobError: when this build has no ``bot.conversation.sweep.sweep_idle``.
     """
-    if importlib.util.find_spec(SWEEP_MODULE) is None:
-        raise JobError(f"{SWEEP_MODULE} is not part of this build: idle surveys are not swept")
-    sweep_idle = getattr(importlib.import_module(SWEEP_MODULE), "sweep_idle", None)
-    if sweep_idle is None:
-        raise JobError(f"{SWEEP_MODULE} has no sweep_idle: idle surveys are not swept")
+    from bot.conversation.sweep import sweep_idle
     from classifiers import classify
 
     with open_session(settings.database_url) as s, s.begin():
-        finished = int(sweep_idle(s, now=datetime.now(UTC), idle_after=settings.idle_sweep_after, classify=classify))
+        finished = sweep_idle(s, now=datetime.now(UTC), idle_after=settings.idle_sweep_after, classify=classify)
     log.info("idle sweep finished %d survey(s)", finished)
     return finished
 

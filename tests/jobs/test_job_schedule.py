@@ -1,7 +1,6 @@
 """The periodic jobs, the job log's rules, the worker's health check and the job settings (no worker process)."""
 from __future__ import annotations
 
-import importlib.util
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -19,6 +18,7 @@ from bot.jobs.run_log import describe_error, report_progress
 from bot.jobs.runner import UnknownJobError, build_runner
 from bot.ops import health
 from bot.settings import Settings, SettingsError
+from tests import rows
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -42,8 +42,6 @@ def test_the_periodic_jobs_are_registered_on_their_schedules(sqlite_url, tmp_pat
 
 
 def test_the_idle_sweep_job_finishes_only_idle_surveys(db_url, tmp_path):
-    if importlib.util.find_spec(schedule.SWEEP_MODULE) is None:
-        pytest.skip(f"{schedule.SWEEP_MODULE}.sweep_idle is not in this worktree yet (written in another branch)")
     settings = settings_for(db_url, tmp_path)
     long_ago = NOW - settings.idle_sweep_after - timedelta(minutes=30)
     tokens = {}
@@ -52,20 +50,14 @@ def test_the_idle_sweep_job_finishes_only_idle_surveys(db_url, tmp_path):
             survey, _ = calls.register_call(s, calls.CallRequest(call_id=call_id, agent_ids=["A1"], ended_at=at),
                                             window_minutes=settings.survey_window_minutes, template_version="v1",
                                             now=at)
-            calls.record_rating(s, survey, 2, "2", at + timedelta(minutes=1))  # then silence: no reason given
+            rows.set_status(s, survey, SurveyStatus.IN_PROGRESS, at + timedelta(minutes=1))
+            rows.record_rating(s, survey, 2, "2", at + timedelta(minutes=1))  # then silence: no reason given
             tokens[call_id] = survey.token
     assert schedule.sweep_idle_surveys(settings) == 1
     with open_session(db_url) as s:
-        status = dict(s.execute(select(Survey.token, Survey.status)).tuples())
+        status = {token: st for token, st in s.execute(select(Survey.token, Survey.status))}
     assert status[tokens["idle"]] not in OPEN_SURVEY_STATUSES
     assert status[tokens["fresh"]] == SurveyStatus.IN_PROGRESS
-
-
-def test_the_sweep_job_says_clearly_when_the_sweep_is_missing(sqlite_url, tmp_path):
-    if importlib.util.find_spec(schedule.SWEEP_MODULE) is not None:
-        pytest.skip("the sweep exists in this build")
-    with pytest.raises(JobError, match="not part of this build"):
-        schedule.sweep_idle_surveys(settings_for(sqlite_url, tmp_path))
 
 
 def test_housekeeping_deletes_only_what_is_older_than_kept(db_url, tmp_path):

@@ -1,14 +1,14 @@
 """SMS and WeChat channels: the call's channel and identity hash, inbound and outbound messages
 
 Revision ID: 0015_channels
-Revises: 0009_survey_dialogue_state
+Revises: 0010_job_runs
 Create Date: 2026-12-07
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0015_channels"
-down_revision = "0009_survey_dialogue_state"
+down_revision = "0010_job_runs"
 branch_labels = None
 depends_on = None
 
