@@ -14,7 +14,7 @@ runner when the provider says it may succeed later, and otherwise recorded
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, insert, select
@@ -25,10 +25,16 @@ from bot.channels.wechat import WechatMessenger, service_window
 from bot.clock import utcnow
 from bot.db.channels import InboundMessage, OutboundMessage
 from bot.db.session import open_session
-from bot.jobs.job import Job, JobError
 from bot.settings import Settings
 
 BEIJING = ZoneInfo("Asia/Shanghai")
+#: Attempts of one send before it is recorded ``failed`` (the job runner retries in between).
+SMS_ATTEMPTS = 4
+WECHAT_ATTEMPTS = 3
+
+
+class RetryLater(RuntimeError):  # noqa: N818 - it says what the job runner should do
+    """The provider refused for now; the job runner tries again (the message stays ``queued``)."""
 
 
 def do_queue(s: Session, *, channel: str, provider: str, channel_hash: str, masked: str | None,
@@ -52,7 +58,7 @@ def send_sms(settings: Settings, outbound_id: int, mobile: str) -> str:
     """Send one queued SMS (a job of the runner); returns its final status.
 
     Raises:
-        JobError: the provider refused for now and a retry may succeed (the runner retries).
+        RetryLater: the provider refused for now and a retry may succeed (the runner retries).
     """
     now = utcnow()
     with open_session(settings.database_url) as s, s.begin():
@@ -72,10 +78,10 @@ def send_sms(settings: Settings, outbound_id: int, mobile: str) -> str:
             row.status, row.sent_at, row.provider_message_id = "sent", now, result.provider_message_id
             return row.status
         row.last_error = (result.error_code or "error")[:255]
-        if not result.retryable or row.attempts > SEND_SMS.retries:
+        if not result.retryable or row.attempts >= SMS_ATTEMPTS:
             row.status = "failed"
             return row.status
-    raise JobError(f"SMS {outbound_id} not accepted yet ({row.last_error}); retrying")
+    raise RetryLater(f"SMS {outbound_id} not accepted yet ({row.last_error}); retrying")
 
 
 def send_wechat(settings: Settings, outbound_id: int, openid: str) -> str:
@@ -100,12 +106,9 @@ def send_wechat(settings: Settings, outbound_id: int, openid: str) -> str:
             row.status, row.sent_at = "sent", now
             return row.status
         row.last_error = (result.error_code or "error")[:255]
-        if not result.retryable or row.attempts > SEND_WECHAT.retries:
+        if not result.retryable or row.attempts >= WECHAT_ATTEMPTS:
             row.status = "failed"
             return row.status
-    raise JobError(f"WeChat message {outbound_id} not accepted yet ({row.last_error}); retrying")
+    raise RetryLater(f"WeChat message {outbound_id} not accepted yet ({row.last_error}); retrying")
 
 
-SEND_SMS = Job("send_sms", "发送短信", send_sms, retries=3, retry_delay_s=30)
-SEND_WECHAT = Job("send_wechat", "发送微信客服消息", send_wechat, retries=2, retry_delay_s=10)
-RETRY_WINDOW = timedelta(minutes=10)

@@ -1,19 +1,44 @@
-"""Every job the runner knows: those run on demand (:data:`ON_DEMAND`) and the periodic ones.
+"""Every job the runner knows: those run on demand (:func:`_on_demand`) and the periodic ones.
 
 Review deadlines, model training, digests and outbound messages join
-:data:`ON_DEMAND` as they are written; each is a :class:`bot.jobs.job.Job`.
+:func:`_on_demand` as they are written; each is a :class:`bot.jobs.job.Job`.
 """
 from __future__ import annotations
 
 from bot.jobs.job import Job
 from bot.jobs.schedule import PERIODIC
+from bot.settings import Settings
 
-ON_DEMAND: tuple[Job, ...] = ()
+
+def _process_inbound(settings: Settings, inbound_id: int, identity: dict[str, str]) -> str:
+    from bot.channels import inbox
+    from bot.jobs.runner import build_runner
+
+    return inbox.process(settings, inbound_id, identity, enqueue=build_runner(settings).enqueue)
+
+
+def _send_sms(settings: Settings, outbound_id: int, mobile: str) -> str:
+    from bot.channels import outbox
+
+    return outbox.send_sms(settings, outbound_id, mobile)
+
+
+def _send_wechat(settings: Settings, outbound_id: int, openid: str) -> str:
+    from bot.channels import outbox
+
+    return outbox.send_wechat(settings, outbound_id, openid)
+
+
+def _on_demand() -> tuple[Job, ...]:
+    """The channels' jobs (their names are ``bot.channels.inbox.PROCESS``, ``SEND_SMS``, ``SEND_WECHAT``)."""
+    return (Job("process_inbound", "处理客户短信/微信回复", _process_inbound, retries=5, retry_delay_s=5),
+            Job("send_sms", "发送短信", _send_sms, retries=3, retry_delay_s=30),
+            Job("send_wechat", "发送微信客服消息", _send_wechat, retries=2, retry_delay_s=10))
 
 
 def known_jobs() -> tuple[Job, ...]:
     """Every job of the product, on demand and periodic."""
-    return ON_DEMAND + PERIODIC
+    return _on_demand() + PERIODIC
 
 
 def title(name: str) -> str:

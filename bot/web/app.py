@@ -9,11 +9,23 @@ from fastapi.staticfiles import StaticFiles
 
 from bot.conversation.gateway import Gateway
 from bot.db.session import open_session
+from bot.jobs.runner import build_runner
 from bot.ledger import fact_table
 from bot.settings import Settings
 from bot.web import access, security
 from bot.web import auth as staff_auth
-from bot.web.routes import admin_pages, agent_pages, auth, chat, docs, exports, health, integration, team_pages
+from bot.web.routes import (
+    admin_pages,
+    agent_pages,
+    auth,
+    callbacks,
+    chat,
+    docs,
+    exports,
+    health,
+    integration,
+    team_pages,
+)
 from bot.web.templating import HERE
 
 
@@ -47,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     staff_auth.install(app)
     access.install(app)
-    for module in (health, docs, integration, chat, auth, agent_pages, team_pages, admin_pages, exports):
+    app.state.jobs = build_runner(settings)  # producer side of the job runner: the web app only enqueues
+    for module in (health, docs, integration, chat, callbacks, auth, agent_pages, team_pages, admin_pages, exports):
         app.include_router(module.router)
     return app

@@ -2,9 +2,19 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+from bot.channels.identity import IdentityError, parse_identity
 
 # --- text every request model shares ----------------------------------------------
 
@@ -63,10 +73,23 @@ class CallIn(BaseModel):
         min_length=1, max_length=20, description="Every agent on the call, in order; the last one is credited")
     ended_at: Annotated[datetime, BeforeValidator(_datetime_string)] = Field(
         description="When the call ended (ISO 8601 with time zone; not in the future, not before 2000)")
+    channel: Literal["web", "sms", "wechat"] = Field(
+        default="web", description="Where the survey goes: web (a chat link the integration sends), sms (we send "
+                                   "the invitation to the mobile number) or wechat (the official account's openid)")
     customer_channel_id: CallId | None = Field(
-        default=None, description="Where to send the survey link (e.g. a messaging id)")
+        default=None, description="The customer on that channel: a mainland mobile number for sms, the openid for "
+                                  "wechat, any messaging id for web (optional there). Stored only as a keyed hash")
     credited_agent_id: AgentId | None = Field(
         default=None, description="Override of the credited agent; must be one of agent_ids")
+
+    @model_validator(mode="after")
+    def _identity_fits_channel(self) -> CallIn:
+        if self.channel != "web":
+            try:
+                self.customer_channel_id = parse_identity(self.channel, self.customer_channel_id).value
+            except IdentityError as exc:
+                raise ValueError(f"customer_channel_id for channel {self.channel}: {exc}") from exc
+        return self
 
     @field_validator("ended_at")
     @classmethod
