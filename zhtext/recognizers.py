@@ -66,6 +66,7 @@ _GAP = re.compile(rf"{_SEP}+")
 
 # Words just before a number that say what it is; within a few characters.
 _CARD_CUE = re.compile(r"(?:卡号|银行卡|信用卡|储蓄卡|借记卡|卡)[^0-9]{0,6}$")
+_ORDER_CUE = re.compile(r"(?:订单|单号|运单|快递单|工单|流水|交易号|编号|批次|条码|发票|会员号|账单号)[^0-9]{0,6}$")
 _PHONE_CUE = re.compile(r"(?:电话|座机|固话|号码|手机|联系|打|拨|call|tel|Tel|TEL)[^0-9]{0,6}$")
 _EXTENSION = re.compile(r"\s*(?:转|ext\.?|EXT\.?|x|X|分机|-)\s*(?:号\s*)?(\d{1,6})(?!\d)")
 
@@ -73,15 +74,17 @@ _EXTENSION = re.compile(r"\s*(?:转|ext\.?|EXT\.?|x|X|分机|-)\s*(?:号\s*)?(\d
 def _number_kind(digits: str, before: str) -> tuple[str, float] | None:
     """Validate one candidate digit string (ASCII, ``X`` allowed last) as a personal number."""
     n = len(digits)
-    if n in (15, 18) and is_id_card(digits):
+    order = _ORDER_CUE.search(before) is not None  # an order number: only a sure ID card or a named card
+    if n in (15, 18) and is_id_card(digits) and not (order and n == 15):
         return "id_card", 0.95
     if not digits.isdigit():
         return None
-    if 16 <= n <= 19 and is_bank_card(digits, cue=_CARD_CUE.search(before) is not None):
+    card_cue = _CARD_CUE.search(before) is not None
+    if 16 <= n <= 19 and is_bank_card(digits, cue=card_cue) and (card_cue or not order):
         return "bank_card", 0.85
     if n in (11, 13, 15) and is_mobile(digits):
         return "mobile", 0.9
-    if 10 <= n <= 12 and is_landline(digits):
+    if 10 <= n <= 12 and is_landline(digits) and not order:
         return "landline", 0.85
     if n in (7, 8) and digits[0] in "23456789" and _PHONE_CUE.search(before):
         return "landline", 0.6  # a local number without its area code, only where a phone word says so
@@ -102,15 +105,14 @@ def _numbers(view: TextView) -> list[Finding]:
         # Group boundaries: after a separator, and where Arabic and Chinese numerals meet.
         cuts = {0, len(chars)} | {k for k in range(1, len(chars))
                                   if chars[k][0] != chars[k - 1][0] + 1 or chinese[k] != chinese[k - 1]}
-        any_cut = any(chinese)
         taken = [False] * len(chars)
         for length in range(min(19, len(chars)), 6, -1):
             for a in range(0, len(chars) - length + 1):
                 b = a + length
                 if any(taken[a:b]):
                     continue
-                on_cuts = a in cuts and b in cuts
-                if not on_cuts and not (any_cut and any(chinese[a:b])):
+                # Off a boundary only inside Chinese numerals (…五六七八一直: 一直 is a word).
+                if not ((a in cuts or (chinese[a - 1] and chinese[a])) and (b in cuts or (chinese[b] and chinese[b - 1]))):
                     continue
                 found = _number_kind(digits[a:b], text[max(0, chars[a][0] - 12):chars[a][0]])
                 if found is None:
@@ -162,14 +164,16 @@ def _emails(view: TextView) -> list[Finding]:
 
 # --- WeChat and QQ after their cues ----------------------------------------------------------
 
-_FILLER = r"(?:\s|[:=,]|号码|号|账号|帐号|id|ID|Id|是|为|也是|就是|搜|叫)*"
-_WECHAT_CUE = (r"(?:微\s*信|薇\s*信|威\s*信|[vV]\s*信|(?<![A-Za-z])(?:[vVwW]\s*[xX]|wei\s*xin|WEI\s*XIN|Weixin"
-               r"|we\s*chat|WeChat|WECHAT)(?![A-Za-z])|加\s*[vV](?![A-Za-z]))")
+# Digits after 微信/QQ that are an amount or a count, not an account (微信转了 12000元).
+_NOT_ACCOUNT = r"(?!\s*(?:元|块|圆|角|分|积分|多|万|千|次|个|天|小时|分钟|秒|%|人|条|张))"
+_FILLER = r"(?:\s|[:=,]|号码|号|账号|帐号|(?i:id)|(?i:is)|是|为|也是|就是|搜|叫)*"
+_WECHAT_CUE = (r"(?:微\s*信|薇\s*信|威\s*信|[vV]\s*信|加\s*[vV](?![A-Za-z])"
+               r"|(?<![A-Za-z])(?:[vVwW]\s*[xX]|(?i:wei\s*xin|we\s*chat))(?![A-Za-z]))")
 _WECHAT = re.compile(rf"{_WECHAT_CUE}{_FILLER}(?P<pii>[A-Za-z][A-Za-z0-9_\-]{{5,19}}|[0-9](?:[ \-]?[0-9]){{4,14}})"
-                     r"(?![A-Za-z0-9_\-])")
+                     rf"(?![A-Za-z0-9_\-]){_NOT_ACCOUNT}")
 _WXID = re.compile(r"(?<![A-Za-z0-9_])wxid_[A-Za-z0-9_\-]{4,30}")
 _QQ_CUE = r"(?:(?<![A-Za-z])[Qq]\s*[Qq](?![A-Za-z])|扣\s*扣|企鹅号?)"
-_QQ = re.compile(rf"{_QQ_CUE}{_FILLER}(?P<pii>[1-9](?:{_SEP}{{0,2}}[0-9]){{4,11}})(?![0-9])")
+_QQ = re.compile(rf"{_QQ_CUE}{_FILLER}(?P<pii>[1-9](?:{_SEP}{{0,2}}[0-9]){{4,11}})(?![0-9]){_NOT_ACCOUNT}")
 
 
 def _accounts(view: TextView) -> list[Finding]:
@@ -200,13 +204,17 @@ def _plates(view: TextView) -> list[Finding]:
 _NOT_PLACE = "我你他她它们的了在住到寄是往送给把从去来被让叫说个这那哪和与及或也都就还又很太请帮您址为于向要想发收"
 _PLACE_WORD = (rf"[^\s{_NOT_PLACE}\W\d]{{0,8}}?"
                r"(?:省|自治区|市|自治州|地区|盟|区|县|旗|镇|乡|街道|村|社区|路|街|大道|大街|巷|弄|胡同|里|小区|花园"
-               r"|家园|新村|公寓|大厦|苑|庭|府|城|园|湾|工业区|开发区|科技园|工业园)")
+               r"|家园|新村|公寓|大厦|苑|庭|府|城|园|湾|工业区|开发区|科技园|工业园|段|期)")
 _NUM = r"[0-9A-Za-z一二三四五六七八九十百零〇]{1,5}"
 _DETAIL = rf"{_NUM}\s*(?:号院|号楼|号|栋|幢|座|单元|层|楼|室|户|弄|巷|排)"
+_BUILDING = rf"{_NUM}\s*(?:号院|号楼|栋|幢|座)"
+_INSIDE = rf"{_NUM}\s*(?:单元|层|楼|室|户)"
 _ROOM = r"(?:\s*-?\s*[0-9]{2,5}(?:室|房|号)?)?"
+# A place name then house details; or, without a place name, a building then a unit/floor/room
+# (3栋2单元1801), never two bare 号 (3号4号 are dates).
 _ADDRESS = re.compile(
     rf"(?:{_PLACE_WORD}\s*)+(?:(?:{_DETAIL}\s*)+{_ROOM}|{_NUM}\s*[组队](?![长员]))"
-    rf"|(?:{_DETAIL}\s*){{2,}}{_ROOM}"
+    rf"|{_BUILDING}\s*(?:{_INSIDE}\s*)+{_ROOM}"
 )
 
 
@@ -228,10 +236,12 @@ _SURNAMES = ("欧阳|司马|上官|诸葛|东方|皇甫|尉迟|公孙|慕容|令
              "宫|费|卜|冷|晏|席|卫|米|柏|宗|瞿|桂|全|佟|应|臧|闵|苟|邬|边|卞|姬|师|和|仇|栾|隋|商|刁|沙|荣|巫|寇|桑|"
              "郎|甄|丛|仲|虞|敖|巩|明|佘|池|查|麻|苑|迟|邝")
 _HONORIFIC = r"(?:先生|女士|小姐|老师|师傅|阿姨|大爷|某某|某)"
-_GIVEN = r"[^\s\W\d电手打给找投诉问和跟的了是在想要说联系号码地址住家我你他她]{1,2}"
+_GIVEN = r"[^\s\W\d电手打给找投诉问和跟的了是在想要说联系号码地址住家我你他她来去等]{1,2}"
+# What may follow a name: punctuation, a contact word or the end (我叫车来接 is no name).
+_AFTER_NAME = r"(?=\s|[,.!?;:()]|电话|手机|联系|号码|地址|身份证|微信|[Qq]{2}|想|要|$|\d)"
 _NAME_CUE = (r"(?:收件人|收货人|联系人|寄件人|取件人|姓名|名字(?:是|叫)|我叫|本人叫|机主(?:是|叫)?|户主(?:是|叫)?"
              r"|持卡人|开户人|客户名)")
-_NAME = re.compile(rf"{_NAME_CUE}(?:\s|[:=,]|是|为|叫)*(?P<pii>(?:{_SURNAMES})(?:{_HONORIFIC}|{_GIVEN}))")
+_NAME = re.compile(rf"{_NAME_CUE}(?:\s|[:=,]|是|为|叫|写的|填的)*(?P<pii>(?:{_SURNAMES})(?:{_HONORIFIC}|{_GIVEN})){_AFTER_NAME}")
 # "我是…" names only when a contact detail or punctuation follows (我是王者荣耀的老玩家 stays).
 _NAME_WEAK = re.compile(rf"(?:我是|本人是?)\s*(?P<pii>(?:{_SURNAMES})(?:{_HONORIFIC}|{_GIVEN}))"
                         r"(?=\s*(?:[,.!?;]|电话|手机|联系|号码|$))")

@@ -34,9 +34,8 @@ from zhtext.textview import view_of
 
 __all__ = ["PLACEHOLDERS", "find_pii", "redact"]
 
-# Every finding needs a digit in some form, an @-like sign, or a cue word; text without any is returned at once.
-_MAY_HOLD = re.compile("[0-9０-９@＠" + "".join(CHINESE_DIGITS) + "]|[微薇威信QqＱｑ扣企]|[vVwWｖＶｗＷ]\\s*[xXｘＸ]|人|叫|名|主"
-                       "|(?i:at)")
+# Every finding needs a digit in some form, a Latin letter, an @ or a cue word: text without any is returned at once.
+_MAY_HOLD = re.compile("[0-9０-９@＠A-Za-zＡ-Ｚａ-ｚ" + "".join(CHINESE_DIGITS) + "]|微|信|扣|企鹅|人|叫|名|主|我是")
 
 
 def find_pii(text: str) -> list[tuple[int, int, str]]:
