@@ -10,7 +10,7 @@ anonymiser's job (:mod:`zhtext.anonymize`).
 The recognisers, as the table :data:`RECOGNIZERS`:
 
 * ``numbers``: every run of digits, half-width, full-width or Chinese
-  numerals (``一三八``, ``幺``, ``洞``, capitals ``壹贰``), with up to three
+  numerals (``一三八``, ``幺``, ``洞``, capitals ``壹贰``), with up to four
   separator characters between any two digits (spaces, ``-``, ``.``,
   ``,``, ``/``, ``_``, brackets: after folding, that covers two spaces,
   full-width commas, zero-width spaces, spaced hyphens and mixed gaps).
@@ -61,7 +61,7 @@ CHINESE_DIGITS = {**dict.fromkeys("〇零洞", "0"), **dict.fromkeys("一幺壹"
 _TO_ASCII = str.maketrans(CHINESE_DIGITS)
 _D = "0-9" + "".join(CHINESE_DIGITS)
 _SEP = r"[ \-.,/_()]"
-_RUN = re.compile(rf"[{_D}](?:{_SEP}{{0,3}}[{_D}])*(?:{_SEP}{{0,3}}[Xx](?![A-Za-z]))?")
+_RUN = re.compile(rf"[{_D}](?:{_SEP}{{0,4}}[{_D}])*(?:{_SEP}{{0,4}}[Xx](?![A-Za-z]))?")
 _GAP = re.compile(rf"{_SEP}+")
 
 # Words just before a number that say what it is; within a few characters.
@@ -173,7 +173,7 @@ _WECHAT = re.compile(rf"{_WECHAT_CUE}{_FILLER}(?P<pii>[A-Za-z][A-Za-z0-9_\-]{{5,
                      rf"(?![A-Za-z0-9_\-]){_NOT_ACCOUNT}")
 _WXID = re.compile(r"(?<![A-Za-z0-9_])wxid_[A-Za-z0-9_\-]{4,30}")
 _QQ_CUE = r"(?:(?<![A-Za-z])[Qq]\s*[Qq](?![A-Za-z])|扣\s*扣|企鹅号?)"
-_QQ = re.compile(rf"{_QQ_CUE}{_FILLER}(?P<pii>[1-9](?:{_SEP}{{0,2}}[0-9]){{4,11}})(?![0-9]){_NOT_ACCOUNT}")
+_QQ = re.compile(rf"{_QQ_CUE}{_FILLER}(?P<pii>[1-9](?:{_SEP}{{0,4}}[0-9]){{4,11}})(?![0-9]){_NOT_ACCOUNT}")
 
 
 def _accounts(view: TextView) -> list[Finding]:
@@ -236,21 +236,24 @@ _SURNAMES = ("欧阳|司马|上官|诸葛|东方|皇甫|尉迟|公孙|慕容|令
              "宫|费|卜|冷|晏|席|卫|米|柏|宗|瞿|桂|全|佟|应|臧|闵|苟|邬|边|卞|姬|师|和|仇|栾|隋|商|刁|沙|荣|巫|寇|桑|"
              "郎|甄|丛|仲|虞|敖|巩|明|佘|池|查|麻|苑|迟|邝")
 _HONORIFIC = r"(?:先生|女士|小姐|老师|师傅|阿姨|大爷|某某|某)"
-_GIVEN = r"[^\s\W\d电手打给找投诉问和跟的了是在想要说联系号码地址住家我你他她来去等]{1,2}"
+_GIVEN = r"[^\s\W\d电手打给找投诉问和跟的了是在想要说联系号码地址住家我你他她来去等人]{1,2}"
 # What may follow a name: punctuation, a contact word or the end (我叫车来接 is no name).
 _AFTER_NAME = r"(?=\s|[,.!?;:()]|电话|手机|联系|号码|地址|身份证|微信|[Qq]{2}|想|要|$|\d)"
 _NAME_CUE = (r"(?:收件人|收货人|联系人|寄件人|取件人|姓名|名字(?:是|叫)|我叫|本人叫|机主(?:是|叫)?|户主(?:是|叫)?"
              r"|持卡人|开户人|客户名)")
 _NAME = re.compile(rf"{_NAME_CUE}(?:\s|[:=,]|是|为|叫|写的|填的)*(?P<pii>(?:{_SURNAMES})(?:{_HONORIFIC}|{_GIVEN})){_AFTER_NAME}")
 # "我是…" names only when a contact detail or punctuation follows (我是王者荣耀的老玩家 stays).
-_NAME_WEAK = re.compile(rf"(?:我是|本人是?)\s*(?P<pii>(?:{_SURNAMES})(?:{_HONORIFIC}|{_GIVEN}))"
-                        r"(?=\s*(?:[,.!?;]|电话|手机|联系|号码|$))")
+_NAME_WEAK = re.compile(rf"我是\s*(?P<pii>(?:{_SURNAMES})(?:{_HONORIFIC}|{_GIVEN}))"
+                        r"(?=\s*(?:[,.!?;]|电话|手机|联系|号码|$))"
+                        # 本人陈述 / 本人查询 are no names: after 本人 only with a contact detail next.
+                        rf"|本人\s*(?P<own>(?:{_SURNAMES})(?:{_HONORIFIC}|{_GIVEN}))"
+                        r"(?=\s*,?\s*(?:电话|手机|身份证|联系|号码|微信|[Qq]{2}|\d))")
 
 
 def _names(view: TextView) -> list[Finding]:
     """A person's name where the text says it is one (收件人 王某某, 联系人：李女士, 我叫张伟)."""
-    return [Finding(*m.span("pii"), "name", 0.8) for pattern in (_NAME, _NAME_WEAK)
-            for m in pattern.finditer(view.text)]
+    return [Finding(*m.span("pii" if m.group("pii") else "own"), "name", 0.8)
+            for pattern in (_NAME, _NAME_WEAK) for m in pattern.finditer(view.text)]
 
 
 Recognizer = Callable[[TextView], list[Finding]]
