@@ -60,9 +60,9 @@ CHINESE_DIGITS = {**dict.fromkeys("〇零洞", "0"), **dict.fromkeys("一幺壹"
                   **dict.fromkeys("九玖勾", "9")}
 _TO_ASCII = str.maketrans(CHINESE_DIGITS)
 _D = "0-9" + "".join(CHINESE_DIGITS)
-_SEP = r"[ \-.,/_()]"
+_SEP = r"[ \-.,/_()\[\]~+*|:;'\"\\]"
 _RUN = re.compile(rf"[{_D}](?:{_SEP}{{0,4}}[{_D}])*(?:{_SEP}{{0,4}}[Xx](?![A-Za-z]))?")
-_GAP = re.compile(rf"{_SEP}+")
+_SEP_CHARS = frozenset(" -.,/_()[]~+*|:;'\"\\")
 
 # Words just before a number that say what it is; within a few characters.
 _CARD_CUE = re.compile(r"(?:卡号|银行卡|信用卡|储蓄卡|借记卡|卡)[^0-9]{0,6}$")
@@ -84,7 +84,7 @@ def _number_kind(digits: str, before: str) -> tuple[str, float] | None:
         return "bank_card", 0.85
     if n in (11, 13, 15) and is_mobile(digits):
         return "mobile", 0.9
-    if 10 <= n <= 12 and is_landline(digits) and not order:
+    if 10 <= n <= 15 and is_landline(digits) and not order:
         return "landline", 0.85
     if n in (7, 8) and digits[0] in "23456789" and _PHONE_CUE.search(before):
         return "landline", 0.6  # a local number without its area code, only where a phone word says so
@@ -97,7 +97,7 @@ def _numbers(view: TextView) -> list[Finding]:
     for run in _RUN.finditer(text):
         if run.end() - run.start() < 7:
             continue
-        chars = [(i, ch) for i in range(run.start(), run.end()) if (ch := text[i]) not in " -.,/_()"]
+        chars = [(i, ch) for i in range(run.start(), run.end()) if (ch := text[i]) not in _SEP_CHARS]
         if len(chars) < 7:
             continue
         digits = "".join(ch for _, ch in chars).translate(_TO_ASCII)
@@ -106,34 +106,39 @@ def _numbers(view: TextView) -> list[Finding]:
         cuts = {0, len(chars)} | {k for k in range(1, len(chars))
                                   if chars[k][0] != chars[k - 1][0] + 1 or chinese[k] != chinese[k - 1]}
         taken = [False] * len(chars)
-        for length in range(min(19, len(chars)), 6, -1):
-            for a in range(0, len(chars) - length + 1):
-                b = a + length
-                if any(taken[a:b]):
-                    continue
-                # Off a boundary only inside Chinese numerals (…五六七八一直: 一直 is a word).
-                if not ((a in cuts or (chinese[a - 1] and chinese[a])) and (b in cuts or (chinese[b] and chinese[b - 1]))):
-                    continue
-                found = _number_kind(digits[a:b], text[max(0, chars[a][0] - 12):chars[a][0]])
-                if found is None:
-                    continue
-                kind, score = found
-                start, end = chars[a][0], chars[b - 1][0] + 1
-                start = _widen_left(text, start, end)
-                if kind == "landline":
-                    end = _extension_end(text, end)
-                taken[a:b] = [True] * length
-                for k in range(b, len(chars)):  # an extension's digits belong to this number
-                    taken[k] = taken[k] or chars[k][0] < end
-                out.append(Finding(start, end, kind, score))
+        # First candidates between group boundaries, leftmost then longest (01 0300 0000-806 is 010 +
+        # extension, not 0300…); then, inside Chinese numerals only, candidates off a boundary
+        # (…五六七八一直: 一直 is a word, not a digit).
+        candidates = ((on_cuts, a, b) for on_cuts in (True, False) for a in range(len(chars))
+                      for b in range(min(len(chars), a + 19), a + 6, -1))
+        for on_cuts, a, b in candidates:
+            if any(taken[a:b]):
+                continue
+            if on_cuts and not (a in cuts and b in cuts):
+                continue
+            if not on_cuts and not ((a in cuts or (chinese[a - 1] and chinese[a]))
+                                    and (b in cuts or (chinese[b] and chinese[b - 1]))):
+                continue
+            found = _number_kind(digits[a:b], text[max(0, chars[a][0] - 12):chars[a][0]])
+            if found is None:
+                continue
+            kind, score = found
+            start, end = chars[a][0], chars[b - 1][0] + 1
+            start = _widen_left(text, start, end)
+            if kind == "landline":
+                end = _extension_end(text, end)
+            taken[a:b] = [True] * (b - a)
+            for k in range(b, len(chars)):  # an extension's digits belong to this number
+                taken[k] = taken[k] or chars[k][0] < end
+            out.append(Finding(start, end, kind, score))
     return out
 
 
 def _widen_left(text: str, start: int, end: int) -> int:
-    """Take in a ``+`` of ``+86`` and the ``(`` of ``(021)`` that stand just before a number."""
+    """Take in a ``+`` of ``+86`` and the ``(`` of ``(021)`` (or ``[``) that stand just before a number."""
     if start and text[start - 1] == "+":
         return start - 1
-    if start and text[start - 1] == "(" and ")" in text[start:end]:
+    if start and text[start - 1] in "([" and (")" in text[start:end] or "]" in text[start:end]):
         return start - 1
     return start
 
@@ -167,13 +172,15 @@ def _emails(view: TextView) -> list[Finding]:
 # Digits after 微信/QQ that are an amount or a count, not an account (微信转了 12000元).
 _NOT_ACCOUNT = r"(?!\s*(?:元|块|圆|角|分|积分|多|万|千|次|个|天|小时|分钟|秒|%|人|条|张))"
 _FILLER = r"(?:\s|[:=,]|号码|号|账号|帐号|(?i:id)|(?i:is)|是|为|也是|就是|搜|叫)*"
-_WECHAT_CUE = (r"(?:微\s*信|薇\s*信|威\s*信|[vV]\s*信|加\s*[vV](?![A-Za-z])"
+_WECHAT_CUE = (r"(?:[微薇威维徽卫]\s*[信心星x❤♥]|[vV]\s*[信心❤♥]|wei\s*信|加\s*我?\s*[vV](?![A-Za-z])"
+               r"|(?<![A-Za-z0-9])[vV](?=\s*[:=])"
                r"|(?<![A-Za-z])(?:[vVwW]\s*[xX]|(?i:wei\s*xin|we\s*chat))(?![A-Za-z]))")
 _WECHAT = re.compile(rf"{_WECHAT_CUE}{_FILLER}(?P<pii>[A-Za-z][A-Za-z0-9_\-]{{5,19}}|[0-9](?:[ \-]?[0-9]){{4,14}})"
                      rf"(?![A-Za-z0-9_\-]){_NOT_ACCOUNT}")
 _WXID = re.compile(r"(?<![A-Za-z0-9_])wxid_[A-Za-z0-9_\-]{4,30}")
-_QQ_CUE = r"(?:(?<![A-Za-z])[Qq]\s*[Qq](?![A-Za-z])|扣\s*扣|企鹅号?)"
-_QQ = re.compile(rf"{_QQ_CUE}{_FILLER}(?P<pii>[1-9](?:{_SEP}{{0,4}}[0-9]){{4,11}})(?![0-9]){_NOT_ACCOUNT}")
+_QQ_CUE = r"(?:(?<![A-Za-z])[Qq]\s*[Qq](?![A-Za-z])|扣\s*扣|企鹅号?|球球|(?<![A-Za-z])[Qq](?=\s*[:=号]))"
+_NONZERO = "1-9" + "".join(ch for ch, d in CHINESE_DIGITS.items() if d != "0")
+_QQ = re.compile(rf"{_QQ_CUE}{_FILLER}(?P<pii>[{_NONZERO}](?:{_SEP}{{0,4}}[{_D}]){{4,11}})(?![{_D}]){_NOT_ACCOUNT}")
 
 
 def _accounts(view: TextView) -> list[Finding]:
@@ -187,7 +194,7 @@ def _accounts(view: TextView) -> list[Finding]:
 # --- licence plates -----------------------------------------------------------------------
 
 _PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
-_PLATE = re.compile(rf"(?<![A-Za-z0-9])[{_PROVINCES}]\s*[A-Za-z]\s*[.\- ]?\s*"
+_PLATE = re.compile(rf"(?<![A-Za-z0-9])[{_PROVINCES}][\s.\-]*[A-Za-z]\s*[.\- ]?\s*"
                     r"(?P<tail>[A-Za-z0-9](?:[ .]?[A-Za-z0-9]){4,5}|[A-Za-z0-9](?:[ .]?[A-Za-z0-9]){3}[挂学警])"
                     r"(?![A-Za-z0-9])")
 
@@ -205,7 +212,7 @@ _NOT_PLACE = "我你他她它们的了在住到寄是往送给把从去来被让
 _PLACE_WORD = (rf"[^\s{_NOT_PLACE}\W\d]{{0,8}}?"
                r"(?:省|自治区|市|自治州|地区|盟|区|县|旗|镇|乡|街道|村|社区|路|街|大道|大街|巷|弄|胡同|里|小区|花园"
                r"|家园|新村|公寓|大厦|苑|庭|府|城|园|湾|工业区|开发区|科技园|工业园|段|期)")
-_NUM = r"[0-9A-Za-z一二三四五六七八九十百零〇]{1,5}"
+_NUM = r"[0-9A-Za-z一二三四五六七八九十百零〇某]{1,5}"
 _DETAIL = rf"{_NUM}\s*(?:号院|号楼|号|栋|幢|座|单元|层|楼|室|户|弄|巷|排)"
 _BUILDING = rf"{_NUM}\s*(?:号院|号楼|栋|幢|座)"
 _INSIDE = rf"{_NUM}\s*(?:单元|层|楼|室|户)"
@@ -214,7 +221,7 @@ _ROOM = r"(?:\s*-?\s*[0-9]{2,5}(?:室|房|号)?)?"
 # (3栋2单元1801), never two bare 号 (3号4号 are dates).
 _ADDRESS = re.compile(
     rf"(?:{_PLACE_WORD}\s*)+(?:(?:{_DETAIL}\s*)+{_ROOM}|{_NUM}\s*[组队](?![长员]))"
-    rf"|{_BUILDING}\s*(?:{_INSIDE}\s*)+{_ROOM}"
+    rf"|{_BUILDING}\s*(?:(?:{_INSIDE}\s*)+{_ROOM}|-?\s*[0-9]{{3,5}}(?:室|房|号)?)"
 )
 
 
@@ -239,7 +246,7 @@ _HONORIFIC = r"(?:先生|女士|小姐|老师|师傅|阿姨|大爷|某某|某)"
 _GIVEN = r"[^\s\W\d电手打给找投诉问和跟的了是在想要说联系号码地址住家我你他她来去等人]{1,2}"
 # What may follow a name: punctuation, a contact word or the end (我叫车来接 is no name).
 _AFTER_NAME = r"(?=\s|[,.!?;:()]|电话|手机|联系|号码|地址|身份证|微信|[Qq]{2}|想|要|$|\d)"
-_NAME_CUE = (r"(?:收件人|收货人|联系人|寄件人|取件人|姓名|名字(?:是|叫)|我叫|本人叫|机主(?:是|叫)?|户主(?:是|叫)?"
+_NAME_CUE = (r"(?:收件人|收货人|联系人|寄件人|取件人|姓名|名字(?:是|叫)?|称呼|我叫|本人叫|机主(?:是|叫)?|户主(?:是|叫)?"
              r"|持卡人|开户人|客户名)")
 _NAME = re.compile(rf"{_NAME_CUE}(?:\s|[:=,]|是|为|叫|写的|填的)*(?P<pii>(?:{_SURNAMES})(?:{_HONORIFIC}|{_GIVEN})){_AFTER_NAME}")
 # "我是…" names only when a contact detail or punctuation follows (我是王者荣耀的老玩家 stays).
@@ -250,10 +257,16 @@ _NAME_WEAK = re.compile(rf"我是\s*(?P<pii>(?:{_SURNAMES})(?:{_HONORIFIC}|{_GIV
                         r"(?=\s*,?\s*(?:电话|手机|身份证|联系|号码|微信|[Qq]{2}|\d))")
 
 
+# Surname and 先生/女士 right before a mobile number, at the start or after punctuation (王先生 138…).
+# Not surname + any characters: 麻烦回电话138… would read as a name (Hypothesis found it).
+_NAME_BEFORE_PHONE = re.compile(rf"(?<![^\s,.!?;:()\[\]])(?P<pii>(?:{_SURNAMES}){_HONORIFIC})"
+                                r"(?=\s*[,:]?\s*(?:电话|手机|tel|TEL|Tel)?\s*:?\s*(?:\+?86)?[\s\-]*1[3-9])")
+
+
 def _names(view: TextView) -> list[Finding]:
     """A person's name where the text says it is one (收件人 王某某, 联系人：李女士, 我叫张伟)."""
     return [Finding(*m.span("pii" if m.group("pii") else "own"), "name", 0.8)
-            for pattern in (_NAME, _NAME_WEAK) for m in pattern.finditer(view.text)]
+            for pattern in (_NAME, _NAME_WEAK, _NAME_BEFORE_PHONE) for m in pattern.finditer(view.text)]
 
 
 Recognizer = Callable[[TextView], list[Finding]]

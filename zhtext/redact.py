@@ -34,8 +34,8 @@ from zhtext.textview import view_of
 
 __all__ = ["PLACEHOLDERS", "find_pii", "redact"]
 
-# Every finding needs a digit in some form, a Latin letter, an @ or a cue word: text without any is returned at once.
-_MAY_HOLD = re.compile("[0-9０-９@＠A-Za-zＡ-Ｚａ-ｚ" + "".join(CHINESE_DIGITS) + "]|微|信|扣|企鹅|人|叫|名|主|我是")
+# Every finding needs (in the view) a digit, a Latin letter, an @ or a cue character: text without any is returned at once.
+_MAY_HOLD = re.compile("[0-9@A-Za-z" + "".join(CHINESE_DIGITS) + "]|[微薇威维徽卫扣企球人叫名主呼某]|我是")
 
 
 def find_pii(text: str) -> list[tuple[int, int, str]]:
@@ -64,10 +64,9 @@ def redact(text: str | None) -> str:
     """
     if not text:
         return ""
-    text = str(text)
-    if not _MAY_HOLD.search(text):
-        return anonymize(view_of(text), [])
-    view = view_of(text)
+    view = view_of(str(text))
+    if not _MAY_HOLD.search(view.text):
+        return anonymize(view, [])
     return anonymize(view, recognize(view))
 
 

@@ -8,7 +8,8 @@ have to know every one of them, so they search a *view* of the text:
 * format characters (Unicode category ``Cf``: zero-width space/joiners, BOM,
   soft hyphen, direction marks) are dropped;
 * every Unicode space (category ``Zs``) and the tab become ``" "``;
-* full-width ASCII (U+FF01–U+FF5E) becomes ASCII;
+* full-width ASCII (U+FF01–U+FF5E) becomes ASCII, and every other digit
+  form (circled, superscript, mathematical, Arabic-Indic…) its ASCII digit;
 * Chinese and typographic punctuation that people put between digit groups
   folds to one ASCII character (``，、`` → ``,``; ``。·・•`` → ``.``; every dash
   → ``-``; ``／`` → ``/``; ``（）`` → ``()``; ``：`` → ``:``).
@@ -36,15 +37,19 @@ def _fold_table() -> dict[int, str | None]:
             table[code] = None
         elif category == "Zs" and code != 0x20:
             table[code] = " "
+        elif code > 0x7F and unicodedata.digit(chr(code), None) is not None:
+            table[code] = str(unicodedata.digit(chr(code)))  # ① ² ٣ ३ …: any digit form reads as its digit
     for code in range(0xFF01, 0xFF5F):
         table[code] = chr(code - 0xFEE0)
     for chars, folded in (("\t", " "), ("，、﹐﹑", ","), ("。｡·・•‧∙⋅", "."),
                           ("‐‑‒–—―−﹣﹘⁃", "-"), ("⁄∕", "/"), ("﹙", "("), ("﹚", ")"), ("﹕", ":"),
-                          ("﹫", "@")):
+                          ("﹫", "@"), ("【〔［", "["), ("】〕］", "]")):
         for ch in chars:
             table[ord(ch)] = folded
     for code in (0xE0001, *range(0xE0020, 0xE0080)):  # language tags: format characters outside the BMP
         table[code] = None
+    for code in range(0x1D7CE, 0x1D800):  # mathematical bold, double-struck, sans-serif, monospace digits
+        table[code] = str((code - 0x1D7CE) % 10)
     return table
 
 

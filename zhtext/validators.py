@@ -29,8 +29,10 @@ PROVINCE_CODES = frozenset({
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
 _MOBILE = re.compile(r"(?:0086|86)?1[3-9]\d{9}")
-# 010 and 020–029 have eight-digit numbers; other area codes are four digits with seven or eight.
-_LANDLINE = re.compile(r"0(?:10|2\d)\d{8}|0[3-9]\d{2}\d{7,8}")
+# 010 and 020–029 are followed by eight digits (seven accepted: a customer's slip), other area codes
+# (0 + three digits) by seven or eight.
+# The leading 0 of the area code is dropped after the country code (+86 10 1234 5678).
+_LANDLINE = re.compile(r"(?:0|0086|86)(?:(?:10|2\d)\d{7,8}|[3-9]\d{2}\d{7,8})")
 
 
 def id_card_check_char(first17: str) -> str:

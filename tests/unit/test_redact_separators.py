@@ -3,7 +3,8 @@
 Hypothesis draws a personal number of each kind (mobile with or without
 +86/0086, 18-digit ID card with a real birth date, 15-digit old ID card,
 bank card, landline with area code, QQ number after a cue), writes its
-digits half-width, full-width or in Chinese numerals, cuts it into random
+digits half-width, full-width, in Chinese numerals or in another Unicode
+digit form (circled, mathematical, Arabic-Indic, superscript), cuts it into random
 groups and puts a separator drawn *per gap* from Unicode spaces, zero-width
 and format characters, full-width and ASCII punctuation, spaced hyphens and
 dashes, then embeds it in a customer's sentence that holds no digit of any
@@ -32,10 +33,12 @@ SEPARATORS = [
     "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad",  # zero-width and format characters
     "-", " - ", "－", "—", "–", " — ", "‐", ".", "·", "・", "。", "．",  # hyphens, dashes, dots
     ",", "，", "、", " , ", "，  ", "/", "／", "_", "\t",  # commas, slashes
+    "~", "～", "+", "*", "|", "：", ") (", "】【",  # and what else people put between groups
 ]
 _FULL = "０１２３４５６７８９"
 _CHINESE = ["〇一二三四五六七八九", "零一二三四五六七八九", "洞幺二三四五六七八九", "零壹贰叁肆伍陆柒捌玖", "洞幺两三四五六拐八勾"]
-_ANY_DIGIT = {ch: d for d in range(10) for ch in {str(d), _FULL[d], *(f[d] for f in _CHINESE)}}
+_OTHER = ["⓪①②③④⑤⑥⑦⑧⑨", "𝟎𝟏𝟐𝟑𝟒𝟓𝟔𝟕𝟖𝟗", "٠١٢٣٤٥٦٧٨٩", "⁰¹²³⁴⁵⁶⁷⁸⁹"]  # circled, maths, Arabic-Indic, superscript
+_ANY_DIGIT = {ch: d for d in range(10) for ch in {str(d), _FULL[d], *(f[d] for f in _CHINESE + _OTHER)}}
 
 
 def digits_left(text: str) -> str:
@@ -86,13 +89,13 @@ def landline(draw) -> str:
 @st.composite
 def written(draw, number: str) -> str:
     """``number`` in one glyph style, cut into random groups with a separator drawn for each gap."""
-    style = draw(st.sampled_from(["ascii", "full", "chinese", "mixed"]))
-    chinese = draw(st.sampled_from(_CHINESE))
+    style = draw(st.sampled_from(["ascii", "full", "chinese", "other", "mixed"]))
+    chinese, other = draw(st.sampled_from(_CHINESE)), draw(st.sampled_from(_OTHER))
 
     def glyph(ch: str) -> str:
         if not ch.isdigit():
             return ch
-        forms = {"ascii": ch, "full": _FULL[int(ch)], "chinese": chinese[int(ch)]}
+        forms = {"ascii": ch, "full": _FULL[int(ch)], "chinese": chinese[int(ch)], "other": other[int(ch)]}
         return forms.get(style) or draw(st.sampled_from(list(forms.values())))
 
     glyphs = [glyph(ch) for ch in number]
