@@ -172,13 +172,15 @@ def _emails(view: TextView) -> list[Finding]:
 # Digits after 微信/QQ that are an amount or a count, not an account (微信转了 12000元).
 _NOT_ACCOUNT = r"(?!\s*(?:元|块|圆|角|分|积分|多|万|千|次|个|天|小时|分钟|秒|%|人|条|张))"
 _FILLER = r"(?:\s|[:=,]|号码|号|账号|帐号|(?i:id)|(?i:is)|是|为|也是|就是|搜|叫)*"
-_WECHAT_CUE = (r"(?:[微薇威维徽卫]\s*[信心星x❤♥]|[vV]\s*[信心❤♥]|wei\s*信|加\s*我?\s*[vV](?![A-Za-z])"
+_G = r"[\s\-_.*/]{0,3}"  # what people put between the characters of a cue (微 信, Q.Q, v-x)
+_WECHAT_CUE = (rf"(?:[微薇威维徽卫]{_G}[信心星x❤♥]|[vV]{_G}[信心❤♥]|wei{_G}信|加\s*我?\s*[vV](?![A-Za-z])"
                r"|(?<![A-Za-z0-9])[vV](?=\s*[:=])"
-               r"|(?<![A-Za-z])(?:[vVwW]\s*[xX]|(?i:wei\s*xin|we\s*chat))(?![A-Za-z]))")
+               rf"|(?<![A-Za-z])(?:[vVwW]{_G}[xX]|(?i:wei{_G}xin|we{_G}chat))(?![A-Za-z]))")
 _WECHAT = re.compile(rf"{_WECHAT_CUE}{_FILLER}(?P<pii>[A-Za-z][A-Za-z0-9_\-]{{5,19}}|[0-9](?:[ \-]?[0-9]){{4,14}})"
                      rf"(?![A-Za-z0-9_\-]){_NOT_ACCOUNT}")
 _WXID = re.compile(r"(?<![A-Za-z0-9_])wxid_[A-Za-z0-9_\-]{4,30}")
-_QQ_CUE = r"(?:(?<![A-Za-z])[Qq]\s*[Qq](?![A-Za-z])|扣\s*扣|企鹅号?|球球|(?<![A-Za-z])[Qq](?=\s*[:=号]))"
+_QQ_CUE = (rf"(?:(?<![A-Za-z])[Qq]{_G}[Qq](?![A-Za-z])|扣{_G}扣|企鹅号?|球球|"
+           r"(?<![A-Za-z])[Qq](?=\s*[:=号]))")
 _NONZERO = "1-9" + "".join(ch for ch, d in CHINESE_DIGITS.items() if d != "0")
 _QQ = re.compile(rf"{_QQ_CUE}{_FILLER}(?P<pii>[{_NONZERO}](?:{_SEP}{{0,4}}[{_D}]){{4,11}})(?![{_D}]){_NOT_ACCOUNT}")
 

@@ -6,8 +6,10 @@ a spaced hyphen, dots or slashes, full-width digits. Recognisers should not
 have to know every one of them, so they search a *view* of the text:
 
 * format characters (Unicode category ``Cf``: zero-width space/joiners, BOM,
-  soft hyphen, direction marks) are dropped;
-* every Unicode space (category ``Zs``) and the tab become ``" "``;
+  soft hyphen, direction marks) and combining marks (``Mn``/``Me``: variation
+  selectors, the keycap of ``1️⃣``) are dropped;
+* every Unicode space and line/paragraph separator (``Zs``, ``Zl``, ``Zp``),
+  the tab and blank-looking letters (Hangul fillers, braille blank) become ``" "``;
 * full-width ASCII (U+FF01–U+FF5E) becomes ASCII, and every other digit
   form (circled, superscript, mathematical, Arabic-Indic…) its ASCII digit;
 * Chinese and typographic punctuation that people put between digit groups
@@ -33,15 +35,16 @@ def _fold_table() -> dict[int, str | None]:
     table: dict[int, str | None] = {}
     for code in range(sys.maxunicode if sys.maxunicode < 0x10000 else 0x10000):
         category = unicodedata.category(chr(code))
-        if category == "Cf":
+        if category in ("Cf", "Mn", "Me"):  # format characters, combining marks (variation selectors, keycaps)
             table[code] = None
-        elif category == "Zs" and code != 0x20:
+        elif category in ("Zs", "Zl", "Zp") and code != 0x20:
             table[code] = " "
         elif code > 0x7F and unicodedata.digit(chr(code), None) is not None:
             table[code] = str(unicodedata.digit(chr(code)))  # ① ² ٣ ३ …: any digit form reads as its digit
     for code in range(0xFF01, 0xFF5F):
         table[code] = chr(code - 0xFEE0)
-    for chars, folded in (("\t", " "), ("，、﹐﹑", ","), ("。｡·・•‧∙⋅", "."),
+    # The tab and blank-looking letters (Hangul fillers, braille blank) are spaces; punctuation folds.
+    for chars, folded in (("\t\u115f\u1160\u3164\uffa0\u2800", " "), ("，、﹐﹑", ","), ("。｡·・•‧∙⋅", "."),
                           ("‐‑‒–—―−﹣﹘⁃", "-"), ("⁄∕", "/"), ("﹙", "("), ("﹚", ")"), ("﹕", ":"),
                           ("﹫", "@"), ("【〔［", "["), ("】〕］", "]")):
         for ch in chars:
@@ -72,10 +75,15 @@ class TextView:
     offsets: tuple[int, ...] | None
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
-        """The span of ``original`` covered by the view span ``[start, end)`` (``end > start``)."""
-        if self.offsets is None:
-            return start, end
-        return self.offsets[start], self.offsets[end - 1] + 1
+        """The span of ``original`` covered by the view span ``[start, end)`` (``end > start``).
+
+        Combining marks right after the span belong to its last character (the keycap of ``3️⃣``).
+        """
+        if self.offsets is not None:
+            start, end = self.offsets[start], self.offsets[end - 1] + 1
+        while end < len(self.original) and unicodedata.category(self.original[end]) in ("Mn", "Me"):
+            end += 1
+        return start, end
 
 
 def view_of(text: str) -> TextView:

@@ -34,6 +34,7 @@ SEPARATORS = [
     "-", " - ", "－", "—", "–", " — ", "‐", ".", "·", "・", "。", "．",  # hyphens, dashes, dots
     ",", "，", "、", " , ", "，  ", "/", "／", "_", "\t",  # commas, slashes
     "~", "～", "+", "*", "|", "：", ") (", "】【",  # and what else people put between groups
+    "\u2028", "\u3164", "\u2800", "\ufe0f", "\u20e3",  # line separator, blank letters, emoji marks
 ]
 _FULL = "０１２３４５６７８９"
 _CHINESE = ["〇一二三四五六七八九", "零一二三四五六七八九", "洞幺二三四五六七八九", "零壹贰叁肆伍陆柒捌玖", "洞幺两三四五六拐八勾"]
