@@ -7,7 +7,8 @@
   (each message timed over the ``N`` repeats, its median taken);
 * false positives: how many sentences of ``benchmarks/data/redaction_negatives.jsonl``
   (hand-written ordinary sentences with numbers and place words) change at all,
-  and how many corpus texts change, each listed with its redacted form so a
+  and how many corpus texts change (and texts of the challenge, independent
+  evaluation and rating-reply sets), each listed with its redacted form so a
   reader can judge it;
 * recall: the share of ``benchmarks/data/redaction_positives.jsonl`` sentences
   (hand-written, with personal data) from which every listed substring vanished,
@@ -84,6 +85,13 @@ def main() -> None:
     cost(corpus, args.repeat)
     false_positives("negatives (redaction_negatives.jsonl)", [r["text"] for r in _rows(DATA / "redaction_negatives.jsonl")])
     false_positives("classifier corpus (classifiers/data/items)", corpus)
+    others = {  # other hand-written customer texts of the project: judged the same way
+        "challenge set": [ROOT / "classifiers" / "data" / "challenge" / "challenge.jsonl"],
+        "independent evaluation sets": sorted(DATA.glob("independent_eval*.jsonl")),
+        "rating replies": [DATA / "rating_replies.jsonl"],
+    }
+    for name, paths in others.items():
+        false_positives(name, [r["text"] for p in paths for r in _rows(p)])
     recall(_rows(DATA / "redaction_positives.jsonl"))
 
 
