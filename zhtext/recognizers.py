@@ -36,6 +36,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import chain
 
 from zhtext.textview import TextView
 from zhtext.validators import is_bank_card, is_id_card, is_landline, is_mobile
@@ -74,17 +75,21 @@ _EXTENSION = re.compile(r"\s*(?:转|ext\.?|EXT\.?|x|X|分机|-)\s*(?:号\s*)?(\d
 def _number_kind(digits: str, before: str) -> tuple[str, float] | None:
     """Validate one candidate digit string (ASCII, ``X`` allowed last) as a personal number."""
     n = len(digits)
-    order = _ORDER_CUE.search(before) is not None  # an order number: only a sure ID card or a named card
-    if n in (15, 18) and is_id_card(digits) and not (order and n == 15):
+
+    def order() -> bool:  # an order number: only a sure ID card or a named card (looked up only when needed)
+        return _ORDER_CUE.search(before) is not None
+
+    if n in (15, 18) and is_id_card(digits) and not (n == 15 and order()):
         return "id_card", 0.95
     if not digits.isdigit():
         return None
-    card_cue = _CARD_CUE.search(before) is not None
-    if 16 <= n <= 19 and is_bank_card(digits, cue=card_cue) and (card_cue or not order):
-        return "bank_card", 0.85
+    if 16 <= n <= 19:
+        card_cue = _CARD_CUE.search(before) is not None
+        if is_bank_card(digits, cue=card_cue) and (card_cue or not order()):
+            return "bank_card", 0.85
     if n in (11, 13, 15) and is_mobile(digits):
         return "mobile", 0.9
-    if 10 <= n <= 15 and is_landline(digits) and not order:
+    if 10 <= n <= 15 and digits[0] in "08" and is_landline(digits) and not order():
         return "landline", 0.85
     if n in (7, 8) and digits[0] in "23456789" and _PHONE_CUE.search(before):
         return "landline", 0.6  # a local number without its area code, only where a phone word says so
@@ -109,15 +114,14 @@ def _numbers(view: TextView) -> list[Finding]:
         # First candidates between group boundaries, leftmost then longest (01 0300 0000-806 is 010 +
         # extension, not 0300…); then, inside Chinese numerals only, candidates off a boundary
         # (…五六七八一直: 一直 is a word, not a digit).
-        candidates = ((on_cuts, a, b) for on_cuts in (True, False) for a in range(len(chars))
-                      for b in range(min(len(chars), a + 19), a + 6, -1))
-        for on_cuts, a, b in candidates:
-            if any(taken[a:b]):
-                continue
-            if on_cuts and not (a in cuts and b in cuts):
-                continue
-            if not on_cuts and not ((a in cuts or (chinese[a - 1] and chinese[a]))
-                                    and (b in cuts or (chinese[b] and chinese[b - 1]))):
+        ordered = sorted(cuts)
+        on_cuts = ((a, b) for i, a in enumerate(ordered) for b in reversed(ordered[i + 1:i + 20]) if 7 <= b - a <= 19)
+        # In a long run (pasted or padded), starts only at boundaries: the work stays linear in its length.
+        long_run = len(chars) > 64
+        inside = ((a, b) for a in range(len(chars)) if a in cuts or (not long_run and chinese[a - 1] and chinese[a])
+                  for b in range(min(len(chars), a + 19), a + 6, -1) if b in cuts or (chinese[b] and chinese[b - 1]))
+        for a, b in chain(on_cuts, inside if any(chinese) else ()):
+            if taken[a] or taken[b - 1] or any(taken[a:b]):
                 continue
             found = _number_kind(digits[a:b], text[max(0, chars[a][0] - 12):chars[a][0]])
             if found is None:
@@ -125,11 +129,13 @@ def _numbers(view: TextView) -> list[Finding]:
             kind, score = found
             start, end = chars[a][0], chars[b - 1][0] + 1
             start = _widen_left(text, start, end)
+            taken[a:b] = [True] * (b - a)
             if kind == "landline":
                 end = _extension_end(text, end)
-            taken[a:b] = [True] * (b - a)
-            for k in range(b, len(chars)):  # an extension's digits belong to this number
-                taken[k] = taken[k] or chars[k][0] < end
+                for k in range(b, len(chars)):  # an extension's digits belong to this number
+                    if chars[k][0] >= end:
+                        break
+                    taken[k] = True
             out.append(Finding(start, end, kind, score))
     return out
 
@@ -151,13 +157,14 @@ def _extension_end(text: str, end: int) -> int:
 
 # --- e-mail ------------------------------------------------------------------------------
 
-_LOCAL = r"[A-Za-z0-9][A-Za-z0-9._%+\-]*"
+# Starts only where a word starts and is at most 64 long: a long run of letters is searched once, not per start.
+_LOCAL = r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]{0,63}"
 _EMAIL = re.compile(rf"{_LOCAL}\s*@\s*[A-Za-z0-9\-]+(?:\s*(?:\.|点)\s*[A-Za-z0-9\-]+)*\s*(?:\.|点)\s*[A-Za-z]{{2,10}}"
                     r"(?![A-Za-z])")
 _TLD = r"(?:com|cn|net|org|edu|gov|cc|me|io|top|vip|xyz|info|hk|tw|co)"
 _DOT = r"(?:\s*(?:\.|点|\(dot\)|\[dot\]|\{dot\})\s*|\s+(?:dot|DOT)\s+)"
 _AT = r"(?:\s*(?:\(at\)|\[at\]|\{at\}|\(AT\)|\[AT\]|艾特|圈a|圈A|#)\s*|\s+(?:at|AT)\s+)"
-_EMAIL_SPELLED = re.compile(rf"(?<![A-Za-z0-9]){_LOCAL}{_AT}[A-Za-z0-9\-]+(?:{_DOT}[A-Za-z0-9\-]+)*{_DOT}{_TLD}"
+_EMAIL_SPELLED = re.compile(rf"{_LOCAL}{_AT}[A-Za-z0-9\-]+(?:{_DOT}[A-Za-z0-9\-]+)*{_DOT}{_TLD}"
                             r"(?![A-Za-z])", re.IGNORECASE)
 
 

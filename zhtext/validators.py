@@ -57,6 +57,8 @@ def is_id_card(digits: str) -> bool:
     (a customer may mistype one digit of the date, rarely both). 15 digits
     (the old form, 1984–1999 cards): a province code and a real 19YYMMDD date.
     """
+    if digits[:2] not in PROVINCE_CODES and digits[6:8] not in ("19", "20"):
+        return False  # neither a province nor a birth year: most candidates stop here, cheaply
     digits = digits.upper()
     if len(digits) == 18 and digits[0] != "0" and digits[:17].isdigit() and digits[17] in "0123456789X":
         birth = _date_ok(int(digits[6:10]), int(digits[10:12]), int(digits[12:14]))
