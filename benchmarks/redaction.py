@@ -62,7 +62,9 @@ def false_positives(name: str, texts: list[str]) -> None:
 
 
 def recall(rows: list[dict]) -> None:
-    total, hit, misses = Counter(), Counter(), []
+    total: Counter[str] = Counter()
+    hit: Counter[str] = Counter()
+    misses: list[tuple[str, str, list[str]]] = []
     for row in rows:
         out = redact(row["text"])
         total[row["kind"]] += 1
