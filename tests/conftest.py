@@ -15,6 +15,8 @@ import pytest
 
 REQUIRE = os.environ.get("FEEDBACKBOT_REQUIRE_SERVICES") == "1"
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+#: The secret path segment of the SMS callbacks in the live stacks.
+SMS_CALLBACK_SECRET = "sms-callback-secret-of-the-test-stacks"
 
 
 def unavailable(reason: str) -> None:
@@ -117,7 +119,8 @@ def live_stacks(request, tmp_path_factory):
                else request.getfixturevalue("pg_url"))
         # Rasa's HTTP API is on here (tests read trackers and parse NLU), protected by a per-session token.
         stack = Stack(database_url=url, log_dir=base / "log",
-                      extra_env={"RASA_API_TOKEN": f"test-rasa-api-{uuid.uuid4().hex}"}).start()
+                      extra_env={"RASA_API_TOKEN": f"test-rasa-api-{uuid.uuid4().hex}",
+                                 "FEEDBACKBOT_SMS_CALLBACK_SECRET": SMS_CALLBACK_SECRET}).start()
         started[backend] = Live(stack)
         return started[backend]
 
