@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from bot.channels.sms_senders import sender_for
 from bot.channels.wechat import WechatMessenger, service_window
-from bot.clock import utcnow
+from bot.clock import as_utc, utcnow
 from bot.db.channels import InboundMessage, OutboundMessage
 from bot.db.session import open_session
 from bot.settings import Settings
@@ -96,7 +96,7 @@ def send_wechat(settings: Settings, outbound_id: int, openid: str) -> str:
         sent_since = 0 if last_in is None else int(s.scalar(select(func.count()).select_from(OutboundMessage).where(
             OutboundMessage.channel_hash == row.channel_hash, OutboundMessage.channel == "wechat",
             OutboundMessage.status == "sent", OutboundMessage.sent_at >= last_in)) or 0)
-        if not service_window(last_in, sent_since, now).open:
+        if not service_window(as_utc(last_in) if last_in is not None else None, sent_since, now).open:
             row.status = "window_closed"
             return row.status
         messenger = WechatMessenger(settings.wechat_app_id, settings.wechat_app_secret, settings.wechat_api_base)
