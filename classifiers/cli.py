@@ -60,7 +60,7 @@ def _cmd_train(args) -> int:
     if (args.force or args.why) and not args.promote:
         print("error: --force/--why only make sense with --promote", file=sys.stderr)
         return 2
-    labels = []
+    labels: list = []
     if args.labels:
         from .training.labels import read_labels_jsonl
 
@@ -272,7 +272,7 @@ def register(subparsers) -> None:
     s.add_argument("--data", default=None, help="directory of *.jsonl items (default: classifiers/data/items)")
     s.add_argument("--labels", default=None, type=Path,
                    help='person labels to train on too: JSON lines {"text","cause","source","who","at"[,"weight"]}')
-    s.add_argument("--label-weight", default=None, type=float, help="weight of a person label vs a corpus item (default 3)")
+    s.add_argument("--label-weight", default=None, type=float, help="weight of a person label vs a corpus item (default 1)")
     s.add_argument("--promote", action="store_true", help="promote the new version if the gate allows it")
     s.add_argument("--force", action="store_true", help="promote even if the gate refuses (needs --why; recorded)")
     s.add_argument("--why", default=None, help="written reason for --force (recorded with the version)")

@@ -42,6 +42,8 @@ DEFAULT_CONFIG: dict = {
         "unclear_staff_threshold": 0.1,
     },
     "max_chars": 400,
+    # Person labels (retraining): learn new jieba words from their texts (classifiers/training/words.py).
+    "labels": {"learn_words": False, "learn_words_min_docs": 2},
 }
 
 

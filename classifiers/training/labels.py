@@ -104,7 +104,7 @@ class PersonLabel:
         return at
 
     def to_json(self) -> dict:
-        d = {"text": self.text, "cause": self.cause, "source": self.source, "who": self.who,
+        d: dict[str, object] = {"text": self.text, "cause": self.cause, "source": self.source, "who": self.who,
              "at": self.at_dt.isoformat()}
         if self.weight is not None:
             d["weight"] = self.weight

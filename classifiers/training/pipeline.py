@@ -29,7 +29,7 @@ FractionProgress = Callable[[float, str], None]
 
 #: Default training weight of a person label relative to a corpus item (see docs/classifier.md,
 #: "Retraining from people's decisions", for the measurement that chose it).
-DEFAULT_LABEL_WEIGHT = 3.0
+DEFAULT_LABEL_WEIGHT = 1.0
 
 
 def _stderr(msg: str) -> None:
@@ -165,8 +165,26 @@ def train(
     if resolved.conflicts:
         progress(f"  {len(resolved.conflicts)} texts with conflicting person labels (latest decision trained; see the data card)")
     stage(0.05, f"training on {len(train_xy[0])} texts")
+    import tempfile
+
+    from ..config import DEFAULT_CONFIG, merge_config
+
+    lcfg = merge_config(DEFAULT_CONFIG, config or {})["labels"]
+    base_dict = userdict or USERDICT
+    learned: list[str] = []
+    tmp_dict = None
+    if resolved.labels and lcfg.get("learn_words"):
+        from ..tokenize import segmenter
+        from .words import learn_words, write_userdict
+
+        learned = learn_words([tl.text for tl in resolved.labels], segmenter(base_dict),
+                              min_docs=int(lcfg.get("learn_words_min_docs", 2)))
+        if learned:
+            tmp_dict = Path(tempfile.mkdtemp(prefix="userdict-")) / "userdict.txt"
+            base_dict = write_userdict(base_dict, learned, tmp_dict)
+            progress(f"  {len(learned)} new jieba words learned from the labels: {'、'.join(learned[:20])}")
     t0 = time.perf_counter()
-    model, timings = fit(train_xy, dev_xy, config=config, progress=progress, userdict=userdict or USERDICT,
+    model, timings = fit(train_xy, dev_xy, config=config, progress=progress, userdict=base_dict,
                          weights=weights if resolved.labels else None,
                          on_progress=lambda f, m: stage(0.05 + 0.8 * f, m))
     train_seconds = round(time.perf_counter() - t0, 2)
@@ -197,7 +215,7 @@ def train(
         metrics["thresholds"]["dev_false_blame_rate"] = metrics["dev"]["false_blame_rate"]
         metrics["thresholds"]["dev_staff_coverage"] = metrics["dev"]["staff_coverage"]
         metrics["thresholds"]["dev_coverage"] = metrics["dev"]["coverage"]
-    config_out = {
+    config_out: dict = {
         "version": version,
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "data_dir": str(Path(data_dir).resolve()) if data_dir else str(DEFAULT_DATA_DIR),
@@ -212,6 +230,7 @@ def train(
         "labels_hash": resolved.labels_hash if resolved.labels else None,
     }
     card = _data_card(version, config_out["created_at"], ds, resolved, merged, label_weight, source_weights)
+    card["learned_words"] = learned
     stage(0.95, "saving the version")
     staging = registry.staging_dir(root)
     try:
@@ -227,6 +246,11 @@ def train(
 
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    finally:
+        if tmp_dict is not None:
+            import shutil
+
+            shutil.rmtree(tmp_dict.parent, ignore_errors=True)
     progress(f"saved {root / version}  (total {time.perf_counter() - t_start:.1f}s)")
     if promote:
         registry.promote(version, root)
