@@ -19,6 +19,7 @@ from classifiers.registry import ENV_VAR
 from classifiers.text import prepare_text
 from classifiers.training.dataset import DEFAULT_DATA_DIR, dedup_key
 from classifiers.training.frozen import evaluate_frozen, load_frozen_sets
+from classifiers.training.pipeline import train
 from classifiers.training.promotion import PromotionError, promote_with_gate, rollback
 
 PER_FILE = 16
@@ -61,10 +62,15 @@ def test_flipped_candidate_is_refused_override_is_audited_and_rollback_restores(
     root = tmp_path / "models"
     monkeypatch.setenv(ENV_VAR, str(root))
 
-    # A: corpus only, promoted through the gate (nothing to compare with).
-    assert run_cli(["classifier", "train", "--data", str(tiny_data), "--promote", "--who", "alice"]) == 0
-    a = registry.current_version(root)
-    assert a is not None
+    # A: corpus only, with a progress callback, promoted through the gate (nothing to compare with).
+    marks: list[tuple[float, str]] = []
+    a = train(tiny_data, root=root, progress=lambda m: None, on_progress=lambda f, m: marks.append((f, m)))
+    fractions = [f for f, _ in marks]
+    assert fractions[0] == 0.0 and fractions[-1] == 1.0 and fractions == sorted(fractions)
+    assert any("epoch" in m for _, m in marks)
+    res_a = promote_with_gate(a, who="alice", root=root)
+    assert res_a.promoted and res_a.decision.reasons == ["no promoted version to compare with"]
+    assert registry.current_version(root) == a
 
     # B: flipped person labels; --promote is refused (exit 3) and CURRENT stays A.
     assert run_cli(["classifier", "train", "--data", str(tiny_data), "--labels", str(flipped_labels),
