@@ -97,16 +97,19 @@ def cmd_shift(args) -> int:
     out: dict = {"tune": tune, "confirm": confirm, "runs": []}
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        base, took, base_v = run(root, [])
-        base_frozen = evaluate_frozen(base_v, root=root)
-        print(f"\nbefore (corpus only, {took:.1f}s): frozen {frozen_line(base_frozen)}")
-        for n in data:
-            print(f"  {n:16s} held-out  {fmt(score(base, held[n]))}")
-        out["before"] = {n: score(base, held[n]) for n in data}
-        out["before_frozen"] = {k: v for k, v in base_frozen["sets"].items()}
+        if args.skip_before:  # the corpus-only model's figures come from an earlier run
+            out["before"] = {}
+        else:
+            base, took, base_v = run(root, [])
+            base_frozen = evaluate_frozen(base_v, root=root)
+            print(f"\nbefore (corpus only, {took:.1f}s): frozen {frozen_line(base_frozen)}")
+            for n in data:
+                print(f"  {n:16s} held-out  {fmt(score(base, held[n]))}")
+            out["before"] = {n: score(base, held[n]) for n in data}
+            out["before_frozen"] = {k: v for k, v in base_frozen["sets"].items()}
         print(f"\ntuning on {tune} (labels of {tune} only; scored on its held-out part)")
         best = None
-        for variant in args.variants:
+        for variant in [] if args.chosen else args.variants:
             w, words = float(variant.split("+")[0]), variant.endswith("+words")
             cfg = {"labels": {"learn_words": words}}
             model, took, _ = run(root, as_labels(lab[tune]), label_weight=w, config=cfg)
@@ -118,8 +121,12 @@ def cmd_shift(args) -> int:
             key = (-m["false_blame"], m["binary_macro_f1"], m["cause_macro_f1"])
             if best is None or key > best[0]:
                 best = (key, w, cfg, variant)
-        assert best is not None
-        _, w, cfg, variant = best
+        if args.chosen:  # chosen in an earlier tuning run; skip tuning
+            variant = args.chosen
+            w, cfg = float(variant.split("+")[0]), {"labels": {"learn_words": variant.endswith("+words")}}
+        else:
+            assert best is not None
+            _, w, cfg, variant = best
         print(f"chosen: {variant}")
         labels = [pl for n in confirm for pl in as_labels(lab[n])]
         model, took, v = run(root, labels, label_weight=w, config=cfg)
@@ -129,12 +136,14 @@ def cmd_shift(args) -> int:
         out["chosen"] = variant
         out["after"] = {}
         for n in confirm:
-            m0, m1 = out["before"][n], score(model, held[n])
+            m1 = score(model, held[n])
             out["after"][n] = m1
-            print(f"  {n:16s} before {fmt(m0)}\n  {'':16s} after  {fmt(m1)}")
+            if n in out["before"]:
+                print(f"  {n:16s} before {fmt(out['before'][n])}")
+            print(f"  {n:16s} after  {fmt(m1)}")
         out["after_frozen"] = rep["sets"]
         out["confirm_train_s"] = round(took, 1)
-    dest = ROOT / "var" / "benchmarks" / "retrain_shift.json"
+    dest = ROOT / "var" / "benchmarks" / ("retrain_shift_confirm.json" if args.chosen else "retrain_shift.json")
     dest.parent.mkdir(parents=True, exist_ok=True)
     dest.write_text(json.dumps(out, indent=2, ensure_ascii=False), encoding="utf-8")
     return 0
@@ -170,6 +179,8 @@ def main(argv=None) -> int:
     s.add_argument("--confirm", nargs="+", default=["ev_charging", "home_renovation"])
     s.add_argument("--variants", nargs="+", default=["1", "3", "1+words"],
                    help="label weight, optionally +words (learn jieba words from the labels)")
+    s.add_argument("--skip-before", action="store_true", help="do not train the corpus-only model (figures from an earlier run)")
+    s.add_argument("--chosen", default=None, help="skip tuning: confirm with this variant (chosen in an earlier run)")
     s.set_defaults(func=cmd_shift)
     s = sub.add_parser("timing")
     s.add_argument("--labels", type=int, default=5000)

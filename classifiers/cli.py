@@ -7,7 +7,7 @@ heavy at module level.
 * ``classifier train [--data DIR] [--labels FILE.jsonl] [--promote [--force --why TEXT]] [--userdict FILE] [--marker FILE]``
   — ``--promote`` goes through the gate; a refusal exits 3 with the report
 * ``classifier compare CURRENT CANDIDATE [--json]`` — the gate's decision and the side-by-side table
-* ``classifier rollback [--why TEXT]``       — back to the previous promoted version (one step)
+* ``classifier rollback [--to VERSION] [--why TEXT]`` — back to the previous promoted version (one step) or VERSION
 * ``classifier evaluate [VERSION] [--split test]``
 * ``classifier promote VERSION``
 * ``classifier ensure``                       — train + promote only if nothing is promoted
@@ -129,7 +129,7 @@ def _cmd_rollback(args) -> int:
     from .training.promotion import PromotionError, rollback
 
     try:
-        old, new = rollback(who=_who(args), why=args.why)
+        old, new = rollback(who=_who(args), why=args.why, to=args.to)
     except PromotionError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -304,6 +304,7 @@ def register(subparsers) -> None:
     s.set_defaults(func=_cmd_compare)
 
     s = sub.add_parser("rollback", help="promote the version the current one replaced (one step back)")
+    s.add_argument("--to", default=None, help="an earlier promoted version (default: the one the current replaced)")
     s.add_argument("--why", default=None, help="reason (recorded)")
     s.add_argument("--who", default=None, help="who rolls back (default: the login name)")
     s.set_defaults(func=_cmd_rollback)

@@ -179,22 +179,38 @@ def rollback(
     *,
     who: str,
     why: str | None = None,
+    to: str | None = None,
     root: Path | None = None,
     on_promoted: OnPromoted | None = None,
 ) -> tuple[str, str]:
-    """Go back one step: promote the version the current one replaced. Not gated (it was promoted before).
+    """Go back: promote the version the current one replaced, or ``to``, an earlier promoted version.
+
+    Not gated: the target passed the gate (or an audited override) when it was promoted.
+
+    Args:
+        who: The person rolling back (recorded).
+        why: Reason (recorded).
+        to: A version promoted before (default: the one the current version replaced).
+        root: Model root.
+        on_promoted: Called with ``(from, to, who, why, report)``, ``report["action"] == "rollback"``.
 
     Returns:
         ``(from_version, to_version)``.
 
     Raises:
-        PromotionError: Nothing promoted, or no earlier version recorded.
+        PromotionError: Nothing promoted, no earlier version recorded, or ``to`` was never promoted.
     """
     root = root or registry.model_root()
     current = registry.current_version(root)
     if current is None:
         raise PromotionError(f"no promoted version under {root}")
-    prev = previous_version(root)
+    if to is not None:
+        promoted_before = {e.get("to") for e in registry.read_promotion_log(root) if e.get("action") == "promote"}
+        if to not in promoted_before or not (root / to / "model").is_dir():
+            raise PromotionError(f"{to} was never promoted under {root} (or is gone); promote it through the gate")
+        prev: str | None = to
+    else:
+        prev = previous_version(root)
     if prev is None:
         raise PromotionError(f"no earlier promoted version of {current} is recorded in {root / registry.PROMOTION_LOG}")
     registry.promote(prev, root)

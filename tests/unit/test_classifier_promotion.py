@@ -121,6 +121,11 @@ def test_flipped_candidate_is_refused_override_is_audited_and_rollback_restores(
     ]
     with pytest.raises(PromotionError, match="no earlier"):
         rollback(who="carol", root=root)
+    # Back to any earlier *promoted* version: B was promoted (forced), so it may be restored.
+    assert rollback(who="carol", to=b, root=root) == (a, b)
+    registry.promote(a, root)
+    with pytest.raises(PromotionError, match="never promoted"):
+        rollback(who="carol", to="20000101T000000Z-00000000", root=root)
     assert run_cli(["classifier", "rollback"]) == 2
 
 
