@@ -104,7 +104,12 @@ def _train_spacy(texts, labels, dev_texts, dev_labels, cfg, progress: Callable[[
     examples = [ex for ex, k in zip(examples, _copies(weights, len(examples))) for _ in range(k)]
     dev_docs = [nlp.make_doc(t) for t in dev_texts]
     best_f1, best_bytes, best_epoch, bad = -1.0, None, 0, 0
-    for epoch in range(1, sc["epochs"] + 1):
+    n_epochs = sc["epochs"]
+    if sc.get("example_budget"):
+        # Where the time goes with many labels: each spaCy epoch costs time in proportion
+        # to the texts; a fixed number of example updates keeps retraining within budget.
+        n_epochs = min(n_epochs, max(3, -(-int(sc["example_budget"]) // max(1, len(examples)))))
+    for epoch in range(1, n_epochs + 1):
         t0 = time.perf_counter()
         rng.shuffle(examples)
         losses: dict = {}
@@ -118,9 +123,9 @@ def _train_spacy(texts, labels, dev_texts, dev_labels, cfg, progress: Callable[[
         else:
             f1 = 0.0
         if on_epoch is not None:
-            on_epoch(epoch, sc["epochs"])
+            on_epoch(epoch, n_epochs)
         progress(
-            f"  spacy epoch {epoch:2d}/{sc['epochs']}  loss {losses.get('textcat', 0.0):8.3f}  "
+            f"  spacy epoch {epoch:2d}/{n_epochs}  loss {losses.get('textcat', 0.0):8.3f}  "
             f"dev macro-F1 {f1:.4f}  ({time.perf_counter() - t0:.1f}s)"
         )
         if not dev_docs:
