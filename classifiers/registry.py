@@ -5,11 +5,15 @@ the environment variable ``FEEDBACKBOT_MODEL_DIR``)::
 
     <root>/
       CURRENT                      # one line: the promoted version id
+      promotion_log.jsonl          # one JSON line per promotion / rollback (fallback history)
       .gitignore                   # "*": model artefacts never enter git
       <version-id>/
         model/                     # spaCy pipeline (spacy/), sklearn (lr.pkl), params
         config.json                # training config, data hash, counts, created_at, library versions
         metrics.json               # dev + test metrics, thresholds, coverage
+        datacard.json, DATACARD.md # what went in: corpus, person labels, hashes, conflicts
+        training_labels.jsonl      # the person labels trained on (prepared text, dedup key)
+        promotion.json             # how it was promoted (gate decision, override reason)
 
 Version ids are ``YYYYmmddTHHMMSSZ-<first 8 hex of the data hash>``. A version
 directory is written under a temporary name and renamed when complete, and
@@ -122,6 +126,35 @@ def promote(version: str, root: Path | None = None) -> None:
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(version + "\n")
     os.replace(tmp, root / "CURRENT")
+
+
+PROMOTION_LOG = "promotion_log.jsonl"
+
+
+def append_promotion_log(entry: dict, root: Path | None = None) -> None:
+    """Append one promotion/rollback record to ``<root>/promotion_log.jsonl`` (adds ``at``)."""
+    root = root or model_root()
+    _ensure_root(root)
+    entry = {"at": datetime.now(UTC).isoformat(timespec="seconds"), **entry}
+    with open(root / PROMOTION_LOG, "a", encoding="utf-8") as fh:
+        fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
+
+
+def read_promotion_log(root: Path | None = None) -> list[dict]:
+    """All records of ``promotion_log.jsonl``, oldest first (unreadable lines skipped)."""
+    root = root or model_root()
+    path = root / PROMOTION_LOG
+    if not path.is_file():
+        return []
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(obj, dict):
+            out.append(obj)
+    return out
 
 
 def read_json(version: str, name: str, root: Path | None = None) -> dict:
