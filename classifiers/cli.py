@@ -17,6 +17,7 @@ heavy at module level.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 import json
 import sys
 from pathlib import Path
@@ -50,6 +51,14 @@ def _who(args) -> str:
         return "cli"
 
 
+#: Where ``train --with-labels`` gets person labels and decided appeals: set by an application that has
+#: them (the ``feedbackbot`` CLI reads its database); ``(labels, golden_appeals)``.
+LabelProvider = Callable[[], tuple[list, list]]
+label_provider: LabelProvider | None = None
+#: Called after every promotion or rollback ``(from, to, who, why, report)`` (the application's history).
+on_promoted: Callable[..., None] | None = None
+
+
 def _cmd_train(args) -> int:
     from .registry import model_root
     from .training.pipeline import train
@@ -61,11 +70,19 @@ def _cmd_train(args) -> int:
         print("error: --force/--why only make sense with --promote", file=sys.stderr)
         return 2
     labels: list = []
+    golden: list = []
+    if getattr(args, "with_labels", False):
+        if label_provider is None:
+            print("error: --with-labels needs the feedbackbot CLI (labels come from DATABASE_URL)", file=sys.stderr)
+            return 2
+        labels, golden = label_provider()
+        print(f"{len(labels)} person labels and {len(golden)} decided appeals read from the database", file=sys.stderr)
     if args.labels:
         from .training.labels import read_labels_jsonl
 
         try:
-            labels, problems = read_labels_jsonl(args.labels)
+            from_file, problems = read_labels_jsonl(args.labels)
+            labels = [*labels, *from_file]
         except OSError as exc:
             print(f"error: cannot read labels: {exc}", file=sys.stderr)
             return 2
@@ -73,18 +90,18 @@ def _cmd_train(args) -> int:
             print(f"warning: {args.labels}: {p} (skipped)", file=sys.stderr)
         if len(problems) > 20:
             print(f"warning: {len(problems) - 20} more bad lines skipped", file=sys.stderr)
-        print(f"{len(labels)} person labels read from {args.labels}", file=sys.stderr)
+        print(f"{len(from_file)} person labels read from {args.labels}", file=sys.stderr)
     version = train(args.data, promote=False, userdict=args.userdict, extra_labels=labels,
                     label_weight=args.label_weight)
     if args.marker:
         _write_json(args.marker, {"version": version, "model_root": str(model_root())})
     print(version)
     if args.promote:
-        return _promote_through_gate(version, args)
+        return _promote_through_gate(version, args, golden)
     return 0
 
 
-def _promote_through_gate(version: str, args) -> int:
+def _promote_through_gate(version: str, args, golden: list | None = None) -> int:
     from .registry import ModelNotAvailableError
     from .training.frozen import FrozenSetError
     from .training.gate import GateSettings
@@ -92,7 +109,8 @@ def _promote_through_gate(version: str, args) -> int:
 
     try:
         res = promote_with_gate(version, who=_who(args), why=args.why, force=args.force,
-                                settings=GateSettings(max_binary_f1_drop=args.max_binary_f1_drop))
+                                settings=GateSettings(max_binary_f1_drop=args.max_binary_f1_drop),
+                                golden_appeals=golden or [], on_promoted=on_promoted)
     except (ModelNotAvailableError, FrozenSetError, PromotionError) as exc:
         print(f"error: {version} not promoted: {exc}", file=sys.stderr)
         return 3
@@ -129,7 +147,7 @@ def _cmd_rollback(args) -> int:
     from .training.promotion import PromotionError, rollback
 
     try:
-        old, new = rollback(who=_who(args), why=args.why, to=args.to)
+        old, new = rollback(who=_who(args), why=args.why, to=args.to, on_promoted=on_promoted)
     except PromotionError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -272,6 +290,8 @@ def register(subparsers) -> None:
     s.add_argument("--data", default=None, help="directory of *.jsonl items (default: classifiers/data/items)")
     s.add_argument("--labels", default=None, type=Path,
                    help='person labels to train on too: JSON lines {"text","cause","source","who","at"[,"weight"]}')
+    s.add_argument("--with-labels", action="store_true",
+                   help="also train on every cause a person gave in the database (DATABASE_URL), with a data card")
     s.add_argument("--label-weight", default=None, type=float, help="weight of a person label vs a corpus item (default 1)")
     s.add_argument("--promote", action="store_true", help="promote the new version if the gate allows it")
     s.add_argument("--force", action="store_true", help="promote even if the gate refuses (needs --why; recorded)")

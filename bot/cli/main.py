@@ -20,7 +20,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     for command_group in (rating, classifier, ops, staff, importing, demo, score, facts, funnel, jobs):
         command_group.register(sub)
+    classifier.label_provider = _labels_from_database
     return parser
+
+
+def _labels_from_database() -> tuple[list, list]:
+    """Person labels and decided appeals of ``DATABASE_URL`` (``feedbackbot classifier train --with-labels``)."""
+    from bot.db.session import open_session
+    from bot.learning.labels import golden_appeals, person_labels
+    from bot.settings import Settings
+
+    with open_session(Settings.from_env().database_url) as s:
+        return person_labels(s), golden_appeals(s)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
