@@ -17,9 +17,9 @@ heavy at module level.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 
