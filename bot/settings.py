@@ -99,6 +99,11 @@ class Settings(BaseSettings):
         None, gt=0, validation_alias=_env("FEEDBACKBOT_IDLE_SWEEP_MINUTES"),
         description="Live surveys idle this long are finished by the sweep; unset: the survey window + 30")
 
+    text_retention_days: int = Field(
+        365, gt=0, validation_alias=_env("FEEDBACKBOT_TEXT_RETENTION_DAYS"),
+        description="Customers' free text (replies, reasons, transcripts, channel messages) is removed this many "
+                    "days after the call; scores, causes and the audit trail stay")
+
     # --- SMS and WeChat survey channels (bot/channels) -------------------------------------------
     # Development default: the "log" sender writes what it would send to the log and sends nothing.
     sms_provider: Literal["log", "tencent", "aliyun", "generic"] = Field(

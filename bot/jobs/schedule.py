@@ -57,6 +57,17 @@ def housekeeping(settings: Settings) -> dict[str, int]:
     return deleted
 
 
+def retention(settings: Settings) -> dict[str, int]:
+    """Remove customers' free text older than ``FEEDBACKBOT_TEXT_RETENTION_DAYS`` (counts recorded, never content)."""
+    from bot.privacy.erasure import do_purge_older_than
+
+    now = datetime.now(UTC)
+    with open_session(settings.database_url) as s, s.begin():
+        removed = do_purge_older_than(s, now - timedelta(days=settings.text_retention_days), now=now)
+    log.info("retention removed %s", removed)
+    return removed
+
+
 def worker_heartbeat(settings: Settings) -> None:
     """Refresh this worker's heartbeat row (``/healthz`` checks its age)."""
     with open_session(settings.database_url) as s, s.begin():
@@ -67,7 +78,9 @@ SWEEP_IDLE_SURVEYS = Job("sweep_idle_surveys", "Finish live surveys nobody answe
                          sweep_idle_surveys, retries=2, retry_delay_s=60, every=crontab(minute="*/5"))
 HOUSEKEEPING = Job("housekeeping", "Delete job runs and login attempts older than 30 days",
                    housekeeping, retries=1, retry_delay_s=300, every=crontab(minute="17", hour="*/6"))
+RETENTION = Job("retention", "Remove customers' free text past the retention period", retention,
+                retries=1, retry_delay_s=600, every=crontab(minute="43", hour="19"))  # 03:43 Beijing time
 # Not logged: a row a minute would bury the runs an admin looks for.
 WORKER_HEARTBEAT = Job("worker_heartbeat", "Worker heartbeat", worker_heartbeat, every=crontab(), logged=False)
 
-PERIODIC: tuple[Job, ...] = (SWEEP_IDLE_SURVEYS, HOUSEKEEPING, WORKER_HEARTBEAT)
+PERIODIC: tuple[Job, ...] = (SWEEP_IDLE_SURVEYS, HOUSEKEEPING, RETENTION, WORKER_HEARTBEAT)

@@ -38,6 +38,7 @@ def test_the_periodic_jobs_are_registered_on_their_schedules(sqlite_url, tmp_pat
     assert due(runner, datetime(2026, 12, 7, 10, 6)) == {"worker_heartbeat"}
     assert due(runner, datetime(2026, 12, 7, 12, 17)) == {"housekeeping", "worker_heartbeat"}
     assert due(runner, datetime(2026, 12, 7, 13, 17)) == {"worker_heartbeat"}
+    assert due(runner, datetime(2026, 12, 7, 19, 43)) == {"retention", "worker_heartbeat"}
     assert runner.tasks["sweep_idle_surveys"].retries == 2
 
 
