@@ -29,11 +29,19 @@ def _send_wechat(settings: Settings, outbound_id: int, openid: str) -> str:
     return outbox.send_wechat(settings, outbound_id, openid)
 
 
+def _train_classifier(settings: Settings) -> dict:
+    from bot.jobs.run_log import report_progress
+    from bot.learning.training import train_with_labels
+
+    return train_with_labels(settings, report_progress)
+
+
 def _on_demand() -> tuple[Job, ...]:
     """The channels' jobs (their names are ``bot.channels.inbox.PROCESS``, ``SEND_SMS``, ``SEND_WECHAT``)."""
     return (Job("process_inbound", "处理客户短信/微信回复", _process_inbound, retries=5, retry_delay_s=5),
             Job("send_sms", "发送短信", _send_sms, retries=3, retry_delay_s=30),
-            Job("send_wechat", "发送微信客服消息", _send_wechat, retries=2, retry_delay_s=10))
+            Job("send_wechat", "发送微信客服消息", _send_wechat, retries=2, retry_delay_s=10),
+            Job("train_classifier", "用人工标注重新训练分类模型", _train_classifier))
 
 
 def known_jobs() -> tuple[Job, ...]:
