@@ -18,11 +18,11 @@ listener does not see Core inserts).
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, func, select, text
+from sqlalchemy import DateTime, Table, func, select, text
 from sqlalchemy.orm import Session
 
 from bot.conversation.records import DraftAudit, DraftRating, DraftReason, Ref, Row, SurveyDraft
@@ -78,10 +78,25 @@ def _put(s: Session, model: type, rows: list[dict[str, Any]]) -> None:
                             for n in names])
 
 
+def _remembering(convert: Callable[[Any], Any] | None) -> Callable[[Any], Any] | None:
+    """``convert`` with its results kept for the statement: a batch repeats the same few times many times."""
+    if convert is None:
+        return None
+    done: dict[Any, Any] = {}
+
+    def remembered(value: Any) -> Any:
+        if value not in done:
+            done[value] = convert(value)
+        return done[value]
+    return remembered
+
+
 def _executemany(s: Session, table: Table, names: list[str], rows: list[dict[str, Any]]) -> None:
     """One DB-API ``executemany``, values converted by the columns' own SQLAlchemy types (as an ORM insert)."""
     dialect = s.get_bind().dialect
-    convert = [table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names]
+    convert = [_remembering(table.c[n].type.dialect_impl(dialect).bind_processor(dialect))
+               if isinstance(table.c[n].type, DateTime) else table.c[n].type.dialect_impl(dialect).bind_processor(dialect)
+               for n in names]
     values = [tuple(row[n] if c is None else c(row[n]) for n, c in zip(names, convert, strict=True))
               for row in rows]
     s.connection().exec_driver_sql(f"INSERT INTO {table.name} ({', '.join(names)}) "

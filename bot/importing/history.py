@@ -40,7 +40,10 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import signal
 import sys
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -334,6 +337,9 @@ _worker: _Context | None = None
 def _start_worker(settings: Settings, now: datetime,
                   classify_many: Callable[[list[str]], list[CauseResult]] | None) -> None:
     global _worker
+    if multiprocessing.parent_process() is not None:  # a worker: the parent handles Ctrl-C and ends the pool
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     if classify_many is None:
         from classifiers import classify_many as model_many
 
@@ -341,6 +347,13 @@ def _start_worker(settings: Settings, now: datetime,
     classify_many(["预热"])  # load the model now, then keep its objects out of the garbage collector's scans
     _spare_the_collector()
     _worker = _Context(settings=settings, classify=BatchClassifier(classify_many), now=now)
+
+
+def _exit_with_parent(parent: int) -> None:
+    """End this worker when the import that started it is gone (killed): nothing would read its results."""
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(1)
 
 
 def _spare_the_collector() -> None:
