@@ -85,6 +85,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from bot.rating.dialect import to_scale_vocabulary
 from bot.rating.questions import is_generic_question, is_scale_question, question_topic
@@ -443,6 +444,13 @@ def parse_reply(text: str | None) -> ParsedReply:
     """
     if not isinstance(text, str) or len(text) > MAX_INPUT_CHARS:
         return _UNPARSEABLE_EMPTY
+    return _parse_text(text)
+
+
+# A turn (and the import, which looks ahead at what it will classify) parses the same text more than once;
+# the result is immutable and depends on the text alone.
+@lru_cache(maxsize=16_384)
+def _parse_text(text: str) -> ParsedReply:
     normalized = to_scale_vocabulary(normalize(text).translate(PREPARE_TABLE)).strip()
     if not normalized:
         return _UNPARSEABLE_EMPTY
