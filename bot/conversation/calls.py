@@ -116,7 +116,7 @@ def register_call(
         CallConflict: the credited agent is not on the call, or the call id
             exists with different details (``CallConflict.field`` names which).
     """
-    now = now or utcnow()
+    now = as_utc(now or utcnow())  # SQLite keeps the wall time and drops the zone: store UTC
     credited = req.credited
     if credited not in req.agent_ids:
         raise CallConflict("credited_agent_id", f"credited agent {credited} did not take part in call {req.call_id}")

@@ -285,6 +285,7 @@ def new_survey(call_id: str, agent_ids: list[str], ended_at: datetime, team_id: 
                channel_hash: str | None = None) -> SurveyRecord:
     """A call and its survey as ``bot.conversation.calls.register_call`` opens them (the caller knows the call is new)."""
     credited = agent_ids[-1]
+    now = as_utc(now)  # SQLite keeps the wall time and drops the zone: every stored instant is UTC
     d = SurveyRecord(external_id=call_id, agent_ids=list(agent_ids), credited_agent_id=credited,
                      ended_at=as_utc(ended_at), team_id=team_id, channel_hash=channel_hash,
                      created_at=now, token=secrets.token_urlsafe(16), template_version=template_version,
