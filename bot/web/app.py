@@ -9,7 +9,7 @@ from fastapi.staticfiles import StaticFiles
 
 from bot.ledger import fact_table
 from bot.settings import Settings
-from bot.web import access, security
+from bot.web import access, proxies, security
 from bot.web import auth as staff_auth
 from bot.web.routes import admin_pages, agent_pages, auth, chat, docs, exports, health, integration, team_pages
 from bot.web.templating import HERE
@@ -40,6 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     security.install(app)
+    proxies.install(app, settings)
     app.mount("/static/swagger", StaticFiles(directory=docs.SWAGGER_UI_DIR), name="swagger")
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     staff_auth.install(app)
