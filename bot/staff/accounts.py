@@ -131,7 +131,9 @@ def set_disabled(s: Session, agent_id: str, disabled: bool, *, now: datetime, ac
 
 def end_sessions(s: Session, agent_id: str) -> int:
     """Delete every session of ``agent_id`` in the caller's transaction; how many there were."""
-    return s.execute(delete(StaffSession).where(StaffSession.agent_id == agent_id)).rowcount or 0
+    ended = s.scalars(delete(StaffSession).where(StaffSession.agent_id == agent_id)
+                      .returning(StaffSession.id_hash)).all()
+    return len(ended)
 
 
 def _hash_id(session_id: str) -> str:

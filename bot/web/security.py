@@ -20,10 +20,9 @@
 """
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from typing import Any
-
-import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
