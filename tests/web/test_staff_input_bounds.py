@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-from urllib.parse import quote
 
 import pytest
 from openpyxl import load_workbook
@@ -152,9 +151,3 @@ def test_exports_write_any_stored_text_whatever_control_characters_it_holds(cent
     assert "'=1+1\t\n\n" in feedback and "'=HYPERLINK(\"x\")" in feedback
     assert not any(c.startswith(("=", "+", "@")) for c in feedback)
 
-
-def test_the_export_link_of_the_page_downloads(centre):
-    _, web = centre
-    c = web.logged_in("S1")
-    r = c.get("/export/feedback?agent=" + quote("A1") + "&format=xlsx")
-    assert r.status_code == 200 and _cells_xlsx(r.content)
