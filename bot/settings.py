@@ -69,6 +69,10 @@ class Settings(BaseSettings):
                           description="The centre's time zone: a call belongs to the period of its end time there")
     min_sample: int = Field(10, gt=0, validation_alias=_env("FEEDBACKBOT_MIN_SAMPLE"),
                             description="Fewer counted responses than this: figures shown, no verdict")
+    trusted_proxies: str = Field(
+        "", validation_alias=_env("FEEDBACKBOT_TRUSTED_PROXIES"),
+        description="Comma-separated IPs/CIDRs of the reverse proxies whose X-Forwarded-For names the client; "
+                    "empty: no proxy is trusted and the client is the TCP peer")
 
     rabbitmq_host: str = Field("127.0.0.1", validation_alias=_env("RABBITMQ_HOST"))
     rabbitmq_port: int = Field(5672, validation_alias=_env("RABBITMQ_PORT"))
@@ -241,6 +245,18 @@ class Settings(BaseSettings):
     def _no_trailing_slash(cls, v: str) -> str:
         return v.rstrip("/")
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_networks(cls, v: str) -> str:
+        # uvicorn's own parser turns a malformed entry into a literal that never matches: say so here instead.
+        entries = [e.strip() for e in v.split(",") if e.strip()]
+        for entry in entries:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"FEEDBACKBOT_TRUSTED_PROXIES: {entry!r} is not an IP address or CIDR") from exc
+        return ",".join(entries)
+
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Settings:
         for name, value, dev in (
@@ -289,6 +305,11 @@ class Settings(BaseSettings):
     def model_dir(self) -> Path:
         """Versioned cause-classifier models and their ``CURRENT`` pointer."""
         return self.model_dir_override or self.var_dir / "models" / "classifier"
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        """``FEEDBACKBOT_TRUSTED_PROXIES`` as a list of IPs/CIDRs (empty: trust no proxy)."""
+        return [e for e in self.trusted_proxies.split(",") if e]
 
     @property
     def log_dir(self) -> Path:

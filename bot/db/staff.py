@@ -47,6 +47,8 @@ class Account(Base):
     updated_at: Mapped[datetime]
     # Demo centre accounts (known passwords): refused at login outside development.
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # A disabled account cannot log in and has no session (``feedbackbot user disable``).
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class StaffSession(Base):

@@ -164,9 +164,14 @@ class Stack:
         self._spawn(name, self.rasa_cmd(port, model), {**_rasa_env(), **env})
 
     def web_cmd(self, port: int, workers: int = 1) -> list[str]:
-        """Command line of the web app on ``port`` (loopback)."""
+        """Command line of the web app on ``port`` (loopback).
+
+        ``--no-proxy-headers``: uvicorn would otherwise take the client's address
+        from ``X-Forwarded-For`` of any local peer; the app decides instead
+        (``FEEDBACKBOT_TRUSTED_PROXIES``, see ``bot.web.proxies``).
+        """
         return [sys.executable, "-m", "uvicorn", "bot.web.app:create_app", "--factory", "--host", "127.0.0.1",
-                "--port", str(port), "--workers", str(workers), "--log-level", "warning"]
+                "--port", str(port), "--workers", str(workers), "--no-proxy-headers", "--log-level", "warning"]
 
     def worker_cmd(self) -> list[str]:
         """Command line of the background-job worker (``feedbackbot worker``)."""
@@ -191,6 +196,23 @@ class Stack:
             self._wait(f"{self.rasa_url}/webhooks/rest/", "rasa", timeout)
             # Last: the web app's /healthz checks Rasa and the worker's heartbeat too.
             self._wait(f"{self.web_url}/healthz", "web", timeout)
+        except Exception:
+            self.stop()
+            raise
+        return self
+
+    def start_web_only(self, timeout: float = 60.0, workers: int = 1) -> Stack:
+        """Migrate the database and start the web app alone, with the same command line as :meth:`start`.
+
+        Rasa and the action server are not started (chat calls answer 503):
+        enough for the staff side, the integration API and the tests of them.
+        """
+        from bot.db.migrate import upgrade
+
+        upgrade(self.database_url)
+        self._spawn("web", self.web_cmd(self.web_port, workers), self.env())
+        try:
+            self._wait(f"{self.web_url}/livez", "web", timeout)
         except Exception:
             self.stop()
             raise

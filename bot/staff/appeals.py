@@ -18,6 +18,7 @@ from bot.db.staff import Appeal
 from bot.domain import AppealStatus
 from bot.ledger.counting import is_counted_rating, is_current_reason
 from bot.ledger.per_survey import is_low, is_staff_attributed
+from zhtext.clean import clean_text, has_forbidden
 from zhtext.redact import redact
 
 MAX_APPEAL_CHARS = 1000
@@ -30,6 +31,7 @@ class AppealRefusal(StrEnum):
     TOO_LONG = "too_long"
     NOT_FOUND = "not_found"  # no such reason among the agent's own standing staff attributions
     DUPLICATE = "duplicate"  # this reason already has an appeal
+    CONTROL_CHARACTERS = "control_characters"  # NUL or another control character (tab and line breaks are fine)
 
 
 @dataclass(frozen=True)
@@ -58,12 +60,17 @@ def _appealable_reason(s: Session, agent_id: str, reason_id: int) -> Reason | No
 def file_appeal(s: Session, *, agent_id: str, reason_id: int, text: str, now: datetime) -> AppealResult:
     """Store an open appeal of ``agent_id`` against staff reason ``reason_id``, with an audit row.
 
-    Refused when the text is empty or too long, when the reason is not a
-    standing staff attribution of one of the agent's own counted ratings
-    (the same answer whether it exists or not), or when it already has an
-    appeal (any status: an agent appeals a reason once).
+    Refused when the text holds a control character other than tab and
+    line breaks (PostgreSQL cannot store NUL; none belongs in an appeal),
+    when it is empty or too long, when the reason is not a standing staff
+    attribution of one of the agent's own counted ratings (the same answer
+    whether it exists or not), or when it already has an appeal (any status:
+    an agent appeals a reason once). Line breaks are stored as ``\n``.
+    Runs in the caller's transaction.
     """
-    text = (text or "").strip()
+    if has_forbidden(text, multiline=True):
+        return AppealResult(None, AppealRefusal.CONTROL_CHARACTERS)
+    text = clean_text(text, multiline=True).strip()
     if not text:
         return AppealResult(None, AppealRefusal.EMPTY)
     if len(text) > MAX_APPEAL_CHARS:
@@ -80,6 +87,17 @@ def file_appeal(s: Session, *, agent_id: str, reason_id: int, text: str, now: da
     audit(s, at=now, actor=f"agent:{agent_id}", entity="appeal", entity_id=appeal.id, action="created",
           reason=reason_id, status=AppealStatus.OPEN.value)
     return AppealResult(appeal)
+
+
+def do_file_appeal(s: Session, *, agent_id: str, reason_id: int, text: str, now: datetime) -> AppealResult:
+    """:func:`file_appeal` in a transaction of its own.
+
+    Transaction contract: ``s`` must have no transaction open; this commits
+    one (the appeal and its audit row together), or commits nothing stored
+    when the appeal is refused.
+    """
+    with s.begin():
+        return file_appeal(s, agent_id=agent_id, reason_id=reason_id, text=text, now=now)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from bot.db.session import open_session
 from bot.jobs.runner import build_runner
 from bot.ledger import fact_table
 from bot.settings import Settings
-from bot.web import access, security
+from bot.web import access, proxies, security
 from bot.web import auth as staff_auth
 from bot.web.routes import (
     admin_pages,
@@ -55,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     security.install(app)
+    proxies.install(app, settings)
     app.mount("/static/swagger", StaticFiles(directory=docs.SWAGGER_UI_DIR), name="swagger")
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     staff_auth.install(app)

@@ -18,6 +18,8 @@ LOGIN_INVALID = "工号或密码不正确，请重新输入。"
 LOGIN_RATE_LIMITED = "登录失败次数过多，请15分钟后再试。"
 LOGIN_DEMO_REFUSED = "演示账号只能在开发环境中使用。"
 LOGIN_EMPTY = "请输入工号和密码。"
+LOGIN_DISABLED = "该账号已停用，请联系管理员。"
+LOGIN_CONTROL_CHARACTERS = "工号或密码中含有无法识别的控制字符（可能来自复制粘贴），请手动输入后重试。"
 LOGGED_OUT = "您已安全退出。"
 FORBIDDEN_TITLE = "无权访问"
 FORBIDDEN = "抱歉，您没有权限查看此页面。"
@@ -39,7 +41,11 @@ APPEAL_REFUSALS = {
     "too_long": "申诉理由太长了，请精简到1000字以内。",
     "not_found": "这条评价不能申诉：只能对计入您归因满意度的服务原因评价提出申诉。",
     "duplicate": "这条评价已经申诉过了，每条原因只能申诉一次。",
+    "control_characters": "申诉理由中含有无法显示的控制字符（可能来自复制粘贴），请删除后重新提交。",
 }
+BAD_REQUEST_TITLE = "请求无效"
+BAD_REQUEST = "请求中的参数无效（编号超出范围或含有无法识别的字符），请返回页面后重试。"
+SERVER_ERROR = "抱歉，服务器出错了，请稍后再试。"
 NO_RESPONSES = "本期暂无计入的评分。"
 ALL_SATISFIED = "本期 {n} 条评分全部为满意，原始满意度与归因满意度相同。"
 ALL_STAFF = "{low} 条一般或不满意的评分都与{whose}服务有关，因此原始满意度与归因满意度相同。"

@@ -11,9 +11,11 @@ from bot.staff import appeals
 from bot.web import messages
 from bot.web.auth import CsrfCheck, CurrentUser, now_utc
 from bot.web.deps import SessionDep, SettingsDep
+from bot.web.ids import RowId
 from bot.web.templating import templates
 from bot.web.views.common import CauseDep, PeriodDep
 from bot.web.views.pages import agent_context
+from zhtext.clean import has_forbidden
 
 router = APIRouter(include_in_schema=False)
 
@@ -31,12 +33,11 @@ def me(request: Request, s: SessionDep, settings: SettingsDep, user: CurrentUser
 
 
 @router.post("/me/appeals", dependencies=[CsrfCheck])
-def appeal(s: SessionDep, user: CurrentUser, reason_id: Annotated[int, Form()],
+def appeal(s: SessionDep, user: CurrentUser, reason_id: Annotated[RowId, Form()],
            text: Annotated[str, Form()] = "", back: Annotated[str, Form()] = ""):
     """File an appeal against one of the agent's own staff attributions, then back to /me with the result."""
-    with s.begin():
-        result = appeals.file_appeal(s, agent_id=user.agent_id, reason_id=reason_id, text=text, now=now_utc())
+    result = appeals.do_file_appeal(s, agent_id=user.agent_id, reason_id=reason_id, text=text, now=now_utc())
     outcome = "notice=appeal" if result.refusal is None else f"refused={result.refusal.value}"
     # ``back`` is only ever our own query string: drop anything that could leave the page.
-    query = back if back and all(ch not in back for ch in "/\\:#") else ""
+    query = back if back and all(ch not in back for ch in "/\\:#") and not has_forbidden(back) else ""
     return RedirectResponse(f"/me?{query + '&' if query else ''}{outcome}", status_code=303)
