@@ -13,7 +13,18 @@ from bot.ledger import fact_table
 from bot.settings import Settings
 from bot.web import access, security
 from bot.web import auth as staff_auth
-from bot.web.routes import admin_pages, agent_pages, auth, chat, docs, exports, health, integration, team_pages
+from bot.web.routes import (
+    admin_pages,
+    agent_pages,
+    appeal_pages,
+    auth,
+    chat,
+    docs,
+    exports,
+    health,
+    integration,
+    team_pages,
+)
 from bot.web.templating import HERE
 
 
@@ -47,6 +58,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     staff_auth.install(app)
     access.install(app)
-    for module in (health, docs, integration, chat, auth, agent_pages, team_pages, admin_pages, exports):
+    for module in (health, docs, integration, chat, auth, agent_pages, team_pages, admin_pages, appeal_pages, exports):
         app.include_router(module.router)
     return app

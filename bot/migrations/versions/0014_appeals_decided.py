@@ -1,0 +1,102 @@
+"""Appeals decided: deciders, panels, deadlines, escalation, second review; the ``reviewer`` role, the
+``appeal`` reason source and the facts' ``appeal_open`` flag
+
+Revision ID: 0014_appeals_decided
+Revises: 0009_survey_dialogue_state
+Create Date: 2026-12-07
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0014_appeals_decided"
+down_revision = "0009_survey_dialogue_state"
+branch_labels = None
+depends_on = None
+
+TZ = sa.DateTime(timezone=True)
+# Frozen copies of the vocabularies at this revision (a migration never imports the live enums).
+ROLES = ("agent", "supervisor", "admin", "reviewer")
+OLD_ROLES = ("agent", "supervisor", "admin")
+REASON_SOURCES = ("model", "customer", "reviewer", "import", "appeal")
+OLD_REASON_SOURCES = ("model", "customer", "reviewer", "import")
+APPEAL_STATUSES = ("open", "escalated", "review", "upheld", "rejected")
+OLD_APPEAL_STATUSES = ("open", "upheld", "rejected")
+MODES = ("supervisor", "panel")
+VOTES = ("uphold", "reject")
+CAUSES = ("staff.attitude", "staff.competence", "staff.resolution", "company.policy", "company.product",
+          "company.system", "company.network", "survey.issue", "customer.misreply", "customer.other", "none")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+def _recheck(table: str, name: str, condition: str) -> None:
+    with op.batch_alter_table(table) as b:
+        b.drop_constraint(name, type_="check")
+        b.create_check_constraint(name, condition)
+
+
+def upgrade() -> None:
+    _recheck("agents", "ck_agents_role", _in("role", ROLES))
+    _recheck("reasons", "ck_reasons_source", _in("source", REASON_SOURCES))
+    with op.batch_alter_table("appeals") as b:
+        b.drop_constraint("ck_appeals_status", type_="check")
+        b.create_check_constraint("ck_appeals_status", _in("status", APPEAL_STATUSES))
+        b.add_column(sa.Column("mode", sa.String(16), nullable=False, server_default="supervisor"))
+        b.add_column(sa.Column("decider_id", sa.String(64), sa.ForeignKey("agents.id", name="fk_appeals_decider"),
+                               nullable=True))
+        b.add_column(sa.Column("due_at", TZ, nullable=True))
+        b.add_column(sa.Column("escalated_at", TZ, nullable=True))
+        b.add_column(sa.Column("escalation", sa.String(16), nullable=True))
+        b.add_column(sa.Column("decided_cause", sa.String(32), nullable=True))
+        b.add_column(sa.Column("review_requested_at", TZ, nullable=True))
+        b.add_column(sa.Column("review_text", sa.Text(), nullable=True))
+        b.add_column(sa.Column("final", sa.Boolean(), nullable=False, server_default=sa.false()))
+        b.create_check_constraint("ck_appeals_mode", _in("mode", MODES))
+        b.create_index("ix_appeals_status_due", ["status", "due_at"])
+    # Appeals filed before this revision had no decider: the admin decided them, so they wait for the admin.
+    op.execute("UPDATE appeals SET status = 'escalated', escalation = 'no_decider', escalated_at = created_at "
+               "WHERE status = 'open'")
+    op.create_table(
+        "appeal_panelists",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("appeal_id", sa.Integer(), sa.ForeignKey("appeals.id"), nullable=False),
+        sa.Column("reviewer_id", sa.String(64), sa.ForeignKey("agents.id"), nullable=False),
+        sa.Column("drawn_at", TZ, nullable=False),
+        sa.Column("vote", sa.String(16), nullable=True),
+        sa.Column("cause", sa.String(32), nullable=True),
+        sa.Column("note", sa.Text(), nullable=True),
+        sa.Column("voted_at", TZ, nullable=True),
+        sa.UniqueConstraint("appeal_id", "reviewer_id", name="uq_appeal_panelists"),
+        sa.CheckConstraint(f"vote IS NULL OR {_in('vote', VOTES)}", name="ck_appeal_panelists_vote"),
+        sa.CheckConstraint(f"cause IS NULL OR {_in('cause', CAUSES)}", name="ck_appeal_panelists_cause"),
+    )
+    op.create_index("ix_appeal_panelists_appeal_id", "appeal_panelists", ["appeal_id"])
+    op.create_index("ix_appeal_panelists_reviewer_id", "appeal_panelists", ["reviewer_id"])
+    with op.batch_alter_table("survey_facts") as b:
+        b.add_column(sa.Column("appeal_open", sa.Boolean(), nullable=False, server_default=sa.false()))
+    # Frozen backfill: a counted rating with a pending appeal on any of its reasons.
+    op.execute("""
+        UPDATE survey_facts SET appeal_open = TRUE WHERE rating_id IN (
+            SELECT reasons.rating_id FROM appeals JOIN reasons ON reasons.id = appeals.reason_id
+            WHERE appeals.status IN ('open', 'escalated', 'review'))
+    """)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("survey_facts") as b:
+        b.drop_column("appeal_open")
+    op.drop_table("appeal_panelists")
+    op.execute("UPDATE appeals SET status = 'open' WHERE status IN ('escalated', 'review')")
+    with op.batch_alter_table("appeals") as b:
+        b.drop_index("ix_appeals_status_due")
+        b.drop_constraint("ck_appeals_mode", type_="check")
+        b.drop_constraint("fk_appeals_decider", type_="foreignkey")
+        for column in ("final", "review_text", "review_requested_at", "decided_cause", "escalation",
+                       "escalated_at", "due_at", "decider_id", "mode"):
+            b.drop_column(column)
+        b.drop_constraint("ck_appeals_status", type_="check")
+        b.create_check_constraint("ck_appeals_status", _in("status", OLD_APPEAL_STATUSES))
+    _recheck("reasons", "ck_reasons_source", _in("source", OLD_REASON_SOURCES))
+    _recheck("agents", "ck_agents_role", _in("role", OLD_ROLES))
