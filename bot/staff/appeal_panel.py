@@ -50,7 +50,8 @@ class Conflicts:
 
     def excluded(self) -> frozenset[str]:
         """Every excluded agent id."""
-        return self.members | self.supervisors | {self.agent_id} | ({self.labeller} if self.labeller else set())
+        labelled = {self.labeller} if self.labeller else set()
+        return self.members | self.supervisors | {self.agent_id} | frozenset(labelled)
 
 
 def conflicts(s: Session, *, agent_id: str, call_team_id: int | None, labelled_by: str | None) -> Conflicts:
@@ -58,7 +59,7 @@ def conflicts(s: Session, *, agent_id: str, call_team_id: int | None, labelled_b
     current = roster.open_membership(s, agent_id)
     teams = {t for t in (call_team_id, current.team_id if current else None) if t is not None}
     members = set(roster.current_team_members(s, sorted(teams))) if teams else set()
-    supervisors = set(s.scalars(select(Team.supervisor_id).where(Team.id.in_(teams), Team.supervisor_id.is_not(None))))
+    supervisors = {i for i in s.scalars(select(Team.supervisor_id).where(Team.id.in_(teams))) if i is not None}
     return Conflicts(frozenset(teams), frozenset(members), frozenset(supervisors), labelled_by, agent_id)
 
 

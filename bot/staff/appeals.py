@@ -178,17 +178,17 @@ def do_file_appeal(s: Session, *, agent_id: str, reason_id: int, text: str, now:
         return AppealResult(None, AppealRefusal.WINDOW_CLOSED)
     if s.scalar(select(Appeal.id).where(Appeal.reason_id == reason_id).limit(1)) is not None:
         return AppealResult(None, AppealRefusal.DUPLICATE)
+    due_at = workdays.deadline(now, policy.deadline_workdays, policy.tz)
     appeal = Appeal(reason_id=reason_id, agent_id=agent_id, text=redact(text), status=AppealStatus.OPEN,
-                    created_at=now, mode=policy.mode,
-                    due_at=workdays.deadline(now, policy.deadline_workdays, policy.tz))
+                    created_at=now, mode=policy.mode, due_at=due_at)
     s.add(appeal)
     s.flush()
     audit(s, at=now, actor=f"agent:{agent_id}", entity="appeal", entity_id=appeal.id, action="created",
-          reason=reason_id, status=AppealStatus.OPEN.value, mode=policy.mode.value, due_at=appeal.due_at.isoformat())
+          reason=reason_id, status=AppealStatus.OPEN.value, mode=policy.mode.value, due_at=due_at.isoformat())
     labelled_by = appeal_panel.labeller(s, reason.id, reason.source)
     c = appeal_panel.conflicts(s, agent_id=agent_id, call_team_id=call_team_id, labelled_by=labelled_by)
     _ASSIGN[policy.mode](s, appeal, c, now, policy, rng)
-    fact_table.refresh_facts(s, [s.scalar(select(Rating.survey_id).where(Rating.id == reason.rating_id))])
+    fact_table.refresh_facts(s, s.scalars(select(Rating.survey_id).where(Rating.id == reason.rating_id)))
     return AppealResult(appeal)
 
 
@@ -312,10 +312,14 @@ def do_decide_appeal(s: Session, *, appeal_id: int, decider_id: str, role: str, 
 
 
 class _Decidable(Protocol):
-    status: str
-    mode: str
-    decider_id: str | None
-    agent_id: str | None
+    @property
+    def status(self) -> str: ...
+    @property
+    def mode(self) -> str: ...
+    @property
+    def decider_id(self) -> str | None: ...
+    @property
+    def agent_id(self) -> str | None: ...
 
 
 def decision_stage(appeal: _Decidable, user_id: str, role: str) -> str | None:

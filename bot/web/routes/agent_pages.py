@@ -12,8 +12,8 @@ from bot.web import messages
 from bot.web.auth import CsrfCheck, CurrentUser, now_utc
 from bot.web.deps import SessionDep, SettingsDep
 from bot.web.templating import templates
-from bot.web.views.common import CauseDep, PeriodDep
 from bot.web.views.appeals import my_appeals_context
+from bot.web.views.common import CauseDep, PeriodDep
 from bot.web.views.pages import agent_context
 
 router = APIRouter(include_in_schema=False)

@@ -13,9 +13,8 @@ from bot.web import messages
 from bot.web.access import NotFound
 from bot.web.auth import CsrfCheck, CurrentUser, RequireAdmin, StaffUser, now_utc
 from bot.web.deps import SessionDep, SettingsDep
-from bot.web.formatting import local_time
 from bot.web.templating import templates
-from bot.web.views.appeals import appeal_context, stage_text
+from bot.web.views.appeals import appeal_context, deadline_time, stage_text
 
 router = APIRouter(include_in_schema=False)
 
@@ -39,7 +38,7 @@ def to_decide(request: Request, s: SessionDep, settings: SettingsDep, user: Curr
     cases = appeal_cases.to_decide(s, user.agent_id, user.role)
     return templates.TemplateResponse(request, "staff/appeals.html", {
         "title": messages.PAGE_APPEALS, "cases": [(c, stage_text(c)) for c in cases],
-        "time": lambda v: local_time(v, settings.timezone) if v else "—", "escalated_list": False})
+        "due": lambda v: deadline_time(v, settings.timezone), "escalated_list": False})
 
 
 @router.get("/appeals/escalated", response_class=HTMLResponse)
@@ -48,7 +47,7 @@ def escalated(request: Request, s: SessionDep, settings: SettingsDep, user: Requ
     cases = [c for c in appeal_cases.admin_queue(s) if c.agent_id != user.agent_id]
     return templates.TemplateResponse(request, "staff/appeals.html", {
         "title": messages.PAGE_ESCALATED, "cases": [(c, stage_text(c)) for c in cases],
-        "time": lambda v: local_time(v, settings.timezone) if v else "—", "escalated_list": True})
+        "due": lambda v: deadline_time(v, settings.timezone), "escalated_list": True})
 
 
 @router.get("/appeals/{appeal_id}", response_class=HTMLResponse)

@@ -5,10 +5,12 @@ A panel member's context is built from the blind copy of the case
 """
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot.clock import as_utc
 from bot.domain import AppealMode
 from bot.settings import Settings
 from bot.staff import appeal_cases
@@ -40,7 +42,13 @@ def appeal_context(s: Session, settings: Settings, case: AppealCase, viewer: Vie
         "case": shown, "viewer": viewer.value, "stage": stage_text(case), "can_decide": can_decide,
         "can_vote": can_vote, "seat": seat, "can_review": viewer == Viewer.AGENT and case.reviewable,
         "uphold_causes": UPHOLD_CAUSES, "effect": effect, "time": lambda v: local_time(v, tz) if v else "—",
+        "due": lambda v: deadline_time(v, tz), "workdays": settings.appeal_deadline_workdays,
     }
+
+
+def deadline_time(value, tz: str) -> str:
+    """A deadline at midnight shown as the last minute of the day it closes (``2026-12-10 23:59``)."""
+    return local_time(as_utc(value) - timedelta(minutes=1), tz) if value else "—"
 
 
 def my_appeals_context(s: Session, settings: Settings, agent_id: str) -> dict[str, Any]:
@@ -48,7 +56,8 @@ def my_appeals_context(s: Session, settings: Settings, agent_id: str) -> dict[st
     tz = settings.timezone
     cases = appeal_cases.agent_appeals(s, agent_id)
     return {"my_appeals": [(c, stage_text(c), appeal_cases.kpi_effect(s, c, tz=tz, min_sample=settings.min_sample))
-                           for c in cases]}
+                           for c in cases],
+            "due": lambda v: deadline_time(v, tz)}
 
 
 def within_window(item_reason_at, settings: Settings, now) -> bool:
