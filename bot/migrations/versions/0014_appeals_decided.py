@@ -31,10 +31,46 @@ def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
+def _sqlite_check_replaced(create_sql: str, name: str, condition: str) -> str:
+    """``create_sql`` with the body of CHECK constraint ``name`` replaced (parentheses matched, quotes skipped)."""
+    head = f"CONSTRAINT {name} CHECK ("
+    start = create_sql.index(head) + len(head)
+    depth, i, quoted = 1, start, False
+    while depth:
+        ch = create_sql[i]
+        if ch == "'":
+            quoted = not quoted
+        elif not quoted:
+            depth += {"(": 1, ")": -1}.get(ch, 0)
+        i += 1
+    return create_sql[:start] + condition + create_sql[i - 1:]
+
+
 def _recheck(table: str, name: str, condition: str) -> None:
-    with op.batch_alter_table(table) as b:
-        b.drop_constraint(name, type_="check")
-        b.create_check_constraint(name, condition)
+    """Replace CHECK constraint ``name`` of ``table`` by ``condition``.
+
+    PostgreSQL: drop and add. SQLite cannot alter a constraint, and rebuilding
+    ``agents`` or ``reasons`` (batch mode) fails once other tables reference
+    their rows, because the connection enforces foreign keys and the PRAGMA
+    cannot be turned off inside the migration's transaction. The schema text
+    is edited instead, the procedure SQLite documents for changes that leave
+    the stored rows valid (https://www.sqlite.org/lang_altertable.html, "otheralter");
+    widening or narrowing an IN list is such a change (narrowing is only used
+    by the downgrade, after the rows using the new values are gone).
+    """
+    bind = op.get_bind()
+    if bind.dialect.name != "sqlite":
+        op.drop_constraint(name, table, type_="check")
+        op.create_check_constraint(name, table, condition)
+        return
+    create_sql = bind.execute(sa.text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = :t"),
+                              {"t": table}).scalar_one()
+    version = bind.execute(sa.text("PRAGMA schema_version")).scalar_one()
+    bind.execute(sa.text("PRAGMA writable_schema = ON"))
+    bind.execute(sa.text("UPDATE sqlite_master SET sql = :sql WHERE type = 'table' AND name = :t"),
+                 {"sql": _sqlite_check_replaced(create_sql, name, condition), "t": table})
+    bind.execute(sa.text(f"PRAGMA schema_version = {int(version) + 1}"))
+    bind.execute(sa.text("PRAGMA writable_schema = OFF"))
 
 
 def upgrade() -> None:
