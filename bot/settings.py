@@ -73,6 +73,17 @@ class Settings(BaseSettings):
         "", validation_alias=_env("FEEDBACKBOT_TRUSTED_PROXIES"),
         description="Comma-separated IPs/CIDRs of the reverse proxies whose X-Forwarded-For names the client; "
                     "empty: no proxy is trusted and the client is the TCP peer")
+    appeal_window_days: int = Field(
+        7, gt=0, validation_alias=_env("FEEDBACKBOT_APPEAL_WINDOW_DAYS"),
+        description="Days an agent may appeal a staff attribution, from when it was recorded (reasons.created_at)")
+    appeal_mode: Literal["supervisor", "panel"] = Field(
+        "supervisor", validation_alias=_env("FEEDBACKBOT_APPEAL_MODE"),
+        description="Who decides appeals first: the team's supervisor, or a blind panel of reviewers")
+    appeal_panel_size: int = Field(3, ge=1, le=15, validation_alias=_env("FEEDBACKBOT_APPEAL_PANEL_SIZE"),
+                                   description="Reviewers drawn for an appeal panel; a strict majority decides")
+    appeal_deadline_workdays: int = Field(
+        3, gt=0, validation_alias=_env("FEEDBACKBOT_APPEAL_DEADLINE_WORKDAYS"),
+        description="Chinese working days (official holidays and make-up workdays) to decide an appeal")
 
     rabbitmq_host: str = Field("127.0.0.1", validation_alias=_env("RABBITMQ_HOST"))
     rabbitmq_port: int = Field(5672, validation_alias=_env("RABBITMQ_PORT"))

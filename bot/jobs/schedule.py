@@ -68,6 +68,14 @@ def retention(settings: Settings) -> dict[str, int]:
     return removed
 
 
+def escalate_overdue_appeals(settings: Settings) -> int:
+    """Send appeals past their deadline (counted in Chinese working days) to the admin; returns how many."""
+    from bot.staff.appeals import do_escalate_overdue_appeals
+
+    with open_session(settings.database_url) as s, s.begin():
+        return int(do_escalate_overdue_appeals(s, datetime.now(UTC)) or 0)
+
+
 def worker_heartbeat(settings: Settings) -> None:
     """Refresh this worker's heartbeat row (``/healthz`` checks its age)."""
     with open_session(settings.database_url) as s, s.begin():
@@ -80,7 +88,9 @@ HOUSEKEEPING = Job("housekeeping", "Delete job runs and login attempts older tha
                    housekeeping, retries=1, retry_delay_s=300, every=crontab(minute="17", hour="*/6"))
 RETENTION = Job("retention", "Remove customers' free text past the retention period", retention,
                 retries=1, retry_delay_s=600, every=crontab(minute="43", hour="19"))  # 03:43 Beijing time
+ESCALATE_APPEALS = Job("escalate_overdue_appeals", "Escalate appeals past their deadline to the admin",
+                       escalate_overdue_appeals, retries=1, retry_delay_s=60, every=crontab(minute="*/15"))
 # Not logged: a row a minute would bury the runs an admin looks for.
 WORKER_HEARTBEAT = Job("worker_heartbeat", "Worker heartbeat", worker_heartbeat, every=crontab(), logged=False)
 
-PERIODIC: tuple[Job, ...] = (SWEEP_IDLE_SURVEYS, HOUSEKEEPING, RETENTION, WORKER_HEARTBEAT)
+PERIODIC: tuple[Job, ...] = (SWEEP_IDLE_SURVEYS, HOUSEKEEPING, RETENTION, ESCALATE_APPEALS, WORKER_HEARTBEAT)

@@ -17,6 +17,7 @@ from bot.web import auth as staff_auth
 from bot.web.routes import (
     admin_pages,
     agent_pages,
+    appeal_pages,
     auth,
     callbacks,
     chat,
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     staff_auth.install(app)
     access.install(app)
     app.state.jobs = build_runner(settings)  # producer side of the job runner: the web app only enqueues
-    for module in (health, docs, integration, chat, callbacks, auth, agent_pages, team_pages, admin_pages, exports):
+    for module in (health, docs, integration, chat, callbacks, auth, agent_pages, team_pages, admin_pages, appeal_pages,
+                   exports):
         app.include_router(module.router)
     return app

@@ -39,7 +39,8 @@ from bot.web.templating import templates
 SESSION_COOKIE = "fb_session"
 LOGIN_CSRF_COOKIE = "fb_login_csrf"
 CSRF_FIELD = "csrf_token"
-HOME_BY_ROLE = {Role.AGENT.value: "/me", Role.SUPERVISOR.value: "/team", Role.ADMIN.value: "/admin"}
+HOME_BY_ROLE = {Role.AGENT.value: "/me", Role.SUPERVISOR.value: "/team", Role.ADMIN.value: "/admin",
+                Role.REVIEWER.value: "/appeals"}
 
 
 @dataclass(frozen=True)
