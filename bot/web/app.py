@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from bot.ledger import fact_table
+from bot.model_store import configure_classifier
 from bot.settings import Settings
 from bot.web import access, security
 from bot.web import auth as staff_auth
@@ -23,6 +24,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """
     settings = settings or Settings.from_env()
     fact_table.install()
+    configure_classifier(settings, actor="web")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
