@@ -11,8 +11,7 @@ import json
 import pytest
 
 import classifiers
-from classifiers import api
-from classifiers import registry
+from classifiers import api, registry
 
 
 @pytest.fixture(scope="session")

@@ -17,9 +17,8 @@ from pathlib import Path
 import pytest
 
 import classifiers
-from classifiers import api, cli
+from classifiers import api, cli, registry
 from classifiers.labels import ATTRIBUTION, CAUSES, LABELS
-from classifiers import registry
 from classifiers.training.dataset import DEFAULT_DATA_DIR
 
 PER_LABEL = 16

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from classifiers.model import CauseModel
 from classifiers import registry
+from classifiers.model import CauseModel
 from classifiers.tokenize import MODEL_USERDICT, USERDICT, file_sha256, segmenter
 from classifiers.training.dataset import DEFAULT_DATA_DIR
 from classifiers.training.pipeline import train
