@@ -129,7 +129,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_http(url: str, proc: subprocess.Popen, timeout: float = 120.0) -> httpx.Response:
+def wait_http(url: str, proc: subprocess.Popen, timeout: float = 300.0) -> httpx.Response:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         assert proc.poll() is None, f"server exited with {proc.returncode}"

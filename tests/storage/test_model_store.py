@@ -252,12 +252,12 @@ def test_another_process_follows_a_promotion_without_restart(db_url, tmp_path):
         promote(db_url, B, root, why="a better model")
         promoted_at = time.monotonic()
         seen = first
-        while seen == A and time.monotonic() - promoted_at < 10:
+        while seen == A and time.monotonic() - promoted_at < 20:
             seen = child.stdout.readline().strip()
         followed_after = time.monotonic() - promoted_at
         assert seen == B, seen
         print(f"followed the promotion after {followed_after:.2f} s")
-        assert followed_after < 4.0  # the reload check runs at most every 2 s
+        assert followed_after < 8.0  # checked at most every 2 s, plus loading the new version (seconds on a busy machine)
         assert child.poll() is None  # the same process, never restarted
     finally:
         child.kill()
