@@ -23,10 +23,12 @@ import os
 import re
 import shlex
 import shutil
+import signal
 import socket
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -141,15 +143,26 @@ def wait_http(url: str, proc: subprocess.Popen, timeout: float = 300.0) -> httpx
 
 
 def stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
+    """Stop a server started in its own process group, its workers with it."""
+    os.killpg(proc.pid, signal.SIGTERM)
     try:
-        proc.wait(timeout=15)
+        proc.wait(timeout=30)
     except subprocess.TimeoutExpired:
-        proc.kill()
+        os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
 
 
-def test_the_image_file_set_installs_serves_and_trains(tmp_path):
+@pytest.fixture()
+def image_dir():
+    """A directory of its own: pytest's numbered temporary directories are pruned by other pytest
+    sessions of the same user while this long test runs (seen on a shared machine)."""
+    path = Path(tempfile.mkdtemp(prefix="feedbackbot-image-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def test_the_image_file_set_installs_serves_and_trains(image_dir):
+    tmp_path = image_dir
     timings: dict[str, float] = {}
     started = time.monotonic()
     app = tmp_path / "app"
@@ -225,7 +238,8 @@ def test_the_image_file_set_installs_serves_and_trains(tmp_path):
     port = free_port()
     web_cmd = [str(port) if arg == "8000" else arg for arg in cmd]
     web_cmd[web_cmd.index("--host") + 1] = "127.0.0.1"
-    web = subprocess.Popen(web_cmd, cwd=app, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    web = subprocess.Popen(web_cmd, cwd=app, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           start_new_session=True)
     try:
         t0 = time.monotonic()
         assert wait_http(f"http://127.0.0.1:{port}/livez", web).status_code == 200
@@ -240,7 +254,7 @@ def test_the_image_file_set_installs_serves_and_trains(tmp_path):
     port = free_port()
     action_server = subprocess.Popen([str(venv / "bin" / "python"), "-m", "actions.server", "-p", str(port)],
                                      cwd=app, env={**env, "SANIC_HOST": "127.0.0.1"},
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         t0 = time.monotonic()
         ready = wait_http(f"http://127.0.0.1:{port}/ready", action_server)
