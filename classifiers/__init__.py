@@ -3,6 +3,8 @@
 Public API (see ``classifiers/api.py`` for the contract)::
 
     from classifiers import classify, classify_many, CauseResult, CAUSES, ATTRIBUTION
+
+A process sets its model store once with :func:`configure` (``classifiers.registry``).
 """
 from .api import (
     ATTRIBUTION,
@@ -13,6 +15,7 @@ from .api import (
     classify_many,
     current_model_version,
 )
+from .registry import configure
 
 __all__ = [
     "ATTRIBUTION",
@@ -21,5 +24,6 @@ __all__ = [
     "ModelNotAvailableError",
     "classify",
     "classify_many",
+    "configure",
     "current_model_version",
 ]

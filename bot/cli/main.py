@@ -35,13 +35,31 @@ def _labels_from_database() -> tuple[list, list]:
         return person_labels(s), golden_appeals(s)
 
 
+def _cli_actor() -> str:
+    """``cli:<login>`` for the promotion history (a container user may have no login name)."""
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"[:64]
+    except (KeyError, OSError):
+        return "cli"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``feedbackbot`` console script."""
     from bot.ledger import fact_table
+    from bot.model_store import configure_classifier
+    from bot.settings import Settings, SettingsError
 
     fact_table.install()
     parser = build_parser()
     args = parser.parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    configure_classifier(settings, actor=_cli_actor())
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:

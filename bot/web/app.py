@@ -11,6 +11,7 @@ from bot.conversation.gateway import Gateway
 from bot.db.session import open_session
 from bot.jobs.runner import build_runner
 from bot.ledger import fact_table
+from bot.model_store import configure_classifier
 from bot.settings import Settings
 from bot.web import access, proxies, security
 from bot.web import auth as staff_auth
@@ -38,6 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """
     settings = settings or Settings.from_env()
     fact_table.install()
+    configure_classifier(settings, actor="web")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
