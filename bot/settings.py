@@ -95,6 +95,10 @@ class Settings(BaseSettings):
     worker_heartbeat_max_age_s: int = Field(
         180, ge=30, validation_alias=_env("FEEDBACKBOT_WORKER_HEARTBEAT_MAX_AGE"),
         description="/healthz fails the worker check when its last heartbeat is older (seconds)")
+    case_levels: str = Field(
+        "班组长=24,中心经理=48,投诉/质检办=72", validation_alias=_env("FEEDBACKBOT_CASE_LEVELS"),
+        description="Complaint case levels in order, NAME=HOURS to answer (bot.cases.policy); the first level "
+                    "is the team's supervisor, the others every admin")
     idle_sweep_minutes_override: int | None = Field(
         None, gt=0, validation_alias=_env("FEEDBACKBOT_IDLE_SWEEP_MINUTES"),
         description="Live surveys idle this long are finished by the sweep; unset: the survey window + 30")

@@ -19,6 +19,7 @@ from bot.web.routes import (
     agent_pages,
     auth,
     callbacks,
+    case_pages,
     chat,
     docs,
     exports,
@@ -60,6 +61,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     staff_auth.install(app)
     access.install(app)
     app.state.jobs = build_runner(settings)  # producer side of the job runner: the web app only enqueues
-    for module in (health, docs, integration, chat, callbacks, auth, agent_pages, team_pages, admin_pages, exports):
+    for module in (health, docs, integration, chat, callbacks, auth, agent_pages, team_pages, admin_pages, case_pages, exports):
         app.include_router(module.router)
     return app
