@@ -14,10 +14,11 @@ from sqlalchemy.orm import Session
 from bot.cases import workflow
 from bot.cases.listing import visible_cases
 from bot.clock import as_utc
-from bot.db.audit import audit  # noqa: F401 - the trail the assertions read is this module's
+from bot.conversation import calls
 from bot.db.cases import Case, Notification
 from bot.db.connection import engine_for
 from bot.db.models import AuditLog, Flag
+from tests import rows
 from tests.cases.case_data import COMPLAINT_AT, complain, seed_roster
 
 H = timedelta(hours=1)
@@ -154,8 +155,6 @@ def the_case_status(url: str, case_id: int) -> str:
 def test_followup_flags_open_cases_too(db_url, tmp_path):
     seed_roster(db_url, tmp_path)
     with Session(engine_for(db_url)) as s, s.begin():
-        from tests import rows
-        from bot.conversation import calls
         req = calls.CallRequest(call_id="c-fu", agent_ids=["A2"], ended_at=COMPLAINT_AT)
         survey, _ = calls.register_call(s, req, window_minutes=60, template_version="v1", now=COMPLAINT_AT)
         with rows.editing(s, survey.id, COMPLAINT_AT) as d:
@@ -163,3 +162,17 @@ def test_followup_flags_open_cases_too(db_url, tmp_path):
     open_cases(db_url, COMPLAINT_AT + timedelta(minutes=1))
     case = the_case(db_url)
     assert (case.kind, case.level, case.handler_id) == ("followup", 0, "S1")
+
+
+def test_the_jobs_open_and_escalate_through_the_settings(db_url, tmp_path):
+    from bot.cases import jobs
+    from bot.settings import Settings
+
+    seed_roster(db_url, tmp_path)
+    complain(db_url, "c-job", "A1", "我要投诉你们")  # in 2026-09: long overdue by the real clock
+    settings = Settings.from_env({"DATABASE_URL": db_url, "FEEDBACKBOT_CASE_LEVELS": "班组长=1,投诉办=2"})
+    assert jobs.open_cases(settings) == 1 and jobs.open_cases(settings) == 0
+    assert jobs.escalate_cases(settings) == 1
+    case = the_case(db_url)
+    assert (case.level, case.handler_id) == (1, None)
+    assert as_utc(case.due_at) == COMPLAINT_AT + 3 * H  # the configured 1 h then 2 h
