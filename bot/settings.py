@@ -235,6 +235,14 @@ class Settings(BaseSettings):
         """Keyword arguments, then the process environment (no .env files: secrets come from the environment)."""
         return (init_settings,) if _MAPPING_ONLY.get() else (init_settings, env_settings)
 
+    @field_validator("case_levels")
+    @classmethod
+    def _case_levels(cls, v: str) -> str:
+        from bot.cases.policy import parse_levels  # the policy module reads Settings: imported when used
+
+        parse_levels(v)  # PolicyError (a ValueError) says what is wrong
+        return v
+
     @field_validator("rasa_url", "public_base_url")
     @classmethod
     def _no_trailing_slash(cls, v: str) -> str:

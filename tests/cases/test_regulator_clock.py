@@ -67,3 +67,10 @@ def test_levels_setting_is_read_and_bad_values_are_explained():
         parse_levels("班组长=一天,中心经理=48")
     with pytest.raises(PolicyError, match="at least two"):
         parse_levels("班组长=24")
+
+
+def test_a_bad_levels_setting_stops_the_process_at_start():
+    from bot.settings import Settings, SettingsError
+
+    with pytest.raises(SettingsError, match="NAME=HOURS"):
+        Settings.from_env({"FEEDBACKBOT_CASE_LEVELS": "班组长=24,中心经理"})
