@@ -176,3 +176,23 @@ def test_the_jobs_open_and_escalate_through_the_settings(db_url, tmp_path):
     case = the_case(db_url)
     assert (case.level, case.handler_id) == (1, None)
     assert as_utc(case.due_at) == COMPLAINT_AT + 3 * H  # the configured 1 h then 2 h
+
+
+def test_a_long_internal_window_is_cut_at_the_regulators_last_working_day(db_url, tmp_path):
+    from bot.cases.policy import parse_levels
+
+    levels = parse_levels("班组长=24,中心经理=480,投诉/质检办=72")
+    seed_roster(db_url, tmp_path)
+    complain(db_url, "c-cut", "A2", "再不退款我就打12315投诉")
+    with Session(engine_for(db_url)) as s, s.begin():
+        workflow.do_open_cases_for_new_flags(s, COMPLAINT_AT + timedelta(minutes=1), levels=levels)
+    # 480 h would end 10-20 02:00 UTC; 12315's 7th working day is 10-15 (10-10 Saturday worked, 10-01..07 off),
+    # which ends at 10-16 00:00 Beijing = 10-15 16:00 UTC.
+    regulator_end = datetime.fromisoformat("2026-10-15T16:00:00+00:00")
+    case = the_case(db_url)
+    assert (case.level, as_utc(case.due_at)) == (1, regulator_end)
+    with Session(engine_for(db_url)) as s, s.begin():
+        assert workflow.do_escalate_overdue_cases(s, regulator_end - timedelta(seconds=1), levels=levels) == []
+        [moved] = workflow.do_escalate_overdue_cases(s, regulator_end, levels=levels)
+        # Past the regulator's day the last level keeps its own 72 h.
+        assert (moved.level, as_utc(moved.due_at)) == (2, regulator_end + 72 * H)
