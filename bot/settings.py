@@ -110,6 +110,10 @@ class Settings(BaseSettings):
     worker_heartbeat_max_age_s: int = Field(
         180, ge=30, validation_alias=_env("FEEDBACKBOT_WORKER_HEARTBEAT_MAX_AGE"),
         description="/healthz fails the worker check when its last heartbeat is older (seconds)")
+    case_levels: str = Field(
+        "班组长=24,中心经理=48,投诉/质检办=72", validation_alias=_env("FEEDBACKBOT_CASE_LEVELS"),
+        description="Complaint case levels in order, NAME=HOURS to answer (bot.cases.policy); the first level "
+                    "is the team's supervisor, the others every admin")
     idle_sweep_minutes_override: int | None = Field(
         None, gt=0, validation_alias=_env("FEEDBACKBOT_IDLE_SWEEP_MINUTES"),
         description="Live surveys idle this long are finished by the sweep; unset: the survey window + 30")
@@ -250,6 +254,14 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         """Keyword arguments, then the process environment (no .env files: secrets come from the environment)."""
         return (init_settings,) if _MAPPING_ONLY.get() else (init_settings, env_settings)
+
+    @field_validator("case_levels")
+    @classmethod
+    def _case_levels(cls, v: str) -> str:
+        from bot.cases.policy import parse_levels  # the policy module reads Settings: imported when used
+
+        parse_levels(v)  # PolicyError (a ValueError) says what is wrong
+        return v
 
     @field_validator("rasa_url", "public_base_url")
     @classmethod

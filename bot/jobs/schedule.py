@@ -12,6 +12,7 @@ from typing import cast
 from huey import crontab
 from sqlalchemy import CursorResult, delete
 
+from bot.cases import jobs as cases_jobs
 from bot.db.session import open_session
 from bot.db.staff import LoginAttempt
 from bot.jobs import heartbeat, run_log
@@ -93,4 +94,10 @@ ESCALATE_APPEALS = Job("escalate_overdue_appeals", "Escalate appeals past their 
 # Not logged: a row a minute would bury the runs an admin looks for.
 WORKER_HEARTBEAT = Job("worker_heartbeat", "Worker heartbeat", worker_heartbeat, every=crontab(), logged=False)
 
-PERIODIC: tuple[Job, ...] = (SWEEP_IDLE_SURVEYS, HOUSEKEEPING, RETENTION, ESCALATE_APPEALS, WORKER_HEARTBEAT)
+OPEN_CASES = Job("open_cases", "Open a complaint case for each new complaint or follow-up flag",
+                 cases_jobs.open_cases, retries=2, retry_delay_s=30, every=crontab())
+ESCALATE_CASES = Job("escalate_cases", "Escalate complaint cases nobody answered in time",
+                     cases_jobs.escalate_cases, retries=2, retry_delay_s=30, every=crontab())
+
+PERIODIC: tuple[Job, ...] = (SWEEP_IDLE_SURVEYS, HOUSEKEEPING, RETENTION, ESCALATE_APPEALS, WORKER_HEARTBEAT, OPEN_CASES,
+                              ESCALATE_CASES)

@@ -21,6 +21,7 @@ from bot.web.routes import (
     appeal_pages,
     auth,
     callbacks,
+    case_pages,
     chat,
     docs,
     exports,
@@ -65,6 +66,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     access.install(app)
     app.state.jobs = build_runner(settings)  # producer side of the job runner: the web app only enqueues
     for module in (health, docs, integration, chat, callbacks, auth, agent_pages, team_pages, admin_pages, appeal_pages,
-                   exports):
+                   case_pages, exports):
         app.include_router(module.router)
     return app

@@ -71,3 +71,20 @@ EXPLAIN_UPHELD = "{n} 条申诉成立"
 EXPLAIN_TAIL = "，均不计入归因满意度，因此归因满意度高于原始满意度。"
 NOT_FOUND_TITLE = "未找到"
 NOT_FOUND = "没有找到您要查看的客服或团队。"
+
+# --- complaint and follow-up cases --------------------------------------------------
+PAGE_CASES = "投诉与跟进案件"
+CASE_KIND_NAMES = {"complaint": "投诉", "followup": "跟进"}
+CASE_STATUS_NAMES = {"open": "待处理", "acknowledged": "已受理", "answered": "已回复", "resolved": "已办结"}
+CASE_ACTION_NAMES = {"opened": "立案", "escalated": "超时升级", "acknowledge": "受理", "answer": "回复",
+                     "resolve": "办结"}
+CASE_POOL_HANDLER = "全体管理员"
+CASE_DONE = {"acknowledge": "已受理该案件。", "answer": "回复已保存。", "resolve": "案件已办结。"}
+CASE_REFUSALS = {
+    "unknown_action": "无法识别的操作，请刷新页面后重试。",
+    "not_handler": "您不是这个案件的处理人，不能操作。",
+    "wrong_status": "案件当前状态不允许这个操作，请刷新页面查看最新状态。",
+    "empty_note": "请填写回复内容。",
+    "note_too_long": "回复内容太长了，请精简到2000字以内。",
+}
+CASE_NO_TRANSCRIPT = "没有保存聊天记录（例如批量导入的评价）。"
