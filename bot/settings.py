@@ -19,6 +19,8 @@ from typing import Any, Literal
 from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from bot.domain.case_levels import parse_levels
+
 ROOT = Path(__file__).resolve().parent.parent
 DEV_INTEGRATION_TOKEN = "dev-integration-token"
 DEV_SESSION_SECRET = "dev-session-secret-not-for-production"
@@ -258,8 +260,6 @@ class Settings(BaseSettings):
     @field_validator("case_levels")
     @classmethod
     def _case_levels(cls, v: str) -> str:
-        from bot.cases.policy import parse_levels  # the policy module reads Settings: imported when used
-
         parse_levels(v)  # PolicyError (a ValueError) says what is wrong
         return v
 

@@ -21,7 +21,7 @@ from bot.db.audit import audit
 from bot.db.models import Agent, Call, CallAgent, Survey
 from bot.db.upsert import insert_or_ignore
 from bot.domain import SurveyStatus
-from bot.staff import roster
+from bot.ledger.teams import team_at
 
 
 class CallConflict(ValueError):
@@ -144,7 +144,7 @@ def _insert_call(s: Session, req: CallRequest, *, window_minutes: int, template_
         # SQLite keeps the wall time and drops the zone: store UTC so period bounds compare right.
         "external_id": req.call_id, "ended_at": as_utc(req.ended_at), "customer_channel_id": None,
         "channel": req.channel, "channel_hash": channel_hash, "channel_masked": req.channel_masked,
-        "credited_agent_id": req.credited, "team_id": roster.team_at(s, req.credited, req.ended_at),
+        "credited_agent_id": req.credited, "team_id": team_at(s, req.credited, req.ended_at),
         "created_at": now}, Call.id)
     if call_pk is None:
         return None
