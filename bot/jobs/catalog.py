@@ -36,12 +36,21 @@ def _train_classifier(settings: Settings) -> dict:
     return train_with_labels(settings, report_progress)
 
 
+def _promote_classifier(settings: Settings, version: str, who: str, force: bool = False,
+                        why: str | None = None) -> dict:
+    from bot.jobs.run_log import report_progress
+    from bot.learning.promotion import promote_version
+
+    return promote_version(settings, version, who, force, why, report_progress)
+
+
 def _on_demand() -> tuple[Job, ...]:
     """The channels' jobs (their names are ``bot.channels.inbox.PROCESS``, ``SEND_SMS``, ``SEND_WECHAT``)."""
     return (Job("process_inbound", "处理客户短信/微信回复", _process_inbound, retries=5, retry_delay_s=5),
             Job("send_sms", "发送短信", _send_sms, retries=3, retry_delay_s=30),
             Job("send_wechat", "发送微信客服消息", _send_wechat, retries=2, retry_delay_s=10),
-            Job("train_classifier", "用人工标注重新训练分类模型", _train_classifier))
+            Job("train_classifier", "用人工标注重新训练分类模型", _train_classifier),
+            Job("promote_classifier", "经闸门检查上线分类模型版本", _promote_classifier))
 
 
 def known_jobs() -> tuple[Job, ...]:

@@ -27,6 +27,7 @@ from bot.web.routes import (
     exports,
     health,
     integration,
+    model_pages,
     team_pages,
 )
 from bot.web.templating import HERE
@@ -66,6 +67,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     access.install(app)
     app.state.jobs = build_runner(settings)  # producer side of the job runner: the web app only enqueues
     for module in (health, docs, integration, chat, callbacks, auth, agent_pages, team_pages, admin_pages, appeal_pages,
-                   case_pages, exports):
+                   case_pages, model_pages, exports):
         app.include_router(module.router)
     return app
