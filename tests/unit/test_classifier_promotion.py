@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 
 from classifiers import cli, registry
-from classifiers.registry import ENV_VAR
 from classifiers.text import prepare_text
 from classifiers.training.dataset import DEFAULT_DATA_DIR, dedup_key
 from classifiers.training.frozen import evaluate_frozen, load_frozen_sets
@@ -60,7 +59,8 @@ def flipped_labels(tmp_path_factory) -> Path:
 def test_flipped_candidate_is_refused_override_is_audited_and_rollback_restores(tiny_data, flipped_labels, tmp_path,
                                                                                   monkeypatch, capsys):
     root = tmp_path / "models"
-    monkeypatch.setenv(ENV_VAR, str(root))
+    monkeypatch.setattr(registry, "_configuration", registry.configuration())  # put back after the test
+    registry.configure(root)  # this test's own model store, as an entry point configures one
 
     # A: corpus only, with a progress callback, promoted through the gate (nothing to compare with).
     marks: list[tuple[float, str]] = []
