@@ -20,6 +20,7 @@ from datetime import timedelta
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from bot.channels import inbox
 from bot.channels.callback_guard import secret_matches, source_allowed
@@ -70,29 +71,35 @@ async def sms_callback(request: Request, provider: str, secret: str) -> Response
         log.warning("unreadable %s SMS push: %s", provider, parsed.reason)
         answer = ack(provider, parsed)
         return JSONResponse(answer.body, status_code=answer.status)
-    now = utcnow()
-    queued: list[tuple[int, dict[str, str]]] = []
     try:
-        with open_session(settings.database_url) as s, s.begin():
-            for m in parsed.messages:
-                verdict = replay_verdict(m.sent_at, now, max_age=timedelta(seconds=settings.sms_replay_window_seconds),
-                                         max_skew=timedelta(seconds=settings.sms_replay_skew_seconds))
-                if verdict is not Replay.OK:
-                    log.warning("SMS reply refused by the replay window (%s)", verdict)
-                    continue
-                who = _identity(settings, "sms", m.mobile)
-                stored = inbox.do_store(s, who=who, provider=provider, dedupe_key=m.dedupe_key, text=m.text,
-                                        sent_at=m.sent_at, received_at=now, extend=m.extend)
-                if stored is not None:
-                    queued.append((stored, {"channel": "sms", "value": m.mobile, "masked": who.masked}))
-        for inbound_id, identity in queued:
-            request.app.state.jobs.enqueue(inbox.PROCESS, inbound_id, identity)
+        # Storing and queueing wait on the database and the queue: off the event loop, so pushes overlap.
+        await run_in_threadpool(_store_and_queue, request, settings, provider, parsed)
     except Exception:  # noqa: BLE001 - the provider must resend: the dedupe key makes that harmless
         log.exception("SMS push could not be stored or queued")
         answer = retry_later(provider)
         return JSONResponse(answer.body, status_code=answer.status)
     answer = ack(provider, parsed)
     return JSONResponse(answer.body, status_code=answer.status)
+
+
+def _store_and_queue(request: Request, settings: Settings, provider: str, parsed) -> None:
+    """Store each reply of a push once (replay window applied) and queue the new ones for the worker."""
+    now = utcnow()
+    queued: list[tuple[int, dict[str, str]]] = []
+    with open_session(settings.database_url) as s, s.begin():
+        for m in parsed.messages:
+            verdict = replay_verdict(m.sent_at, now, max_age=timedelta(seconds=settings.sms_replay_window_seconds),
+                                     max_skew=timedelta(seconds=settings.sms_replay_skew_seconds))
+            if verdict is not Replay.OK:
+                log.warning("SMS reply refused by the replay window (%s)", verdict)
+                continue
+            who = _identity(settings, "sms", m.mobile)
+            stored = inbox.do_store(s, who=who, provider=provider, dedupe_key=m.dedupe_key, text=m.text,
+                                    sent_at=m.sent_at, received_at=now, extend=m.extend)
+            if stored is not None:
+                queued.append((stored, {"channel": "sms", "value": m.mobile, "masked": who.masked}))
+    for inbound_id, identity in queued:
+        request.app.state.jobs.enqueue(inbox.PROCESS, inbound_id, identity)
 
 
 def _endpoint(settings: Settings) -> WechatEndpoint | None:
