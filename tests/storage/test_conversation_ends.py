@@ -168,3 +168,17 @@ def test_the_import_finishes_the_same_conversation_the_same_way(db_url):
     assert rating is not None and d.status == live.status == "completed"
     assert [(x.text, x.cause, x.source, x.needs_review) for x in rating.reasons] == [
         ("问题一直没解决", "staff.resolution", "model", True)]
+
+
+def test_a_pending_reason_is_kept_redacted_on_the_survey_row_and_in_the_receipt(db_url):
+    """A number written in a way the channel's redaction might miss never rests in the state or the receipt."""
+    token = new_survey(db_url, "pii1")
+    say(db_url, token, "2", 1, "m1")
+    # The customer's reason, unclear, is kept pending while the dialogue asks whose fault it was.
+    out = say(db_url, token, "问题一直没解决，打我电话 186  2222  3333", 2, "m2")
+    assert out.say == [("utter_ask_cause_choice", {})]
+    with Session(engine_for(db_url)) as s:
+        survey = calls.survey_by_token(s, token)
+        receipts = s.execute(text("SELECT state_before, state_after FROM message_receipts ORDER BY id")).all()
+    assert survey.pending_reason and "2222" not in survey.pending_reason and "3333" not in survey.pending_reason
+    assert all("2222" not in str(row) and "3333" not in str(row) for row in receipts), receipts
