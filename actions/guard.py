@@ -22,6 +22,7 @@ from sanic.response import HTTPResponse
 
 from actions import context
 from bot.ledger import fact_table
+from bot.model_store import configure_classifier
 
 log = logging.getLogger(__name__)
 # Probes (HAProxy, orchestrators) carry no secret: liveness and readiness stay open.
@@ -74,4 +75,5 @@ def install(app: Sanic, secret: str) -> Sanic:
 def create_guarded_app(*args: Any, **kwargs: Any) -> Sanic:
     """rasa-sdk's app factory plus :func:`install` with the secret from the settings (module-level: picklable)."""
     fact_table.install()  # every Sanic worker process writes turns
+    configure_classifier(context.settings(), actor="action-server")  # and classifies
     return install(_UNGUARDED_FACTORY(*args, **kwargs), context.settings().action_server_token)

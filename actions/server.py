@@ -22,6 +22,7 @@ from rasa_sdk.executor import ActionExecutor
 
 import actions.readiness  # noqa: F401 - adds GET /ready (database and classifier) to the server
 from actions import context, guard
+from bot.model_store import configure_classifier
 
 
 class DomainOptionalExecutor(ActionExecutor):
@@ -51,6 +52,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     os.environ.setdefault("SANIC_HOST", "127.0.0.1")
+    configure_classifier(context.settings(), actor="action-server")  # the model store of the settings
     _warm_up()
     executor = DomainOptionalExecutor()
     executor.register_package("actions")

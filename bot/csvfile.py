@@ -1,15 +1,26 @@
-"""Reading the CSV files staff give us (roster, historical ratings): UTF-8 with or without BOM."""
+"""Reading the CSV files staff give us (roster, historical ratings): UTF-8 with or without BOM.
+
+The file is read as bytes and decoded one physical line at a time, so a byte
+that is not UTF-8 is reported with its line (and column) instead of stopping
+the whole read with a byte offset; a cell larger than the ``csv`` module's
+field limit, or a row with more cells than the header, is reported the same
+way and reading goes on with the next line. :func:`read_records` yields those
+problems among the rows; :func:`read_rows` (the roster) stops at the first.
+"""
 from __future__ import annotations
 
+import codecs
 import csv
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import BinaryIO
 
 
 class CsvFormatError(ValueError):
-    """The file cannot be read at all (wrong encoding, missing columns)."""
+    """The file cannot be read at all (cannot be opened, missing columns), or a row of it cannot be decoded."""
 
 
 @dataclass(frozen=True)
@@ -25,12 +36,138 @@ class BadRow:
 
 @dataclass
 class Problems:
-    """Bad rows collected while importing, in file order."""
+    """Bad rows collected while importing, in file order; past ``limit`` only counted (memory stays bounded)."""
 
     rows: list[BadRow] = field(default_factory=list)
+    limit: int = 100_000
+    more: int = 0
 
     def add(self, line: int, reason: str) -> None:
-        self.rows.append(BadRow(line, reason))
+        if len(self.rows) < self.limit:
+            self.rows.append(BadRow(line, reason))
+        else:
+            self.more += 1
+
+    def __len__(self) -> int:
+        return len(self.rows) + self.more
+
+
+class _Lines:
+    """The file's physical lines, decoded one by one; what could not be decoded is noted with its line number."""
+
+    def __init__(self, fh: BinaryIO):
+        self._it = iter(fh)
+        self.number = 0
+        self.undecodable: list[tuple[int, int, int]] = []  # (line, character column, byte)
+        self.current: list[str] = []  # the lines of the record being read
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        raw = next(self._it)
+        self.number += 1
+        if self.number == 1 and raw.startswith(codecs.BOM_UTF8):
+            raw = raw[len(codecs.BOM_UTF8):]
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            column = len(raw[:exc.start].decode("utf-8", "replace")) + 1
+            self.undecodable.append((self.number, column, raw[exc.start]))
+            text = raw.decode("utf-8", "replace")
+        self.current.append(text)
+        return text
+
+
+def _cell_at(text: str, position: int | None, header: list[str], limit: int | None = None) -> str:
+    """The header name of the cell holding ``position`` (or the first cell longer than ``limit``), quote-aware."""
+    cell, length, quoted = 0, 0, False
+    for i, ch in enumerate(text):
+        if position is not None and i >= position:
+            break
+        if ch == '"':
+            quoted = not quoted
+        elif ch == "," and not quoted:
+            cell, length = cell + 1, 0
+            continue
+        length += 1
+        if limit is not None and length > limit:
+            break
+    else:
+        if position is None:
+            return ""
+    return f", column {header[cell]}" if cell < len(header) else f", cell {cell + 1}"
+
+
+def _csv_problem(exc: csv.Error, text: str, header: list[str]) -> str:
+    message = str(exc)
+    if "field larger than field limit" in message:
+        limit = csv.field_size_limit()
+        return f"{_cell_at(text, None, header, limit)[2:] or 'a cell'} is larger than {limit:,} characters " \
+               f"(the CSV reader's limit)"
+    return f"not readable as CSV ({message})"
+
+
+_Record = tuple[int, dict[str, str]] | BadRow
+
+
+def read_records(path: str | Path, columns: tuple[str, ...], required: tuple[str, ...]) -> Iterator[_Record]:
+    """Yield ``(line_number, row)`` for each data row, every value stripped, or a :class:`BadRow`.
+
+    A row is bad when a byte of it is not UTF-8, a cell is larger than the ``csv`` module's field limit,
+    or it has more cells than the header; reading goes on after it. Blank lines are skipped.
+
+    Args:
+        path: The CSV file (UTF-8, a BOM is accepted).
+        columns: The columns the format knows; others are ignored.
+        required: Columns that must be in the header.
+
+    Raises:
+        CsvFormatError: the file cannot be opened, or its header is unreadable or lacks a required column.
+    """
+    try:
+        fh = open(path, "rb")  # noqa: SIM115 - closed by the `with` below
+    except OSError as exc:
+        raise CsvFormatError(f"cannot open {path}: {exc}") from exc
+    with fh:
+        lines = _Lines(fh)
+        reader = csv.reader(lines)
+        try:
+            header = [h.strip() for h in next(reader, [])]
+        except csv.Error as exc:
+            raise CsvFormatError(f"{path}: the header (line 1) is {_csv_problem(exc, '', [])}") from exc
+        if lines.undecodable:
+            raise CsvFormatError(f"{path}: the header (line 1) is not UTF-8")
+        missing = [c for c in required if c not in header]
+        if missing:
+            raise CsvFormatError(f"{path}: missing column(s) {', '.join(missing)} (header: {','.join(header)})")
+        where = {c: header.index(c) for c in columns if c in header}
+        while True:
+            start = lines.number + 1
+            lines.current.clear()
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                yield BadRow(start, _csv_problem(exc, "".join(lines.current), header))
+                lines.undecodable.clear()
+                continue
+            if lines.undecodable:
+                text = "".join(lines.current)
+                for line, column, byte in lines.undecodable:
+                    offset = sum(len(t) for t in lines.current[:line - start]) + column - 1
+                    yield BadRow(line, f"not UTF-8{_cell_at(text, offset, header)}: byte 0x{byte:02x} at "
+                                       f"character {column} of the line cannot be decoded")
+                lines.undecodable.clear()
+                continue
+            if not cells:
+                continue
+            if len(cells) > len(header):
+                yield BadRow(start, f"{len(cells)} cells where the header has {len(header)} (a comma too many?)")
+                continue
+            yield start, {c: (cells[i].strip() if i < len(cells) else "") for c, i in where.items()} | {
+                c: "" for c in columns if c not in where}
 
 
 def read_rows(path: str | Path, columns: tuple[str, ...], required: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
@@ -42,24 +179,22 @@ def read_rows(path: str | Path, columns: tuple[str, ...], required: tuple[str, .
         required: Columns that must be in the header.
 
     Raises:
-        CsvFormatError: the file is not UTF-8 or lacks a required column.
+        CsvFormatError: the file cannot be read, lacks a required column, or a row cannot be decoded
+            (the message names its line).
     """
-    try:
-        fh = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115 - closed by the `with` below
-    except OSError as exc:
-        raise CsvFormatError(f"cannot open {path}: {exc}") from exc
-    with fh:
-        try:
-            reader = csv.DictReader(fh)
-            header = [h.strip() for h in (reader.fieldnames or [])]
-            missing = [c for c in required if c not in header]
-            if missing:
-                raise CsvFormatError(f"{path}: missing column(s) {', '.join(missing)} (header: {','.join(header)})")
-            reader.fieldnames = header
-            for row in reader:
-                yield reader.line_num, {c: (row.get(c) or "").strip() for c in columns}
-        except UnicodeDecodeError as exc:
-            raise CsvFormatError(f"{path}: not UTF-8 ({exc})") from exc
+    for record in read_records(path, columns, required):
+        if isinstance(record, BadRow):
+            raise CsvFormatError(f"{path}: {record}")
+        yield record
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def control_character(value: str) -> str | None:
+    """The first control character of ``value`` other than tab and line breaks, as ``U+XXXX``, or None."""
+    m = _CONTROL.search(value)
+    return f"U+{ord(m.group()):04X}" if m else None
 
 
 def parse_time(value: str) -> datetime:

@@ -8,13 +8,18 @@ declared here.
 """
 from __future__ import annotations
 
+import hashlib
+import ipaddress
 from collections.abc import Mapping
 from contextvars import ContextVar
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from bot.domain.case_levels import parse_levels
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_INTEGRATION_TOKEN = "dev-integration-token"
@@ -66,6 +71,21 @@ class Settings(BaseSettings):
                           description="The centre's time zone: a call belongs to the period of its end time there")
     min_sample: int = Field(10, gt=0, validation_alias=_env("FEEDBACKBOT_MIN_SAMPLE"),
                             description="Fewer counted responses than this: figures shown, no verdict")
+    trusted_proxies: str = Field(
+        "", validation_alias=_env("FEEDBACKBOT_TRUSTED_PROXIES"),
+        description="Comma-separated IPs/CIDRs of the reverse proxies whose X-Forwarded-For names the client; "
+                    "empty: no proxy is trusted and the client is the TCP peer")
+    appeal_window_days: int = Field(
+        7, gt=0, validation_alias=_env("FEEDBACKBOT_APPEAL_WINDOW_DAYS"),
+        description="Days an agent may appeal a staff attribution, from when it was recorded (reasons.created_at)")
+    appeal_mode: Literal["supervisor", "panel"] = Field(
+        "supervisor", validation_alias=_env("FEEDBACKBOT_APPEAL_MODE"),
+        description="Who decides appeals first: the team's supervisor, or a blind panel of reviewers")
+    appeal_panel_size: int = Field(3, ge=1, le=15, validation_alias=_env("FEEDBACKBOT_APPEAL_PANEL_SIZE"),
+                                   description="Reviewers drawn for an appeal panel; a strict majority decides")
+    appeal_deadline_workdays: int = Field(
+        3, gt=0, validation_alias=_env("FEEDBACKBOT_APPEAL_DEADLINE_WORKDAYS"),
+        description="Chinese working days (official holidays and make-up workdays) to decide an appeal")
 
     review_margin: float = Field(0.1, ge=0, le=1, validation_alias=_env("FEEDBACKBOT_REVIEW_MARGIN"),
                                  description="Model staff attributions whose confidence is within this of the "
@@ -79,6 +99,157 @@ class Settings(BaseSettings):
     rabbitmq_password: str = Field("guest", validation_alias=_env("RABBITMQ_PASSWORD"))
     rabbitmq_queue: str = Field("rasa_production_events", validation_alias=_env("RABBITMQ_QUEUE"),
                                 description="Queue Rasa publishes its events to; the funnel consumer reads it")
+    redis_host: str = Field("127.0.0.1", validation_alias=_env("REDIS_HOST"))
+    redis_port: int = Field(6379, validation_alias=_env("REDIS_PORT"))
+    redis_db: int = Field(0, ge=0, validation_alias=_env("REDIS_DB"))
+
+    # Background jobs (bot/jobs, docs/jobs.md). None: SQLite in development and test, Redis in production.
+    jobs_backend_choice: Literal["sqlite", "redis"] | None = Field(
+        None, validation_alias=_env("FEEDBACKBOT_JOBS_BACKEND"),
+        description="Where the job queue lives: sqlite (a file under var/) or redis; production requires redis")
+    jobs_redis_url: str | None = Field(
+        None, validation_alias=_env("FEEDBACKBOT_JOBS_REDIS_URL"),
+        description="redis://host:port/db of the job queue; unset: REDIS_HOST, REDIS_PORT, REDIS_DB")
+    jobs_sqlite_path_override: Path | None = Field(None, validation_alias=_env("FEEDBACKBOT_JOBS_SQLITE_PATH"))
+    jobs_queue_override: str | None = Field(
+        None, pattern=r"^[A-Za-z0-9_.-]{1,64}$", validation_alias=_env("FEEDBACKBOT_JOBS_QUEUE"),
+        description="Name of the job queue; unset: derived from DATABASE_URL")
+    worker_threads: int = Field(2, ge=1, le=16, validation_alias=_env("FEEDBACKBOT_WORKER_THREADS"))
+    worker_heartbeat_max_age_s: int = Field(
+        180, ge=30, validation_alias=_env("FEEDBACKBOT_WORKER_HEARTBEAT_MAX_AGE"),
+        description="/healthz fails the worker check when its last heartbeat is older (seconds)")
+    case_levels: str = Field(
+        "班组长=24,中心经理=48,投诉/质检办=72", validation_alias=_env("FEEDBACKBOT_CASE_LEVELS"),
+        description="Complaint case levels in order, NAME=HOURS to answer (bot.cases.policy); the first level "
+                    "is the team's supervisor, the others every admin")
+    idle_sweep_minutes_override: int | None = Field(
+        None, gt=0, validation_alias=_env("FEEDBACKBOT_IDLE_SWEEP_MINUTES"),
+        description="Live surveys idle this long are finished by the sweep; unset: the survey window + 30")
+
+    text_retention_days: int = Field(
+        365, gt=0, validation_alias=_env("FEEDBACKBOT_TEXT_RETENTION_DAYS"),
+        description="Customers' free text (replies, reasons, transcripts, channel messages) is removed this many "
+                    "days after the call; scores, causes and the audit trail stay")
+
+    # --- SMS and WeChat survey channels (bot/channels) -------------------------------------------
+    # Development default: the "log" sender writes what it would send to the log and sends nothing.
+    sms_provider: Literal["log", "tencent", "aliyun", "generic"] = Field(
+        "log", validation_alias=_env("FEEDBACKBOT_SMS_PROVIDER"),
+        description="log (send nothing), tencent, aliyun or generic")
+    sms_sign: str = Field("客服中心", validation_alias=_env("FEEDBACKBOT_SMS_SIGN"),
+                          description="Registered SMS signature without 【】; counted in the billed length")
+    sms_invite_version: str = Field("v1", validation_alias=_env("FEEDBACKBOT_SMS_INVITE_VERSION"))
+    sms_reply_version: str = Field("v1", validation_alias=_env("FEEDBACKBOT_SMS_REPLY_VERSION"))
+    sms_template_invite_id: str = Field("", validation_alias=_env("FEEDBACKBOT_SMS_TEMPLATE_INVITE_ID"),
+                                        description="Provider's id of the registered invitation template")
+    sms_template_reply_id: str = Field("", validation_alias=_env("FEEDBACKBOT_SMS_TEMPLATE_REPLY_ID"),
+                                       description="Provider's id of the registered reply template")
+    sms_callback_secret: str = Field("", validation_alias=_env("FEEDBACKBOT_SMS_CALLBACK_SECRET"),
+                                     description="Secret path segment of /callbacks/sms/<provider>/{secret}")
+    sms_allowed_sources_csv: str = Field("", validation_alias=_env("FEEDBACKBOT_SMS_ALLOWED_SOURCES"),
+                                         description="Comma-separated CIDR ranges callbacks may come from; empty = any")
+    sms_replay_window_seconds: int = Field(86400, gt=0, validation_alias=_env("FEEDBACKBOT_SMS_REPLAY_WINDOW_SECONDS"),
+                                           description="Replies older than this are refused")
+    sms_replay_skew_seconds: int = Field(300, ge=0, validation_alias=_env("FEEDBACKBOT_SMS_REPLAY_SKEW_SECONDS"),
+                                         description="Replies dated further in the future are refused")
+    sms_daily_cap: int = Field(10, gt=0, validation_alias=_env("FEEDBACKBOT_SMS_DAILY_CAP"),
+                               description="SMS sent to one number per day, all surveys together")
+    sms_allow_long: bool = Field(False, validation_alias=_env("FEEDBACKBOT_SMS_ALLOW_LONG"),
+                                 description="Allow texts over 70 characters, billed in 67-character segments")
+    sms_send_timeout_seconds: float = Field(5.0, gt=0, le=60, validation_alias=_env("FEEDBACKBOT_SMS_SEND_TIMEOUT"))
+    tencent_secret_id: str = Field("", validation_alias=AliasChoices("FEEDBACKBOT_TENCENT_SECRET_ID",
+                                                                     "TENCENTCLOUD_SECRET_ID"))
+    tencent_secret_key: str = Field("", validation_alias=AliasChoices("FEEDBACKBOT_TENCENT_SECRET_KEY",
+                                                                      "TENCENTCLOUD_SECRET_KEY"))
+    tencent_sms_app_id: str = Field("", validation_alias=_env("FEEDBACKBOT_TENCENT_SMS_APP_ID"),
+                                    description="SmsSdkAppId of the Tencent Cloud SMS application")
+    tencent_sms_region: str = Field("ap-guangzhou", validation_alias=_env("FEEDBACKBOT_TENCENT_SMS_REGION"))
+    tencent_sms_endpoint: str = Field("https://sms.tencentcloudapi.com",
+                                      validation_alias=_env("FEEDBACKBOT_TENCENT_SMS_ENDPOINT"))
+    aliyun_access_key_id: str = Field("", validation_alias=AliasChoices("FEEDBACKBOT_ALIYUN_ACCESS_KEY_ID",
+                                                                        "ALIBABA_CLOUD_ACCESS_KEY_ID"))
+    aliyun_access_key_secret: str = Field("", validation_alias=AliasChoices("FEEDBACKBOT_ALIYUN_ACCESS_KEY_SECRET",
+                                                                            "ALIBABA_CLOUD_ACCESS_KEY_SECRET"))
+    aliyun_sms_endpoint: str = Field("https://dysmsapi.aliyuncs.com",
+                                     validation_alias=_env("FEEDBACKBOT_ALIYUN_SMS_ENDPOINT"))
+    sms_generic_url: str = Field("", validation_alias=_env("FEEDBACKBOT_SMS_GENERIC_URL"),
+                                 description="Send endpoint of the centre's own SMS gateway")
+    sms_generic_token: str = Field("", validation_alias=_env("FEEDBACKBOT_SMS_GENERIC_TOKEN"),
+                                   description="Bearer token for the generic SMS gateway")
+    identity_secret_override: str | None = Field(
+        None, validation_alias=_env("FEEDBACKBOT_IDENTITY_SECRET"),
+        description="Key of the stored channel-identity hashes; default: FEEDBACKBOT_SESSION_SECRET")
+    wechat_token: str = Field("", validation_alias=_env("FEEDBACKBOT_WECHAT_TOKEN"),
+                              description="Token configured in the official account's server settings (3-32 chars)")
+    wechat_app_id: str = Field("", validation_alias=_env("FEEDBACKBOT_WECHAT_APP_ID"))
+    wechat_app_secret: str = Field("", validation_alias=_env("FEEDBACKBOT_WECHAT_APP_SECRET"))
+    wechat_aes_key: str = Field("", validation_alias=_env("FEEDBACKBOT_WECHAT_AES_KEY"),
+                                description="EncodingAESKey (43 characters) for the encrypted (safe) mode")
+    wechat_api_base: str = Field("https://api.weixin.qq.com", validation_alias=_env("FEEDBACKBOT_WECHAT_API_BASE"))
+
+    @field_validator("tencent_sms_endpoint", "aliyun_sms_endpoint", "wechat_api_base")
+    @classmethod
+    def _channel_url(cls, v: str) -> str:
+        if not v.startswith(("http://", "https://")):
+            raise ValueError(f"{v!r}: give the scheme, http:// or https://")
+        return v.rstrip("/")
+
+    @model_validator(mode="after")
+    def _check_channels(self) -> Settings:
+        for entry in self.sms_allowed_sources:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"FEEDBACKBOT_SMS_ALLOWED_SOURCES: {entry!r} is not an address or CIDR range") from exc
+        needed = {
+            "tencent": (("FEEDBACKBOT_TENCENT_SECRET_ID", self.tencent_secret_id),
+                        ("FEEDBACKBOT_TENCENT_SECRET_KEY", self.tencent_secret_key),
+                        ("FEEDBACKBOT_TENCENT_SMS_APP_ID", self.tencent_sms_app_id)),
+            "aliyun": (("FEEDBACKBOT_ALIYUN_ACCESS_KEY_ID", self.aliyun_access_key_id),
+                       ("FEEDBACKBOT_ALIYUN_ACCESS_KEY_SECRET", self.aliyun_access_key_secret)),
+            "generic": (("FEEDBACKBOT_SMS_GENERIC_URL", self.sms_generic_url),
+                        ("FEEDBACKBOT_SMS_GENERIC_TOKEN", self.sms_generic_token)),
+        }.get(self.sms_provider, ())
+        if needed:
+            missing = [name for name, value in (*needed,
+                                                ("FEEDBACKBOT_SMS_TEMPLATE_INVITE_ID", self.sms_template_invite_id),
+                                                ("FEEDBACKBOT_SMS_TEMPLATE_REPLY_ID", self.sms_template_reply_id))
+                       if not value.strip()]
+            if missing:
+                raise ValueError(f"FEEDBACKBOT_SMS_PROVIDER={self.sms_provider} needs {', '.join(missing)}")
+            # The callback secret is the only thing that authenticates the providers' unsigned pushes.
+            if self.env != "development" and len(self.sms_callback_secret) < MIN_SECRET_CHARS:
+                raise ValueError(f"FEEDBACKBOT_SMS_CALLBACK_SECRET: set a random secret (≥{MIN_SECRET_CHARS} "
+                                 "characters) when a real SMS provider is configured")
+        if (self.env != "development" and self.identity_secret_override is not None
+                and len(self.identity_secret_override) < MIN_SECRET_CHARS):
+            raise ValueError(f"FEEDBACKBOT_IDENTITY_SECRET: set a real secret (≥{MIN_SECRET_CHARS} characters)")
+        # The invitation is fixed text: refuse at start-up a signature or version that cannot be sent.
+        from bot.domain.sms_templates import TemplateError, check_templates
+
+        try:
+            check_templates(self.sms_sign, {"invite": self.sms_invite_version}, allow_long=self.sms_allow_long)
+            check_templates(self.sms_sign, {"reply": self.sms_reply_version}, allow_long=True)
+        except TemplateError as exc:
+            raise ValueError(f"FEEDBACKBOT_SMS_SIGN / FEEDBACKBOT_SMS_*_VERSION: {exc}") from exc
+        if self.wechat_aes_key and len(self.wechat_aes_key) != 43:
+            raise ValueError("FEEDBACKBOT_WECHAT_AES_KEY must be the 43-character EncodingAESKey")
+        if self.wechat_aes_key and not self.wechat_app_id:
+            raise ValueError("FEEDBACKBOT_WECHAT_AES_KEY needs FEEDBACKBOT_WECHAT_APP_ID (the encrypted mode checks it)")
+        if self.wechat_token and not 3 <= len(self.wechat_token) <= 32:
+            raise ValueError("FEEDBACKBOT_WECHAT_TOKEN must be 3-32 characters (WeChat's rule)")
+        return self
+
+    @property
+    def sms_allowed_sources(self) -> tuple[str, ...]:
+        """``FEEDBACKBOT_SMS_ALLOWED_SOURCES`` as a tuple of CIDR strings (empty: any source)."""
+        return tuple(p.strip() for p in self.sms_allowed_sources_csv.split(",") if p.strip())
+
+    @property
+    def identity_secret(self) -> str:
+        """Key of the channel-identity hashes (``bot.channels.identity.identity_hash``)."""
+        return self.identity_secret_override or self.session_secret
+    # --- end of SMS and WeChat survey channels ---------------------------------------------------
 
     @classmethod
     def settings_customise_sources(
@@ -92,10 +263,28 @@ class Settings(BaseSettings):
         """Keyword arguments, then the process environment (no .env files: secrets come from the environment)."""
         return (init_settings,) if _MAPPING_ONLY.get() else (init_settings, env_settings)
 
+    @field_validator("case_levels")
+    @classmethod
+    def _case_levels(cls, v: str) -> str:
+        parse_levels(v)  # PolicyError (a ValueError) says what is wrong
+        return v
+
     @field_validator("rasa_url", "public_base_url")
     @classmethod
     def _no_trailing_slash(cls, v: str) -> str:
         return v.rstrip("/")
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_networks(cls, v: str) -> str:
+        # uvicorn's own parser turns a malformed entry into a literal that never matches: say so here instead.
+        entries = [e.strip() for e in v.split(",") if e.strip()]
+        for entry in entries:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"FEEDBACKBOT_TRUSTED_PROXIES: {entry!r} is not an IP address or CIDR") from exc
+        return ",".join(entries)
 
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Settings:
@@ -109,6 +298,9 @@ class Settings(BaseSettings):
                 raise ValueError(f"{name} must not be empty")
             if self.env != "development" and (value == dev or len(value) < MIN_SECRET_CHARS):
                 raise ValueError(f"{name}: set a real secret (≥{MIN_SECRET_CHARS} characters) outside development")
+        if self.env == "production" and self.jobs_backend == "sqlite":
+            # Several machines' workers and web apps must share one queue: a local file cannot be it.
+            raise ValueError("FEEDBACKBOT_JOBS_BACKEND=sqlite is for development; production needs redis")
         return self
 
     @classmethod
@@ -144,9 +336,51 @@ class Settings(BaseSettings):
         return self.model_dir_override or self.var_dir / "models" / "classifier"
 
     @property
+    def trusted_proxy_list(self) -> list[str]:
+        """``FEEDBACKBOT_TRUSTED_PROXIES`` as a list of IPs/CIDRs (empty: trust no proxy)."""
+        return [e for e in self.trusted_proxies.split(",") if e]
+
+    @property
     def log_dir(self) -> Path:
         """Server logs written by ``feedbackbot run``."""
         return self.var_dir / "log"
+
+    @property
+    def jobs_backend(self) -> Literal["sqlite", "redis"]:
+        """``FEEDBACKBOT_JOBS_BACKEND``, or SQLite outside production and Redis in production."""
+        return self.jobs_backend_choice or ("redis" if self.env == "production" else "sqlite")
+
+    @property
+    def jobs_sqlite_path(self) -> Path:
+        """The job queue's SQLite file (development)."""
+        return self.jobs_sqlite_path_override or self.var_dir / "jobs.sqlite3"
+
+    @property
+    def jobs_redis(self) -> str:
+        """URL of the job queue's Redis."""
+        return self.jobs_redis_url or f"redis://{self.redis_host}:{self.redis_port}/{self.redis_db}"
+
+    @property
+    def jobs_queue(self) -> str:
+        """The job queue's name: one per database, so processes sharing a database share a queue.
+
+        Derived from a hash of ``DATABASE_URL`` unless set: two stacks on one
+        Redis or one SQLite file (tests, several developers) never run each
+        other's jobs against the wrong database.
+        """
+        if self.jobs_queue_override:
+            return self.jobs_queue_override
+        return "feedbackbot-" + hashlib.sha256(self.database_url.encode()).hexdigest()[:12]
+
+    @property
+    def idle_sweep_after(self) -> timedelta:
+        """How long a live survey may stay idle before the sweep finishes it."""
+        return timedelta(minutes=self.idle_sweep_minutes_override or self.survey_window_minutes + 30)
+
+    @property
+    def worker_heartbeat_max_age(self) -> timedelta:
+        """Oldest worker heartbeat ``/healthz`` accepts."""
+        return timedelta(seconds=self.worker_heartbeat_max_age_s)
 
     @property
     def rasa_models_dir(self) -> Path:

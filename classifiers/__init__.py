@@ -3,6 +3,8 @@
 Public API (see ``classifiers/api.py`` for the contract)::
 
     from classifiers import classify, classify_many, CauseResult, CAUSES, ATTRIBUTION
+
+A process sets its model store once with :func:`configure` (``classifiers.registry``).
 """
 from .api import (
     ATTRIBUTION,
@@ -16,6 +18,7 @@ from .api import (
     ranked_causes,
     staff_threshold,
 )
+from .registry import configure
 
 __all__ = [
     "model_loaded",
@@ -27,5 +30,6 @@ __all__ = [
     "ModelNotAvailableError",
     "classify",
     "classify_many",
+    "configure",
     "current_model_version",
 ]

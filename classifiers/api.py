@@ -27,12 +27,15 @@ Contract
 * With no promoted model, :class:`ModelNotAvailableError` is raised; its message
   names the command that trains one (``feedbackbot classifier ensure``).
 
-The promoted model is loaded once and hot-swapped when ``CURRENT`` changes
-(checked at most every 2 seconds); all functions are thread-safe.
+The promoted model is loaded once and hot-swapped when the promoted version
+changes (checked at most every 2 seconds: the record configured with
+:func:`classifiers.registry.configure`, else ``CURRENT``); a version that
+cannot be loaded leaves the previous model serving. All functions are thread-safe.
 """
 from __future__ import annotations
 
 import html
+import logging
 import re
 import threading
 import time
@@ -53,6 +56,7 @@ __all__ = [
     "current_model_version",
 ]
 
+log = logging.getLogger(__name__)
 RELOAD_CHECK_SECONDS = 2.0
 MAX_INPUT_CHARS = 2000  # raw characters looked at (before normalisation)
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -129,12 +133,13 @@ class _Holder:
 
                 try:
                     model = CauseModel.load(version_dir(version, root) / "model")
-                except ModelNotAvailableError:
-                    raise
-                except Exception as exc:  # corrupt artefacts: keep serving the old model if any
+                except Exception as exc:  # missing or corrupt artefacts: keep serving the old model if any
                     if self.model is not None and root == self.root:
+                        log.warning("model %s not loadable from %s, still serving %s: %s", version, root, self.version, exc)
                         self.checked_at = now
                         return self.version, self.model
+                    if isinstance(exc, ModelNotAvailableError):
+                        raise
                     raise ModelNotAvailableError(f"cannot load model {version!r} from {root}: {exc}") from exc
                 self.model, self.version, self.root = model, version, root
             self.checked_at = now

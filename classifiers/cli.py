@@ -4,7 +4,10 @@ Imported by ``bot/cli/main.py`` on every start, so this module imports nothing
 heavy at module level.
 
 * ``classifier data [--data DIR] [--manifest FILE]`` — show counts per label and split
-* ``classifier train [--data DIR] [--promote] [--userdict FILE] [--marker FILE]``
+* ``classifier train [--data DIR] [--labels FILE.jsonl] [--promote [--force --why TEXT]] [--userdict FILE] [--marker FILE]``
+  — ``--promote`` goes through the gate; a refusal exits 3 with the report
+* ``classifier compare CURRENT CANDIDATE [--json]`` — the gate's decision and the side-by-side table
+* ``classifier rollback [--to VERSION] [--why TEXT]`` — back to the previous promoted version (one step) or VERSION
 * ``classifier evaluate [VERSION] [--split test]``
 * ``classifier promote VERSION``
 * ``classifier ensure``                       — train + promote only if nothing is promoted
@@ -16,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -36,14 +40,118 @@ def _cmd_data(args) -> int:
     return 0
 
 
+def _who(args) -> str:
+    import getpass
+
+    if getattr(args, "who", None):
+        return args.who
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (containers)
+        return "cli"
+
+
+#: Where ``train --with-labels`` gets person labels and decided appeals: set by an application that has
+#: them (the ``feedbackbot`` CLI reads its database); ``(labels, golden_appeals)``.
+LabelProvider = Callable[[], tuple[list, list]]
+label_provider: LabelProvider | None = None
+#: Called after every promotion or rollback ``(from, to, who, why, report)`` (the application's history).
+on_promoted: Callable[..., None] | None = None
+
+
 def _cmd_train(args) -> int:
     from .registry import model_root
     from .training.pipeline import train
 
-    version = train(args.data, promote=args.promote, userdict=args.userdict)
+    if args.force and not (args.why and args.why.strip()):
+        print("error: --force needs a written reason: --why TEXT", file=sys.stderr)
+        return 2
+    if (args.force or args.why) and not args.promote:
+        print("error: --force/--why only make sense with --promote", file=sys.stderr)
+        return 2
+    labels: list = []
+    golden: list = []
+    if getattr(args, "with_labels", False):
+        if label_provider is None:
+            print("error: --with-labels needs the feedbackbot CLI (labels come from DATABASE_URL)", file=sys.stderr)
+            return 2
+        labels, golden = label_provider()
+        print(f"{len(labels)} person labels and {len(golden)} decided appeals read from the database", file=sys.stderr)
+    if args.labels:
+        from .training.labels import read_labels_jsonl
+
+        try:
+            from_file, problems = read_labels_jsonl(args.labels)
+            labels = [*labels, *from_file]
+        except OSError as exc:
+            print(f"error: cannot read labels: {exc}", file=sys.stderr)
+            return 2
+        for p in problems[:20]:
+            print(f"warning: {args.labels}: {p} (skipped)", file=sys.stderr)
+        if len(problems) > 20:
+            print(f"warning: {len(problems) - 20} more bad lines skipped", file=sys.stderr)
+        print(f"{len(from_file)} person labels read from {args.labels}", file=sys.stderr)
+    version = train(args.data, promote=False, userdict=args.userdict, extra_labels=labels,
+                    label_weight=args.label_weight)
     if args.marker:
         _write_json(args.marker, {"version": version, "model_root": str(model_root())})
     print(version)
+    if args.promote:
+        return _promote_through_gate(version, args, golden)
+    return 0
+
+
+def _promote_through_gate(version: str, args, golden: list | None = None) -> int:
+    from .registry import ModelNotAvailableError
+    from .training.frozen import FrozenSetError
+    from .training.gate import GateSettings
+    from .training.promotion import PromotionError, promote_with_gate
+
+    try:
+        res = promote_with_gate(version, who=_who(args), why=args.why, force=args.force,
+                                settings=GateSettings(max_binary_f1_drop=args.max_binary_f1_drop),
+                                golden_appeals=golden or [], on_promoted=on_promoted)
+    except (ModelNotAvailableError, FrozenSetError, PromotionError) as exc:
+        print(f"error: {version} not promoted: {exc}", file=sys.stderr)
+        return 3
+    print(res.decision.format(), file=sys.stderr)
+    if not res.promoted:
+        print(f"refused: {version} is not promoted (current stays {res.from_version}); "
+              f"override with --force --why TEXT", file=sys.stderr)
+        return 3
+    print(f"promoted {version}" + (" (gate overridden: recorded)" if res.forced else ""), file=sys.stderr)
+    return 0
+
+
+def _cmd_compare(args) -> int:
+    from .registry import ModelNotAvailableError
+    from .training.frozen import FrozenSetError
+    from .training.gate import GateSettings
+    from .training.promotion import compare_versions
+
+    try:
+        decision, cur, cand = compare_versions(args.current, args.candidate,
+                                               settings=GateSettings(max_binary_f1_drop=args.max_binary_f1_drop))
+    except (ModelNotAvailableError, FrozenSetError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps({"decision": decision.to_json(), "current": cur, "candidate": cand}, ensure_ascii=False, indent=2))
+    else:
+        print(f"current {cur['version']}  candidate {cand['version']}")
+        print(decision.format())
+    return 0 if decision.allowed else 3
+
+
+def _cmd_rollback(args) -> int:
+    from .training.promotion import PromotionError, rollback
+
+    try:
+        old, new = rollback(who=_who(args), why=args.why, to=args.to, on_promoted=on_promoted)
+    except PromotionError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"rolled back {old} -> {new}")
     return 0
 
 
@@ -180,7 +288,16 @@ def register(subparsers) -> None:
 
     s = sub.add_parser("train", help="train a new model version")
     s.add_argument("--data", default=None, help="directory of *.jsonl items (default: classifiers/data/items)")
-    s.add_argument("--promote", action="store_true", help="promote the new version when done")
+    s.add_argument("--labels", default=None, type=Path,
+                   help='person labels to train on too: JSON lines {"text","cause","source","who","at"[,"weight"]}')
+    s.add_argument("--with-labels", action="store_true",
+                   help="also train on every cause a person gave in the database (DATABASE_URL), with a data card")
+    s.add_argument("--label-weight", default=None, type=float, help="weight of a person label vs a corpus item (default 1)")
+    s.add_argument("--promote", action="store_true", help="promote the new version if the gate allows it")
+    s.add_argument("--force", action="store_true", help="promote even if the gate refuses (needs --why; recorded)")
+    s.add_argument("--why", default=None, help="written reason for --force (recorded with the version)")
+    s.add_argument("--who", default=None, help="who promotes (default: the login name)")
+    s.add_argument("--max-binary-f1-drop", default=0.01, type=float, help="gate: largest allowed binary F1 drop")
     s.add_argument(
         "--userdict", default=None, type=Path,
         help="jieba user dictionary (default: classifiers/resources/jieba/userdict.txt); copied into the version",
@@ -198,6 +315,19 @@ def register(subparsers) -> None:
     s = sub.add_parser("promote", help="make VERSION the model classify() uses")
     s.add_argument("version", help="version id or 'latest'")
     s.set_defaults(func=_cmd_promote)
+
+    s = sub.add_parser("compare", help="gate decision for replacing CURRENT by CANDIDATE on the frozen sets")
+    s.add_argument("current", help="version id, 'current' or 'latest'")
+    s.add_argument("candidate", help="version id, 'current' or 'latest'")
+    s.add_argument("--max-binary-f1-drop", default=0.01, type=float, help="gate: largest allowed binary F1 drop")
+    s.add_argument("--json", action="store_true", help="print the decision and both reports as JSON")
+    s.set_defaults(func=_cmd_compare)
+
+    s = sub.add_parser("rollback", help="promote the version the current one replaced (one step back)")
+    s.add_argument("--to", default=None, help="an earlier promoted version (default: the one the current replaced)")
+    s.add_argument("--why", default=None, help="reason (recorded)")
+    s.add_argument("--who", default=None, help="who rolls back (default: the login name)")
+    s.set_defaults(func=_cmd_rollback)
 
     s = sub.add_parser("ensure", help="train and promote a model only if none is promoted")
     s.add_argument("--data", default=None, help="directory of *.jsonl items")

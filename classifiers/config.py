@@ -17,6 +17,10 @@ DEFAULT_CONFIG: dict = {
         "hmm": False,  # jieba HMM new-word discovery (slow; see tokenize.py)
         "ngram_size": 2,
         "epochs": 12,
+        # Cap on examples shown per training run (epochs x texts): 12 epochs of the ~5,300-text
+        # corpus fit under it unchanged; with thousands of person labels the epochs shrink so a
+        # retraining stays within its time budget (benchmarks/retrain.py timing).
+        "example_budget": 72000,
         "dropout": 0.2,
         "batch_size": 32,
         "patience": 3,
@@ -42,6 +46,8 @@ DEFAULT_CONFIG: dict = {
         "unclear_staff_threshold": 0.1,
     },
     "max_chars": 400,
+    # Person labels (retraining): learn new jieba words from their texts (classifiers/training/words.py).
+    "labels": {"learn_words": False, "learn_words_min_docs": 2},
 }
 
 

@@ -15,6 +15,22 @@ import pytest
 
 REQUIRE = os.environ.get("FEEDBACKBOT_REQUIRE_SERVICES") == "1"
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+#: The secret path segment of the SMS callbacks in the live stacks.
+SMS_CALLBACK_SECRET = "sms-callback-secret-of-the-test-stacks"
+#: The official account's push token in the live stacks (plain mode).
+WECHAT_TOKEN = "feedbackbotwxtest"
+WECHAT_APP_ID = "wx0123456789abcdef"
+WECHAT_APP_SECRET = "app-secret-of-the-test-stacks"
+
+
+@pytest.fixture(scope="session")
+def wechat_api():
+    """A local server speaking the official account API (access token, customer-service messages) for the stacks."""
+    from tests.channels.providers import WechatApiServer
+
+    server = WechatApiServer(WECHAT_APP_ID, WECHAT_APP_SECRET).start()
+    yield server
+    server.stop()
 
 
 def unavailable(reason: str) -> None:
@@ -99,7 +115,7 @@ def _drop_db(name: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def live_stacks(request, tmp_path_factory):
+def live_stacks(request, tmp_path_factory, wechat_api):
     """Start (once per session and backend) Rasa + action server + web app; returns ``get(backend) -> Live``."""
     from bot.ops.stack import Stack, have_rasa
     from tests.live import Live
@@ -117,7 +133,12 @@ def live_stacks(request, tmp_path_factory):
                else request.getfixturevalue("pg_url"))
         # Rasa's HTTP API is on here (tests read trackers and parse NLU), protected by a per-session token.
         stack = Stack(database_url=url, log_dir=base / "log",
-                      extra_env={"RASA_API_TOKEN": f"test-rasa-api-{uuid.uuid4().hex}"}).start()
+                      extra_env={"RASA_API_TOKEN": f"test-rasa-api-{uuid.uuid4().hex}",
+                                 "FEEDBACKBOT_SMS_CALLBACK_SECRET": SMS_CALLBACK_SECRET,
+                                 "FEEDBACKBOT_WECHAT_TOKEN": WECHAT_TOKEN,
+                                 "FEEDBACKBOT_WECHAT_APP_ID": WECHAT_APP_ID,
+                                 "FEEDBACKBOT_WECHAT_APP_SECRET": WECHAT_APP_SECRET,
+                                 "FEEDBACKBOT_WECHAT_API_BASE": wechat_api.url}).start()
         started[backend] = Live(stack)
         return started[backend]
 

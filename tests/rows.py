@@ -25,7 +25,7 @@ from bot.settings import DEV_SESSION_SECRET
 @contextmanager
 def editing(s: Session, survey_id: int, now: datetime, actor: str = "customer") -> Iterator[SurveyRecord]:
     """The survey's record as a turn loads it; what the block records is written when it ends."""
-    d = turns.load_by_id(s, survey_id)
+    d = turns.load_by_id(s, survey_id, DEV_SESSION_SECRET)
     assert d is not None, f"no survey {survey_id}"
     yield d
     turns.write_changes(s, d, now, channel_secret=DEV_SESSION_SECRET)

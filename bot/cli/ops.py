@@ -18,12 +18,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--agent", default="demo-agent-001")
     p.set_defaults(func=cmd_demo_survey)
 
-    p = sub.add_parser("run", help="start Rasa, the action server and the web app; print the URLs")
+    p = sub.add_parser("run", help="start Rasa, the action server, the web app and the job worker; print the URLs")
     p.add_argument("--web-port", type=int, default=8000)
     p.add_argument("--no-demo", action="store_true", help="do not load the demo centre (make run DEMO=0)")
     p.set_defaults(func=cmd_run)
     p = sub.add_parser("run-production", help="start the production profile on this machine: N Rasa and N action "
-                                              "servers behind HAProxy, the web app; settings from the environment")
+                                              "servers behind HAProxy, the web app, a job worker; settings from the environment")
     p.add_argument("--rasa", type=int, default=2, help="Rasa servers (default 2)")
     p.add_argument("--actions", type=int, default=2, help="action servers (default 2)")
     p.add_argument("--web-port", type=int, default=8000)
@@ -79,7 +79,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         demo_logins = centre.load(settings)
     stack = Stack(database_url=settings.database_url, log_dir=settings.log_dir, web_port=args.web_port,
                   rasa_port=5005, action_port=5055)
-    print("starting Rasa, the action server and the web app (first start trains the Rasa model)…", flush=True)
+    print("starting Rasa, the action server, the web app and the job worker (first start trains the Rasa model)…",
+          flush=True)
     try:
         stack.start()
     except StackError as exc:
@@ -92,6 +93,7 @@ Post-call feedback bot is running (database: {settings.database_url})
   API docs (OpenAPI):              {stack.web_url}/docs
   Rasa server:                     {stack.rasa_url}
   action server:                   http://127.0.0.1:{stack.action_port}
+  job worker:                      {settings.jobs_backend} queue, `feedbackbot jobs list`
   logs:                            {stack.log_dir}
 New demo survey: `make demo`. Stop with Ctrl-C.""", flush=True)
     if demo_logins:
@@ -140,6 +142,7 @@ def cmd_run_production(args: argparse.Namespace) -> int:
     print(f"Rasa         {stack.rasa_url} -> {', '.join(map(str, stack.rasa_ports))}")
     print(f"actions      http://127.0.0.1:{stack.action_port} -> {', '.join(map(str, stack.action_ports))}")
     print(f"HAProxy      {stack.stats_url}")
+    print("job worker   1, queue on Redis (`feedbackbot jobs list`)")
     print(f"logs         {stack.log_dir}   (Ctrl-C stops everything)")
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
     try:

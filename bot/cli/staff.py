@@ -1,4 +1,4 @@
-"""Staff sub-commands: ``roster import`` and ``user set-password``."""
+"""Staff sub-commands: ``roster import`` and ``user set-password`` / ``disable`` / ``enable``."""
 from __future__ import annotations
 
 import argparse
@@ -21,6 +21,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     u.add_argument("agent_id")
     u.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     u.set_defaults(func=cmd_set_password)
+    for name, disabled, text in (("disable", True, "refuse the account's logins and end its sessions"),
+                                 ("enable", False, "allow a disabled account to log in again")):
+        u = usub.add_parser(name, help=text)
+        u.add_argument("agent_id")
+        u.set_defaults(func=cmd_set_disabled, disabled=disabled)
 
 
 def _settings():
@@ -75,8 +80,24 @@ def cmd_set_password(args: argparse.Namespace) -> int:
     try:
         with open_session(settings.database_url) as s, s.begin():
             accounts.set_password(s, args.agent_id, password, now=utcnow())
-    except (accounts.PasswordTooWeak, LookupError) as exc:
+    except (accounts.PasswordRefused, LookupError) as exc:
         print(f"error: {exc.args[0]}", file=sys.stderr)
         return 2
-    print(f"password set for {args.agent_id}")
+    print(f"password set for {args.agent_id} (any session of the account was ended)")
+    return 0
+
+
+def cmd_set_disabled(args: argparse.Namespace) -> int:
+    from bot.conversation.calls import utcnow
+    from bot.db.session import open_session
+    from bot.staff import accounts
+
+    settings = _settings()
+    try:
+        with open_session(settings.database_url) as s, s.begin():
+            accounts.set_disabled(s, args.agent_id, args.disabled, now=utcnow())
+    except LookupError as exc:
+        print(f"error: {exc.args[0]}", file=sys.stderr)
+        return 2
+    print(f"{args.agent_id} {'disabled, every session ended' if args.disabled else 'enabled'}")
     return 0

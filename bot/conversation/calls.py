@@ -16,11 +16,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.clock import as_utc, utcnow
+from bot.conversation import optouts
 from bot.db.audit import audit
 from bot.db.models import Agent, Call, CallAgent, Survey
 from bot.db.upsert import insert_or_ignore
 from bot.domain import SurveyStatus
-from bot.staff import roster
+from bot.ledger.teams import team_at
 
 
 class CallConflict(ValueError):
@@ -45,6 +46,8 @@ class CallRequest:
     ended_at: datetime
     customer_channel_id: str | None = None
     credited_agent_id: str | None = None
+    channel: str = "web"
+    channel_masked: str | None = None  # the identity as staff may see it (the channel adapter masks it)
 
     @property
     def credited(self) -> str:
@@ -57,21 +60,39 @@ def _ensure_agent(s: Session, agent_id: str, now: datetime) -> None:
         audit(s, at=now, actor="integration", entity="agent", entity_id=agent_id, action="created")
 
 
-def _differing_field(call: Call, req: CallRequest) -> str | None:
+def _hash(req: CallRequest, secret: str | None) -> str | None:
+    """The keyed hash under which the call keeps the customer's channel identity (the opt-out list's key)."""
+    if not req.customer_channel_id:
+        return None
+    if secret is None:
+        raise ValueError("a call with a customer channel id needs the channel secret (Settings.session_secret)")
+    return optouts.channel_hash(req.customer_channel_id, secret)
+
+
+def call_channel_hash(call: Call, secret: str | None) -> str | None:
+    """The call's identity hash; calls registered before channels kept the raw id, hashed here."""
+    if call.channel_hash or not call.customer_channel_id:
+        return call.channel_hash
+    return optouts.channel_hash(call.customer_channel_id, secret) if secret is not None else None
+
+
+def _differing_field(call: Call, req: CallRequest, secret: str | None) -> str | None:
     """The first detail of ``req`` that differs from the registered ``call``, or None."""
     known = {
         "agent_ids": [ca.agent_id for ca in call.agents],
         "ended_at": as_utc(call.ended_at),
         "credited_agent_id": call.credited_agent_id,
-        "customer_channel_id": call.customer_channel_id,
+        "customer_channel_id": call_channel_hash(call, secret),
+        "channel": call.channel,
     }
     asked = {"agent_ids": list(req.agent_ids), "ended_at": as_utc(req.ended_at), "credited_agent_id": req.credited,
-             "customer_channel_id": req.customer_channel_id}
+             "customer_channel_id": _hash(req, secret), "channel": req.channel}
     return next((name for name, value in known.items() if asked[name] != value), None)
 
 
 def register_call(
-    s: Session, req: CallRequest, *, window_minutes: int, template_version: str, now: datetime | None = None
+    s: Session, req: CallRequest, *, window_minutes: int, template_version: str, now: datetime | None = None,
+    channel_secret: str | None = None,
 ) -> tuple[Survey, bool]:
     """Record an ended call and open its survey; idempotent on the call id, safe under concurrency.
 
@@ -85,6 +106,8 @@ def register_call(
         window_minutes: How long the survey accepts replies, from when it is sent.
         template_version: Version of the greeting shown to the customer.
         now: Clock override for tests.
+        channel_secret: Key of the identity hash (``Settings.session_secret``); needed when the request
+            names a customer channel id, which is stored only as that hash.
 
     Returns:
         ``(survey, created)``; ``created`` is False when the call was already known.
@@ -93,18 +116,19 @@ def register_call(
         CallConflict: the credited agent is not on the call, or the call id
             exists with different details (``CallConflict.field`` names which).
     """
-    now = now or utcnow()
+    now = as_utc(now or utcnow())  # SQLite keeps the wall time and drops the zone: store UTC
     credited = req.credited
     if credited not in req.agent_ids:
         raise CallConflict("credited_agent_id", f"credited agent {credited} did not take part in call {req.call_id}")
     existing = s.scalar(select(Call).where(Call.external_id == req.call_id))
     if existing is None:
-        survey = _insert_call(s, req, window_minutes=window_minutes, template_version=template_version, now=now)
+        survey = _insert_call(s, req, window_minutes=window_minutes, template_version=template_version, now=now,
+                              channel_hash=_hash(req, channel_secret))
         if survey is not None:
             return survey, True
         existing = s.scalar(select(Call).where(Call.external_id == req.call_id))  # inserted concurrently
         assert existing is not None, "ON CONFLICT skipped the insert, so the call exists"
-    field = _differing_field(existing, req)
+    field = _differing_field(existing, req, channel_secret)
     if field is not None:
         raise CallConflict(field, f"call {req.call_id} is already registered with a different {field}")
     assert existing.survey is not None, "every registered call has a survey"
@@ -112,14 +136,15 @@ def register_call(
 
 
 def _insert_call(s: Session, req: CallRequest, *, window_minutes: int, template_version: str,
-                 now: datetime) -> Survey | None:
+                 now: datetime, channel_hash: str | None) -> Survey | None:
     """Insert the call, its agents and its survey; None when another request inserted the call first."""
     for agent_id in dict.fromkeys(req.agent_ids):
         _ensure_agent(s, agent_id, now)
     call_pk = insert_or_ignore(s, Call, ["external_id"], {
         # SQLite keeps the wall time and drops the zone: store UTC so period bounds compare right.
-        "external_id": req.call_id, "ended_at": as_utc(req.ended_at), "customer_channel_id": req.customer_channel_id,
-        "credited_agent_id": req.credited, "team_id": roster.team_at(s, req.credited, req.ended_at),
+        "external_id": req.call_id, "ended_at": as_utc(req.ended_at), "customer_channel_id": None,
+        "channel": req.channel, "channel_hash": channel_hash, "channel_masked": req.channel_masked,
+        "credited_agent_id": req.credited, "team_id": team_at(s, req.credited, req.ended_at),
         "created_at": now}, Call.id)
     if call_pk is None:
         return None

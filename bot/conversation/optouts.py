@@ -37,7 +37,11 @@ def opt_out(s: Session, channel_id: str | None, secret: str, now: datetime, surv
     """Put a channel on the list (again); returns False when there is no channel id to record."""
     if not channel_id:
         return False
-    key = channel_hash(channel_id, secret)
+    return opt_out_key(s, channel_hash(channel_id, secret), now, survey_id)
+
+
+def opt_out_key(s: Session, key: str, now: datetime, survey_id: int | None = None) -> bool:
+    """:func:`opt_out` for a channel known only by its hash (how calls keep it)."""
     row = s.get(OptOut, key)
     if row is None:
         s.add(OptOut(channel_hash=key, opted_out_at=now, opted_in_at=None,
@@ -56,7 +60,11 @@ def opt_in(s: Session, channel_id: str | None, secret: str, now: datetime, actor
     """Take a channel off the list; returns False when it was not on it."""
     if not channel_id:
         return False
-    key = channel_hash(channel_id, secret)
+    return opt_in_key(s, channel_hash(channel_id, secret), now, actor)
+
+
+def opt_in_key(s: Session, key: str, now: datetime, actor: str = "customer") -> bool:
+    """:func:`opt_in` for a channel known only by its hash."""
     row = s.get(OptOut, key)
     if row is None or row.opted_in_at is not None:
         return False

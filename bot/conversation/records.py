@@ -127,7 +127,7 @@ class SurveyRecord(Row):
 
     ``changed`` names the survey columns a loaded record's turn changed; a new
     record is written whole. ``opt_out`` is the opt-out list change the turn
-    decided (``"out"`` or ``"in"``), for the call's channel.
+    decided (``"out"`` or ``"in"``), for the call's channel (``channel_hash``).
     """
 
     external_id: str
@@ -135,7 +135,7 @@ class SurveyRecord(Row):
     credited_agent_id: str
     ended_at: datetime
     team_id: int | None
-    customer_channel_id: str | None
+    channel_hash: str | None  # the customer's channel identity, as the opt-out list keys it
     created_at: datetime
     token: str
     template_version: str
@@ -152,20 +152,20 @@ class SurveyRecord(Row):
 
     @classmethod
     def loaded(cls, *, survey_id: int, status: str, expires_at: datetime, template_version: str,
-               needs_followup: bool, state: DialogueState, customer_channel_id: str | None,
+               needs_followup: bool, state: DialogueState, channel_hash: str | None,
                counted: tuple[int, int, str] | None, counted_reason_id: int | None,
                counted_reason_source: str | None = None) -> SurveyRecord:
         """The record of an existing survey as a live turn loads it: the counted rating and its current reason only.
 
         Args:
-            survey_id, status, expires_at, template_version, needs_followup, state, customer_channel_id:
+            survey_id, status, expires_at, template_version, needs_followup, state, channel_hash:
                 The survey row's (and its call's) columns.
             counted: ``(id, score, status)`` of the counted rating, if any.
             counted_reason_id: Id of the counted rating's current reason, if any.
             counted_reason_source: That reason's source (a person's label is never superseded by the model).
         """
         record = cls(external_id="", agent_ids=[], credited_agent_id="", ended_at=expires_at, team_id=None,
-                     customer_channel_id=customer_channel_id, created_at=expires_at, token="",
+                     channel_hash=channel_hash, created_at=expires_at, token="",
                      template_version=template_version, expires_at=expires_at, status=status,
                      needs_followup=needs_followup, state=state).with_id(survey_id)
         if counted is not None:
@@ -289,11 +289,12 @@ class SurveyRecord(Row):
 
 def new_survey(call_id: str, agent_ids: list[str], ended_at: datetime, team_id: int | None, *,
                window_minutes: int, template_version: str, now: datetime,
-               customer_channel_id: str | None = None) -> SurveyRecord:
+               channel_hash: str | None = None) -> SurveyRecord:
     """A call and its survey as ``bot.conversation.calls.register_call`` opens them (the caller knows the call is new)."""
     credited = agent_ids[-1]
+    now = as_utc(now)  # SQLite keeps the wall time and drops the zone: every stored instant is UTC
     d = SurveyRecord(external_id=call_id, agent_ids=list(agent_ids), credited_agent_id=credited,
-                     ended_at=as_utc(ended_at), team_id=team_id, customer_channel_id=customer_channel_id,
+                     ended_at=as_utc(ended_at), team_id=team_id, channel_hash=channel_hash,
                      created_at=now, token=secrets.token_urlsafe(16), template_version=template_version,
                      expires_at=now + timedelta(minutes=window_minutes))
     d.audit(now, "integration", "call", "call", "created", external_id=call_id, agents=list(agent_ids),

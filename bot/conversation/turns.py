@@ -51,7 +51,7 @@ def _statements() -> dict[str, Any]:
                              .scalar_subquery().label("reason_source"))
     base = (
         select(Survey.id, Survey.status, Survey.expires_at, Survey.template_version, Survey.needs_followup,
-               Survey.stage, Survey.retries, Survey.pending_reason, Call.customer_channel_id,
+               Survey.stage, Survey.retries, Survey.pending_reason, Call.channel_hash, Call.customer_channel_id,
                Rating.id.label("rating_id"), Rating.score, Rating.status.label("rating_status"), counted_reason,
                counted_reason_source)
         .select_from(Survey)
@@ -80,16 +80,20 @@ def _statements() -> dict[str, Any]:
     }
 
 
-def _record_of(row: Any) -> SurveyRecord:
+def _record_of(row: Any, channel_secret: str | None) -> SurveyRecord:
     state = DialogueState(stage=row.stage, retries=row.retries or 0, pending_reason=row.pending_reason)
+    key = row.channel_hash
+    if key is None and row.customer_channel_id and channel_secret is not None:
+        key = optouts.channel_hash(row.customer_channel_id, channel_secret)  # a call from before channels
     return SurveyRecord.loaded(
         survey_id=row.id, status=row.status, expires_at=row.expires_at, template_version=row.template_version,
-        needs_followup=row.needs_followup, state=state, customer_channel_id=row.customer_channel_id,
+        needs_followup=row.needs_followup, state=state, channel_hash=key,
         counted=(row.rating_id, row.score, row.rating_status) if row.rating_id is not None else None,
         counted_reason_id=row.reason_id, counted_reason_source=row.reason_source)
 
 
-def _load(s: Session, token: str, message_id: str | None) -> tuple[SurveyRecord, Any] | None:
+def _load(s: Session, token: str, message_id: str | None, channel_secret: str | None
+          ) -> tuple[SurveyRecord, Any] | None:
     """The survey's record and the message's receipt (None when not processed yet), locked; None for an unknown token."""
     # Two deliveries of one survey's messages (two tabs, a retried request on
     # another server) must not both decide from the same snapshot: lock the
@@ -109,16 +113,16 @@ def _load(s: Session, token: str, message_id: str | None) -> tuple[SurveyRecord,
     if row is None:
         return None
     receipt = row if message_id is not None and row.receipt_id is not None else None
-    return _record_of(row), receipt
+    return _record_of(row, channel_secret), receipt
 
 
-def load_by_id(s: Session, survey_id: int) -> SurveyRecord | None:
+def load_by_id(s: Session, survey_id: int, channel_secret: str | None = None) -> SurveyRecord | None:
     """The record of survey ``survey_id`` as a turn loads it, row locked (for the sweep and staff decisions)."""
     q, c = _statements(), s.connection()
     if c.dialect.name != "sqlite" and c.execute(q["lock_id"], {"sid": survey_id}).first() is None:
         return None
     row = c.execute(q["snapshot_id"], {"sid": survey_id}).first()
-    return _record_of(row) if row is not None else None
+    return _record_of(row, channel_secret) if row is not None else None
 
 
 # --- writing a loaded record's changes ---------------------------------------------------
@@ -140,8 +144,7 @@ def write_changes(s: Session, d: SurveyRecord, now: datetime, *, channel_secret:
         s: Open session; the caller owns the transaction.
         d: A record from :func:`load_by_id` or a turn's load, with effects applied.
         now: Time of the change (the opt-out list's).
-        channel_secret: Key of the opt-out list's channel hashes (``Settings.session_secret``); required when
-            the record opted out or back in and its call has a channel.
+        channel_secret: Unused since calls keep their identity hash; kept for the callers' symmetry.
     """
     q, c = _statements(), s.connection()
     ratings, reasons, flags = d.new_rows()
@@ -165,7 +168,7 @@ def write_changes(s: Session, d: SurveyRecord, now: datetime, *, channel_secret:
         f.id = c.execute(q["flag"], {"survey_id": d.id, "kind": f.kind, "text": f.text,
                                      "created_at": f.created_at}).scalar_one()
     if d.opt_out is not None:
-        _write_opt_out(s, d, now, channel_secret)
+        _write_opt_out(s, d, now)
     columns = {name: getattr(d, name) for name in d.changed if name != "state"}
     if "state" in d.changed:
         state = d.state.to_dict()
@@ -188,17 +191,13 @@ def _audit_values(a: Any) -> dict[str, Any]:
             "data": {k: _ref(v) for k, v in a.data.items()}}
 
 
-def _write_opt_out(s: Session, d: SurveyRecord, now: datetime, channel_secret: str | None) -> None:
+def _write_opt_out(s: Session, d: SurveyRecord, now: datetime) -> None:
     """Put the call's channel on the opt-out list (or take it off), in the turn's own transaction."""
-    if not d.customer_channel_id:
-        d.opt_out = None
-        return
-    if channel_secret is None:
-        raise ValueError("the opt-out list needs the channel secret (Settings.session_secret)")
-    if d.opt_out == "out":
-        optouts.opt_out(s, d.customer_channel_id, channel_secret, now, survey_id=d.id)
-    else:
-        optouts.opt_in(s, d.customer_channel_id, channel_secret, now)
+    if d.channel_hash is not None:
+        if d.opt_out == "out":
+            optouts.opt_out_key(s, d.channel_hash, now, survey_id=d.id)
+        else:
+            optouts.opt_in_key(s, d.channel_hash, now)
     d.opt_out = None
 
 
@@ -232,7 +231,7 @@ def start_turn(s: Session, token: str, now: datetime, greeting: str | None = Non
     Returns:
         What to say, the survey's new state and its status (already stored).
     """
-    loaded = _load(s, token, message_id)
+    loaded = _load(s, token, message_id, channel_secret)
     if loaded is not None and loaded[1] is not None:
         return receipts.replay(loaded[1], loaded[0].state, loaded[0].status)
     d = loaded[0] if loaded else None
@@ -256,7 +255,7 @@ def reply_turn(s: Session, token: str, text: str, now: datetime, classify: Class
     Returns:
         What to say, the survey's new state and its status (already stored).
     """
-    loaded = _load(s, token, message_id)
+    loaded = _load(s, token, message_id, channel_secret)
     if loaded is not None and loaded[1] is not None:
         return receipts.replay(loaded[1], loaded[0].state, loaded[0].status)
     d = loaded[0] if loaded else None

@@ -55,12 +55,19 @@ class Call(Base):
     __table_args__ = (
         Index("ix_calls_credited_agent_ended", "credited_agent_id", "ended_at"),
         Index("ix_calls_ended_at", "ended_at"),
+        CheckConstraint("channel IN ('web', 'sms', 'wechat')", name="ck_calls_channel"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     external_id: Mapped[str] = mapped_column(String(128), unique=True)
     ended_at: Mapped[datetime]
+    # Raw channel ids of calls registered before channels existed; new calls keep only the keyed hash.
     customer_channel_id: Mapped[str | None] = mapped_column(String(128))
+    # Where the survey goes (web link, SMS, WeChat) and who it goes to: the identity only as the keyed hash
+    # the opt-out list uses (bot.conversation.optouts.channel_hash) and as staff may see it (138****5678).
+    channel: Mapped[str] = mapped_column(String(16), default="web", server_default="web")
+    channel_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    channel_masked: Mapped[str | None] = mapped_column(String(64))
     # The agent whose KPI the survey touches: the last agent after transfers
     # unless the integration says otherwise.
     credited_agent_id: Mapped[str] = mapped_column(ForeignKey("agents.id"))

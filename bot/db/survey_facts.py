@@ -40,6 +40,7 @@ class SurveyFact(Base):
     source: Mapped[str | None] = mapped_column(String(16))
     needs_review: Mapped[bool | None] = mapped_column(Boolean)
     appeal_upheld: Mapped[bool] = mapped_column(Boolean)
+    appeal_open: Mapped[bool] = mapped_column(Boolean, default=False)  # a pending appeal on the counted rating
     late: Mapped[int] = mapped_column(Integer)  # late rating rows of the survey
     corrected: Mapped[int] = mapped_column(Integer)  # superseded rating rows
     bucket: Mapped[str | None] = mapped_column(String(24))

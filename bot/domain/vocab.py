@@ -41,6 +41,7 @@ class ReasonSource(StrEnum):
     CUSTOMER = "customer"  # the customer chose the cause
     REVIEWER = "reviewer"  # a reviewer (or an admin adjudicating) labelled it in the review queue
     IMPORT = "import"  # given in a historical import (counts as confirmed)
+    APPEAL = "appeal"  # chosen by whoever upheld the agent's appeal (supervisor, panel majority or admin)
 
 
 class Attribution(StrEnum):
@@ -56,16 +57,36 @@ class Role(StrEnum):
 
     AGENT = "agent"
     SUPERVISOR = "supervisor"
-    REVIEWER = "reviewer"  # labels the review queue (quality inspection); sees no team figures
+    REVIEWER = "reviewer"  # QA: labels the review queue, sits on appeal panels; sees no team figures
     ADMIN = "admin"
 
 
 class AppealStatus(StrEnum):
-    """An agent's appeal against a staff attribution."""
+    """An agent's appeal against a staff attribution (``bot.staff.appeals`` moves it along)."""
 
-    OPEN = "open"
-    UPHELD = "upheld"  # the staff attribution is removed from the agent's KPI
+    OPEN = "open"  # with its decider: the supervisor or the panel
+    ESCALATED = "escalated"  # overdue, split panel or no decider: the admin decides
+    REVIEW = "review"  # rejected, the agent asked the admin for a second (final) review
+    UPHELD = "upheld"  # the rating leaves the agent's attributed KPI
     REJECTED = "rejected"
+
+
+#: Appeals still waiting for someone: shown as 申诉中, counted as ``appeal_open``.
+PENDING_APPEAL_STATUSES: tuple[AppealStatus, ...] = (AppealStatus.OPEN, AppealStatus.ESCALATED, AppealStatus.REVIEW)
+
+
+class AppealMode(StrEnum):
+    """Who decides a centre's appeals first (``FEEDBACKBOT_APPEAL_MODE``)."""
+
+    SUPERVISOR = "supervisor"  # the supervisor of the agent's team at the call
+    PANEL = "panel"  # a blind panel of reviewers, majority
+
+
+class AppealVote(StrEnum):
+    """A panel member's vote."""
+
+    UPHOLD = "uphold"
+    REJECT = "reject"
 
 
 class FlagKind(StrEnum):
@@ -89,11 +110,14 @@ assert set(ATTRIBUTION.values()) == {a.value for a in Attribution}, "attribution
 
 __all__ = [
     "ATTRIBUTION",
+    "AppealMode",
     "AppealStatus",
+    "AppealVote",
     "CAUSES",
     "CLOSED_SURVEY_STATUSES",
     "NON_STAFF_CAUSES",
     "OPEN_SURVEY_STATUSES",
+    "PENDING_APPEAL_STATUSES",
     "STAFF_CAUSES",
     "Attribution",
     "FlagKind",
@@ -103,3 +127,13 @@ __all__ = [
     "Role",
     "SurveyStatus",
 ]
+
+
+class JobStatus(StrEnum):
+    """Where a background job run is: queued, running, then succeeded or failed (retrying between attempts)."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    RETRYING = "retrying"

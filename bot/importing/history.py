@@ -10,35 +10,59 @@ awaiting review and the survey completed (``finish``). A ``cause`` column is
 the centre's own verdict and supersedes the model's reason with source
 ``import``.
 
-Rows are committed in batches. Every row is decided in memory by the dialogue
-core on a ``bot.conversation.records.SurveyRecord`` (the same effects, statuses,
-redaction and audit rows as a live turn), then the batch is written with a few
-bulk inserts (``bot.importing.bulk_store``) and its ``survey_facts`` refreshed.
-A row that fails is reported and the rest of its batch kept (if the database
-refuses the batch, it is written row by row to find the bad rows). The
-classifier runs once per batch over every text the rows are expected to need
-(``classify_many``); anything else falls back to one call.
+**A file is checked whole before anything of it is written, then written
+resumably.** Policy for a file of a million rows:
+
+1. *Check* (one streamed pass, ``bot.importing.file_check``): every row is
+   decoded and validated; a byte that is not UTF-8, a cell over the CSV
+   reader's field limit, a bad value, or a call id repeated with other data
+   anywhere in the file is reported with its line (and column). Any problem:
+   the file is refused and **nothing** is written.
+2. *Write* (second pass): rows are decided in worker processes (the dialogue
+   core and the classifier, loaded once per worker, on a
+   ``bot.conversation.records.SurveyRecord``; no database) and written by this
+   process in order, one transaction per batch (``bot.importing.bulk_store``:
+   COPY on PostgreSQL, multi-row inserts on SQLite; ``survey_facts``
+   refreshed in the same transaction). A batch is all or nothing.
+
+An import stopped during the write (killed, Ctrl-C, power cut) leaves whole
+batches committed and says so; running the same command again finishes it:
+rows whose call is stored identically count as "already present", so every
+row ends up stored once. One transaction per file was rejected: a million rows
+would hold SQLite's write lock (and the live chat) for minutes and a stop at
+99 % would throw everything away. A row whose call id is already stored with
+other data (agent, end time, score, reply or its time, cause) is a conflict,
+reported line by line (``bot.importing.stored_calls``); the stored call is
+kept and the rest of the file imported.
 """
 from __future__ import annotations
 
+import gc
+import multiprocessing
+import os
+import signal
 import sys
+import threading
+import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.clock import utcnow
 from bot.conversation import records
-from bot.csvfile import BadRow, Problems, parse_time, read_rows
-from bot.db.models import Call
+from bot.csvfile import BadRow, CsvFormatError, Problems, control_character, parse_time, read_records
 from bot.db.session import open_session
 from bot.db.staff import Team, TeamMembership
 from bot.dialogue.state import DONE
 from bot.domain import ATTRIBUTION, CAUSES, ReasonSource, SurveyStatus
-from bot.importing import bulk_store
+from bot.importing import bulk_store, file_check, stored_calls
 from bot.rating import parse_reply
 from bot.settings import Settings
 from bot.staff import roster
@@ -84,6 +108,10 @@ def check_row(line: int, raw: dict[str, str]) -> ImportRow | str:
             return f"{column} longer than {MAX_ID_CHARS} characters"
     if len(raw["team"]) > 64:
         return "team name longer than 64 characters"
+    for column in COLUMNS:
+        bad = control_character(raw[column])
+        if bad is not None:
+            return f"{column} contains the control character {bad}"
     ended = _time(raw["ended_at"], "ended_at")
     if isinstance(ended, str):
         return ended
@@ -123,11 +151,18 @@ class ImportSummary:
     no_reply: int = 0
     for_review: int = 0
     bad: list[BadRow] = field(default_factory=list)
+    bad_more: int = 0  # bad rows beyond those listed in ``bad``
+    refused: bool = False  # the file had problems: nothing was written
+    conflicts: Problems = field(default_factory=Problems)
 
     def describe(self) -> str:
         """One line for the terminal."""
+        if self.refused:
+            return (f"rows read: {self.read}; nothing imported: {len(self.bad) + self.bad_more} problem(s) in the "
+                    f"file (listed above with their lines); fix them and run the same command again")
         return (f"rows read: {self.read}, imported: {self.imported}, skipped as already present: "
-                f"{self.already_present}, bad: {len(self.bad)}, late: {self.late}, no reply: {self.no_reply}, "
+                f"{self.already_present}, conflicts (not imported): {len(self.conflicts)}, "
+                f"bad: {len(self.bad) + self.bad_more}, late: {self.late}, no reply: {self.no_reply}, "
                 f"stored for review: {self.for_review}")
 
 
@@ -246,9 +281,80 @@ def import_row(ctx: _Context, row: ImportRow, team_id: int | None) -> tuple[reco
 
 # --- the file ----------------------------------------------------------------------------
 
-def _batches(rows: Iterator[tuple[int, dict[str, str]]], size: int) -> Iterator[list[tuple[int, dict[str, str]]]]:
+def file_check_row(line: int, raw: dict[str, str]) -> file_check.Checked | str:
+    """``check_row`` for the file's first pass: the row with its times normalised, or why it is bad."""
+    checked = check_row(line, raw)
+    if isinstance(checked, str):
+        return checked
+    replied = checked.replied_at.isoformat() if checked.replied_at is not None else ""
+    return file_check.Checked(line, checked.call_id, (checked.agent_id, checked.team, checked.ended_at.isoformat(),
+                                                      replied, checked.reply, checked.reason, checked.cause or ""))
+
+
+# Each worker process's own context (the classifier is loaded once per worker, on its first batch).
+_worker: _Context | None = None
+
+
+def _start_worker(settings: Settings, now: datetime,
+                  classify_many: Callable[[list[str]], list[CauseResult]] | None) -> None:
+    global _worker
+    if multiprocessing.parent_process() is not None:  # a worker: the parent handles Ctrl-C and ends the pool
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+    if classify_many is None:
+        from classifiers import classify_many as model_many
+
+        classify_many = model_many
+    classify_many(["预热"])  # load the model now, then keep its objects out of the garbage collector's scans
+    _spare_the_collector()
+    _worker = _Context(settings=settings, classify=BatchClassifier(classify_many), now=now)
+
+
+def _exit_with_parent(parent: int) -> None:
+    """End this worker when the import that started it is gone (killed): nothing would read its results."""
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(1)
+
+
+def _spare_the_collector() -> None:
+    """Fewer garbage-collector passes: the import allocates millions of short-lived objects (drafts hold
+    reference cycles, so the collector stays on), while a full pass over the loaded model costs milliseconds."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 50)
+
+
+Decided = tuple[ImportRow, records.SurveyRecord, RowOutcome]
+
+
+def decide_batch(raws: list[tuple[int, dict[str, str]]]) -> list[Decided | BadRow]:
+    """Decide a batch of rows in memory, in a worker process (no database); teams are resolved by the writer."""
+    ctx = _worker
+    assert ctx is not None, "decide_batch runs in a process started by _start_worker"
+    rows: list[ImportRow] = []
+    out: list[Decided | BadRow] = []
+    for line, raw in raws:
+        checked = check_row(line, raw)
+        if isinstance(checked, str):  # the file was checked first: only if it changed since
+            out.append(BadRow(line, checked))
+        else:
+            rows.append(checked)
+    ctx.classify.prefetch(texts_to_classify(rows))
+    for row in rows:
+        try:
+            out.append((row, *import_row(ctx, row, None)))
+        except Exception as exc:  # noqa: BLE001 - any failure of one row is reported, the batch goes on
+            out.append(BadRow(row.line, f"could not import: {type(exc).__name__}: {exc}"[:300]))
+    return out
+
+
+def _batches(records: Iterator[tuple[int, dict[str, str]] | BadRow],
+             size: int) -> Iterator[list[tuple[int, dict[str, str]]]]:
     batch: list[tuple[int, dict[str, str]]] = []
-    for item in rows:
+    for item in records:
+        if isinstance(item, BadRow):  # the file was checked first: only if it changed since
+            raise CsvFormatError(f"the file changed while it was imported ({item})")
         batch.append(item)
         if len(batch) >= size:
             yield batch
@@ -257,43 +363,77 @@ def _batches(rows: Iterator[tuple[int, dict[str, str]]], size: int) -> Iterator[
         yield batch
 
 
-def import_batch(s: Session, ctx: _Context, raws: list[tuple[int, dict[str, str]]], summary: ImportSummary,
-                 problems: Problems, seen: set[str]) -> None:
-    """Import one batch in the caller's transaction: decide every row in memory, then write them in bulk."""
-    rows: list[ImportRow] = []
-    for line, raw in raws:
-        checked = check_row(line, raw)
-        if isinstance(checked, str):
-            problems.add(line, checked)
+class _Decider:
+    """Batches decided by worker processes, in file order, with a bounded number in flight (memory stays flat)."""
+
+    def __init__(self, workers: int, settings: Settings, now: datetime,
+                 classify_many: Callable[[list[str]], list[CauseResult]] | None):
+        self._pool: ProcessPoolExecutor | None = None
+        if workers > 0:
+            self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                                             initializer=_start_worker, initargs=(settings, now, classify_many))
+            self._ahead = 2 * workers + 1
         else:
-            rows.append(checked)
-    ids = [r.call_id for r in rows]
-    present = set(s.scalars(select(Call.external_id).where(Call.external_id.in_(ids)))) | (seen & set(ids))
-    todo = []
-    for r in rows:
-        if r.call_id in present:
+            _start_worker(settings, now, classify_many)
+
+    def decided(self, batches: Iterator[list[tuple[int, dict[str, str]]]]
+                ) -> Iterator[tuple[int, list[Decided | BadRow]]]:
+        """``(rows read, decided rows)`` per batch, in order."""
+        if self._pool is None:
+            for batch in batches:
+                yield len(batch), decide_batch(batch)
+            return
+        queue: deque[tuple[int, Future[list[Decided | BadRow]]]] = deque()
+        for batch in batches:
+            queue.append((len(batch), self._pool.submit(decide_batch, batch)))
+            if len(queue) >= self._ahead:
+                n, future = queue.popleft()
+                yield n, future.result()
+        while queue:
+            n, future = queue.popleft()
+            yield n, future.result()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _write_batch(s: Session, ctx: _Context, decided: list[Decided | BadRow], summary: ImportSummary,
+                 problems: Problems) -> None:
+    """Write one decided batch in the caller's transaction: new calls in bulk, stored ones compared."""
+    rows: list[Decided] = []
+    for item in decided:
+        if isinstance(item, BadRow):
+            problems.add(item.line, item.reason)
+        else:
+            rows.append(item)
+    present = stored_calls.stored(s, [row.call_id for row, _, _ in rows])
+    todo: list[Decided] = []
+    in_batch: dict[str, stored_calls.Footprint] = {}
+    for row, d, outcome in rows:
+        known = present.get(row.call_id) or in_batch.get(row.call_id)
+        if known is None:
+            in_batch[row.call_id] = stored_calls.of_record(d)
+            todo.append((row, d, outcome))
+            continue
+        differ = stored_calls.differences(known, stored_calls.of_record(d))
+        if differ:
+            summary.conflicts.add(row.line, f"conflict: call id {row.call_id!r} is already stored with another "
+                                            f"{', '.join(differ)}; the stored call is kept")
+        else:
             summary.already_present += 1
-        else:
-            present.add(r.call_id)
-            todo.append(r)
     if not todo:
         return
-    ctx.classify.prefetch(texts_to_classify(todo))
     first_seen: dict[str, datetime] = {}
-    for r in todo:
-        first_seen.setdefault(r.agent_id, r.ended_at)
+    for row, _, _ in todo:
+        first_seen.setdefault(row.agent_id, row.ended_at)
     bulk_store.ensure_agents(s, first_seen)
-    decided: list[tuple[ImportRow, records.SurveyRecord, RowOutcome]] = []
-    for row in todo:
-        try:
-            decided.append((row, *import_row(ctx, row, _call_team(s, ctx, row))))
-        except Exception as exc:  # noqa: BLE001 - any failure of one row is reported, the batch goes on
-            problems.add(row.line, f"could not import: {type(exc).__name__}: {exc}"[:300])
-    _write(s, decided, summary, problems, seen)
+    for row, d, _ in todo:
+        d.team_id = _call_team(s, ctx, row)
+    _write(s, todo, summary, problems)
 
 
-def _write(s: Session, decided: list[tuple[ImportRow, records.SurveyRecord, RowOutcome]], summary: ImportSummary,
-           problems: Problems, seen: set[str]) -> None:
+def _write(s: Session, decided: list[Decided], summary: ImportSummary, problems: Problems) -> None:
     """Write the batch at once; if the database refuses it, row by row so only the bad rows are lost."""
     try:
         with s.begin_nested():
@@ -308,12 +448,11 @@ def _write(s: Session, decided: list[tuple[ImportRow, records.SurveyRecord, RowO
                 done.append(item)
             except Exception as exc:  # noqa: BLE001 - reported, the batch goes on
                 problems.add(item[0].line, f"could not import: {type(exc).__name__}: {exc}"[:300])
-    for row, _, outcome in done:
+    for _, _, outcome in done:
         summary.imported += 1
         summary.no_reply += outcome.no_reply
         summary.late += outcome.late
         summary.for_review += outcome.for_review
-        seen.add(row.call_id)
 
 
 def _count_rows(path: str | Path) -> int:
@@ -321,29 +460,60 @@ def _count_rows(path: str | Path) -> int:
         return max(0, sum(1 for _ in fh) - 1)
 
 
-def import_file(settings: Settings, path: str | Path, *, batch_size: int = 500, progress: bool = True,
-                classify_many: Callable[[list[str]], list[CauseResult]] | None = None) -> ImportSummary:
-    """Import a ratings CSV into ``settings.database_url``; one transaction per batch.
-
-    Raises:
-        CsvFormatError: the file cannot be read or lacks a column (nothing imported).
-    """
+def _bar(progress: bool, total: int, desc: str) -> Any:
     from tqdm import tqdm
 
-    if classify_many is None:
-        from classifiers import classify_many as model_many
+    return tqdm(total=total, unit="rows", file=sys.stderr, disable=not progress, desc=desc, mininterval=1.0)
 
-        classify_many = model_many
-    ctx = _Context(settings=settings, classify=BatchClassifier(classify_many), now=utcnow())
-    summary, problems, seen = ImportSummary(), Problems(), set[str]()
-    rows = read_rows(path, COLUMNS, REQUIRED)
-    with tqdm(total=_count_rows(path), unit="rows", file=sys.stderr, disable=not progress,
-              desc="import-ratings") as bar:
-        for batch in _batches(rows, batch_size):
-            summary.read += len(batch)
-            with open_session(settings.database_url) as s, s.begin():
-                import_batch(s, ctx, batch, summary, problems, seen)
-            ctx.forget()
-            bar.update(len(batch))
-    summary.bad = sorted(problems.rows, key=lambda b: b.line)
+
+def import_file(settings: Settings, path: str | Path, *, batch_size: int = 500, progress: bool = True,
+                classify_many: Callable[[list[str]], list[CauseResult]] | None = None,
+                workers: int | None = None) -> ImportSummary:
+    """Import a ratings CSV into ``settings.database_url``: checked whole first, then written batch by batch.
+
+    Args:
+        settings: The database and survey settings.
+        path: The CSV file.
+        batch_size: Rows per transaction (and per worker task).
+        progress: Show progress bars on stderr.
+        classify_many: The classifier (default: the promoted model, loaded once per worker).
+        workers: Worker processes deciding rows (default: one per core; 0 decides in this process).
+
+    Returns:
+        The counts; ``refused`` with every problem in ``bad`` when the file had any (nothing written),
+        ``conflicts`` for rows whose call id is stored with other data (those rows are not written).
+
+    Raises:
+        CsvFormatError: the file cannot be opened or lacks a column (nothing imported).
+    """
+    summary, problems = ImportSummary(), Problems()
+    total = _count_rows(path)
+    with _bar(progress, total, "checking") as bar:
+        summary.read = file_check.check_file(path, COLUMNS, REQUIRED, file_check_row, problems,
+                                             on_row=lambda: bar.update())
+    if len(problems):
+        summary.refused = True
+        summary.bad, summary.bad_more = problems.rows, problems.more
+        return summary
+    now = utcnow()
+    ctx = _Context(settings=settings, classify=BatchClassifier(lambda texts: []), now=now)
+    threshold = gc.get_threshold()
+    _spare_the_collector()
+    decider = _Decider((os.cpu_count() or 1) if workers is None else workers, settings, now, classify_many)
+    try:
+        with _bar(progress, total, "importing") as bar:
+            batches = _batches(read_records(path, COLUMNS, REQUIRED), batch_size)
+            for n, decided in decider.decided(batches):
+                try:
+                    with open_session(settings.database_url) as s, s.begin():
+                        _write_batch(s, ctx, decided, summary, problems)
+                except BaseException:
+                    ctx.forget()  # teams and memberships of a rolled-back batch are gone
+                    raise
+                bar.update(n)
+    finally:
+        decider.close()
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
+    summary.bad, summary.bad_more = problems.rows, problems.more
     return summary

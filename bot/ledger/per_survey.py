@@ -17,7 +17,7 @@ from sqlalchemy.orm import aliased
 
 from bot.db.models import Call, Rating, Reason, Survey
 from bot.db.staff import Appeal
-from bot.domain import AppealStatus, Attribution, RatingStatus, ReasonSource
+from bot.domain import PENDING_APPEAL_STATUSES, AppealStatus, Attribution, RatingStatus, ReasonSource
 from bot.ledger.counting import is_counted_rating, is_current_reason
 
 STAFF_LOW = "staff_low"
@@ -26,8 +26,9 @@ UNATTRIBUTED_LOW = "unattributed_low"
 #: A staff attribution removed by an upheld appeal: counted as unattributed, reported under ``excluded``.
 APPEAL_UPHELD = "appeal_upheld"
 
-#: Sources whose staff attribution a person confirmed (the customer chose it, a reviewer set it, an import gave it).
-CONFIRMED_SOURCES = (ReasonSource.CUSTOMER, ReasonSource.REVIEWER, ReasonSource.IMPORT)
+#: Sources whose attribution a person confirmed (the customer chose it, a reviewer set it, an import gave it,
+#: an appeal's decider chose it).
+CONFIRMED_SOURCES = (ReasonSource.CUSTOMER, ReasonSource.REVIEWER, ReasonSource.IMPORT, ReasonSource.APPEAL)
 
 
 def is_low() -> ColumnElement[bool]:
@@ -53,15 +54,29 @@ def is_staff_attributed() -> ColumnElement[bool]:
     )
 
 
-#: Reasons removed from the KPI by an upheld appeal; outer-joined by :func:`survey_facts`. A join rather
-#: than EXISTS: PostgreSQL would copy an EXISTS sub-plan into every CASE count that reads the bucket.
-UPHELD_APPEALS = (select(Appeal.reason_id).where(Appeal.status == AppealStatus.UPHELD).distinct()
-                  .subquery("upheld_appeals"))
+#: Per rating with an appeal on any of its reasons: ``upheld`` (an upheld appeal removed the rating from the
+#: agent's KPI, whatever reason comes later) and ``pending`` (an appeal still waits: 申诉中). Keyed by rating, not
+#: reason: an upheld appeal writes the decider's cause as a new reason (source ``appeal``), and a later relabel
+#: must not put the rating back. Outer-joined by :func:`per_survey`; a join rather than EXISTS: PostgreSQL would
+#: copy an EXISTS sub-plan into every CASE count that reads the bucket.
+_APPEAL_REASON = aliased(Reason)
+UPHELD_APPEALS = (
+    select(_APPEAL_REASON.rating_id.label("rating_id"),
+           func.max(case((Appeal.status == AppealStatus.UPHELD, 1), else_=0)).label("upheld"),
+           func.max(case((Appeal.status.in_(PENDING_APPEAL_STATUSES), 1), else_=0)).label("pending"))
+    .join(_APPEAL_REASON, _APPEAL_REASON.id == Appeal.reason_id)
+    .group_by(_APPEAL_REASON.rating_id)
+    .subquery("rating_appeals"))
 
 
 def is_appeal_upheld() -> ColumnElement[bool]:
-    """An upheld appeal removed the current reason from the agent's KPI (needs :data:`UPHELD_APPEALS` joined)."""
-    return UPHELD_APPEALS.c.reason_id.is_not(None)
+    """An upheld appeal removed the counted rating from the agent's KPI (needs :data:`UPHELD_APPEALS` joined)."""
+    return func.coalesce(UPHELD_APPEALS.c.upheld, 0) == 1
+
+
+def is_appeal_pending() -> ColumnElement[bool]:
+    """An appeal on the counted rating waits for a decision (needs :data:`UPHELD_APPEALS` joined)."""
+    return func.coalesce(UPHELD_APPEALS.c.pending, 0) == 1
 
 
 def is_staff_low() -> ColumnElement[bool]:
@@ -105,7 +120,7 @@ def per_survey(*columns) -> Select:
         A ``Select`` with columns ``survey_id``, ``agent_id``, ``team_id``,
         ``ended_at``, ``survey_status``, ``rating_id``, ``score``,
         ``reason_id``, ``attribution``, ``cause``, ``source``,
-        ``needs_review``, ``appeal_upheld``, ``late``, ``corrected``,
+        ``needs_review``, ``appeal_upheld``, ``appeal_open``, ``late``, ``corrected``,
         ``bucket`` and the extras.
     """
     return (
@@ -123,6 +138,7 @@ def per_survey(*columns) -> Select:
             Reason.source.label("source"),
             Reason.needs_review.label("needs_review"),
             is_appeal_upheld().label("appeal_upheld"),
+            is_appeal_pending().label("appeal_open"),
             _rating_count(RatingStatus.LATE).label("late"),
             _rating_count(RatingStatus.CORRECTED).label("corrected"),
             bucket().label("bucket"),
@@ -132,7 +148,7 @@ def per_survey(*columns) -> Select:
         .join(Survey, Survey.call_id == Call.id)
         .outerjoin(Rating, and_(Rating.survey_id == Survey.id, is_counted_rating()))
         .outerjoin(Reason, and_(Reason.rating_id == Rating.id, is_current_reason()))
-        .outerjoin(UPHELD_APPEALS, UPHELD_APPEALS.c.reason_id == Reason.id)
+        .outerjoin(UPHELD_APPEALS, UPHELD_APPEALS.c.rating_id == Rating.id)
     )
 
 

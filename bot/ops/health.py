@@ -1,6 +1,6 @@
 """Health checks that mean something: each dependency a process needs, tried for real.
 
-Used by the web app's ``/healthz`` (database and Rasa) and the action
+Used by the web app's ``/healthz`` (database, Rasa and the job worker) and the action
 server's ``/ready`` (database and classifier). Each check returns a
 :class:`Check`; :func:`report` turns them into an HTTP status (503 when any
 failed) and a JSON body naming each check, so a load balancer, an
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
 
 import httpx
 from sqlalchemy import text
@@ -42,6 +43,25 @@ def database(url: str) -> Check:
         return _timed("database", started, True, "ok")
     except Exception as exc:  # noqa: BLE001 - any failure means "down"
         return _timed("database", started, False, f"{type(exc).__name__}: {exc}")
+
+
+def worker(url: str, max_age: timedelta) -> Check:
+    """A job worker beat within ``max_age``: its periodic heartbeat job went through the queue (bot.jobs.heartbeat)."""
+    from bot.db.session import open_session
+    from bot.jobs import heartbeat
+
+    started = time.perf_counter()
+    try:
+        with open_session(url) as s:
+            beat = heartbeat.latest(s, now=datetime.now(UTC))
+    except Exception as exc:  # noqa: BLE001
+        return _timed("worker", started, False, f"{type(exc).__name__}: {exc}")
+    if beat is None:
+        return _timed("worker", started, False, "no worker heartbeat recorded (is `feedbackbot worker` running?)")
+    age = beat.age.total_seconds()
+    ok = age <= max_age.total_seconds()
+    return _timed("worker", started, ok, f"last heartbeat {age:.0f}s ago from {beat.worker}"
+                  + ("" if ok else f" (more than {max_age.total_seconds():.0f}s)"))
 
 
 def classifier() -> Check:

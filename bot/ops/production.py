@@ -2,7 +2,8 @@
 
 Rasa runs with ``endpoints.production.yml`` (SQL tracker store on
 PostgreSQL, Redis lock store, Pika broker to RabbitMQ); our data is on
-PostgreSQL (``DATABASE_URL``). Every setting comes from the environment;
+PostgreSQL (``DATABASE_URL``); one job worker takes background jobs from
+Redis (``FEEDBACKBOT_JOBS_BACKEND=redis``). Every setting comes from the environment;
 the launcher only fills ports into ``deploy/haproxy.cfg``. Used by
 ``feedbackbot run-production``, the fault tests and ``benchmarks/load.py``.
 """
@@ -70,8 +71,14 @@ class ProductionStack(Stack):
     def stats_url(self) -> str:
         return f"http://127.0.0.1:{self.stats_port}/stats"
 
+    def env(self) -> dict[str, str]:
+        """The servers' environment, with the job queue on Redis (the only backend this profile runs)."""
+        env = super().env()
+        env.setdefault("FEEDBACKBOT_JOBS_BACKEND", "redis")
+        return env
+
     def start(self, timeout: float = 240.0, workers: int = 1) -> ProductionStack:
-        """Migrate, render HAProxy's configuration, start every server and wait until each is ready."""
+        """Migrate, render HAProxy's configuration, start every server and the worker; wait until each is ready."""
         from bot.db.migrate import upgrade
 
         binary = haproxy_bin()
@@ -80,6 +87,8 @@ class ProductionStack(Stack):
         missing = [v for v in RASA_SERVICE_VARS if not self.env().get(v)]
         if missing:
             raise StackError(f"the production profile needs {', '.join(missing)} in the environment")
+        if self.env()["FEEDBACKBOT_JOBS_BACKEND"] != "redis":
+            raise StackError("the production profile runs its job queue on Redis: unset FEEDBACKBOT_JOBS_BACKEND")
         upgrade(self.database_url)
         model = train_rasa()
         env = self.env()
@@ -93,7 +102,9 @@ class ProductionStack(Stack):
         for i, port in enumerate(self.rasa_ports):
             self.spawn_rasa(f"rasa-{i}", port, model, env)
         self._spawn("web", self.web_cmd(self.web_port, workers), env)
+        self._spawn("worker", self.worker_cmd(), env)
         try:
+            self.wait_worker("worker", timeout)
             self._wait(self.stats_url, "haproxy", timeout)
             for i, port in enumerate(self.action_ports):
                 self._wait(f"http://127.0.0.1:{port}/ready", f"actions-{i}", timeout)

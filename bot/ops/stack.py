@@ -1,4 +1,4 @@
-"""Start and stop the three servers of the product: Rasa, the action server and the web app.
+"""Start and stop the processes of the product: Rasa, the action server, the web app and the job worker.
 
 Used by ``feedbackbot run`` (``make run``) and by the end-to-end tests, so
 both exercise the same start-up path.
@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -163,12 +164,21 @@ class Stack:
         self._spawn(name, self.rasa_cmd(port, model), {**_rasa_env(), **env})
 
     def web_cmd(self, port: int, workers: int = 1) -> list[str]:
-        """Command line of the web app on ``port`` (loopback)."""
+        """Command line of the web app on ``port`` (loopback).
+
+        ``--no-proxy-headers``: uvicorn would otherwise take the client's address
+        from ``X-Forwarded-For`` of any local peer; the app decides instead
+        (``FEEDBACKBOT_TRUSTED_PROXIES``, see ``bot.web.proxies``).
+        """
         return [sys.executable, "-m", "uvicorn", "bot.web.app:create_app", "--factory", "--host", "127.0.0.1",
-                "--port", str(port), "--workers", str(workers), "--log-level", "warning"]
+                "--port", str(port), "--workers", str(workers), "--no-proxy-headers", "--log-level", "warning"]
+
+    def worker_cmd(self) -> list[str]:
+        """Command line of the background-job worker (``feedbackbot worker``)."""
+        return [sys.executable, "-m", "bot.cli.main", "worker"]
 
     def start(self, timeout: float = 180.0, workers: int = 1) -> Stack:
-        """Migrate the database, start all three servers and wait until each answers."""
+        """Migrate the database, start the three servers and the job worker, and wait until each answers."""
         from bot.db.migrate import upgrade
 
         upgrade(self.database_url)
@@ -177,13 +187,32 @@ class Stack:
         self._spawn("actions", self.actions_cmd(self.action_port), env)
         self.spawn_rasa("rasa", self.rasa_port, model, env)
         self._spawn("web", self.web_cmd(self.web_port, workers), env)
+        self._spawn("worker", self.worker_cmd(), env)
         try:
+            self.wait_worker("worker", timeout)
             self._wait(f"http://127.0.0.1:{self.action_port}/health", "actions", timeout)
             # The REST channel's own health route: answers without the HTTP API,
             # and only once the model is loaded (Rasa loads it before serving).
             self._wait(f"{self.rasa_url}/webhooks/rest/", "rasa", timeout)
-            # Last: the web app's /healthz checks Rasa and the action server too.
+            # Last: the web app's /healthz checks Rasa and the worker's heartbeat too.
             self._wait(f"{self.web_url}/healthz", "web", timeout)
+        except Exception:
+            self.stop()
+            raise
+        return self
+
+    def start_web_only(self, timeout: float = 60.0, workers: int = 1) -> Stack:
+        """Migrate the database and start the web app alone, with the same command line as :meth:`start`.
+
+        Rasa and the action server are not started (chat calls answer 503):
+        enough for the staff side, the integration API and the tests of them.
+        """
+        from bot.db.migrate import upgrade
+
+        upgrade(self.database_url)
+        self._spawn("web", self.web_cmd(self.web_port, workers), self.env())
+        try:
+            self._wait(f"{self.web_url}/livez", "web", timeout)
         except Exception:
             self.stop()
             raise
@@ -203,6 +232,28 @@ class Stack:
         if self.procs[name].poll() is None:
             raise StackError(f"{name} is still running")
         self._spawn(name, *self.commands[name])
+
+    def wait_worker(self, name: str, timeout: float) -> None:
+        """Wait until the worker process ``name`` has written a heartbeat through its queue.
+
+        The heartbeat must be this process's own (``host:pid``), so an earlier
+        worker's recent row does not pass for a start.
+        """
+        from bot.db.session import open_session
+        from bot.jobs import heartbeat
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            proc = self.procs[name]
+            if proc.poll() is not None:
+                raise StackError(f"{name} exited with {proc.returncode}; see {self.log_dir / (name + '.log')}:\n"
+                                 + self.tail(name))
+            with contextlib.suppress(Exception), open_session(self.database_url) as s:
+                beat = heartbeat.latest(s, now=datetime.now(UTC))
+                if beat is not None and beat.worker == f"{socket.gethostname()}:{proc.pid}":
+                    return
+            time.sleep(0.3)
+        raise StackError(f"{name} wrote no heartbeat within {timeout:.0f}s:\n" + self.tail(name))
 
     def _wait(self, url: str, name: str, timeout: float) -> None:
         deadline = time.monotonic() + timeout

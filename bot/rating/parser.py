@@ -85,6 +85,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from bot.rating.dialect import to_scale_vocabulary
 from bot.rating.questions import is_generic_question, is_scale_question, question_topic
@@ -244,6 +245,7 @@ def _find_correction(text: str) -> tuple[int, int] | None:
 _FILLER_RE = re.compile(
     r"(?:不好意思|对不起|抱歉|sorry|谢谢你们|谢谢你|谢谢啦|谢谢了|谢谢|感谢|多谢|好的|好吧|好嘞|好哒|不对|算了|哦不|不不"
     r"|没问题|知道了|明白|收到|okay|ok|那就|应该是|给个|打个|回复|评分|打分|分数|我觉得|觉得|感觉|以后|今后|麻烦|你们|可以"
+    r"|撤回|撤销|收回|作废|不算数?|重新|刚才|刚刚|之前|说的"
     r"|[嗯哦噢哈好行就我是为那请给" + PARTICLES + r"])*+",
     re.I,
 )
@@ -280,11 +282,16 @@ class _Scored:
 
 
 # Before a number: it is the one the customer takes back ("不是2", "按成1了").
-_TAKEN_BACK_RE = re.compile(r"(?:不是|并不是|不给|不打|按成|打成|点成|选成|写成|看成|误按)\s*(?:给|打|选|按)?\s*$")
+_TAKEN_BACK_RE = re.compile(
+    r"(?:(?:不是|并不是|不给|不打|按成|打成|点成|选成|写成|看成|误按)\s*(?:给|打|选|按)?"
+    # A score withdrawn before it is named: "撤回刚才的3分，给5分".
+    r"|(?:撤回|撤销|收回)了?\s*(?:我)?(?:刚才|刚刚|之前|前面|上面)?(?:说|给|打|选|回|发)?(?:的|那个)?)\s*$")
 # Between two numbers: the second replaces the first ("3 算了还是5", "2，不对，3", "4分 哦不 5分").
 _CORRECTING_GAP_RE = re.compile(
     r"算了|不对|不不|[哦噢啊呃额]\s*不|(?:^|[\s,])不(?=[\s,]|$)|no\b|[说打按回写点]错|错了"
-    r"|应该是|其实是|改成|改为|更正|纠正", re.I)
+    r"|应该是|其实是|改成|改为|更正|纠正"
+    # A score withdrawn after it is named: "3分撤回，给5分", "2分不算，重新给4分".
+    r"|撤回|撤销|收回|作废|不算数?|无效", re.I)
 # Between two numbers: two candidate scores ("3分或4分", "4到5分", "3还是4", "4~5").
 _ALTERNATIVE_GAP_RE = re.compile(r"^[\s,、]*(?:或者?|或是|到|至|还是|要么|[~\-/])")
 
@@ -393,6 +400,9 @@ def _parse_core(text: str) -> ParsedReply:
         start, end = correction
         rest = text[:start] + " " + text[end:]
         scored = _score(rest)
+        if scored.status == "conflict":
+            # Two numbers once the marker is gone: the marker named which one is withdrawn ("撤回3分，给5分").
+            scored = _score(text)
         if scored.status == "ok":
             return ParsedReply(score=scored.score, kind=CORRECTION, reason=scored.reason, optout=False,
                                inferred=scored.inferred)
@@ -434,6 +444,13 @@ def parse_reply(text: str | None) -> ParsedReply:
     """
     if not isinstance(text, str) or len(text) > MAX_INPUT_CHARS:
         return _UNPARSEABLE_EMPTY
+    return _parse_text(text)
+
+
+# A turn (and the import, which looks ahead at what it will classify) parses the same text more than once;
+# the result is immutable and depends on the text alone.
+@lru_cache(maxsize=16_384)
+def _parse_text(text: str) -> ParsedReply:
     normalized = to_scale_vocabulary(normalize(text).translate(PREPARE_TABLE)).strip()
     if not normalized:
         return _UNPARSEABLE_EMPTY

@@ -115,8 +115,8 @@ _UNIT_AFTER_RE = re.compile(
 )
 # A number after these is an identifier or ordinal, not an answer.
 _ID_BEFORE_RE = re.compile(
-    r"(?:工号|编号|号码|单号|订单|验证码|校验码|尾号|手机号|账号|卡号|密码|房间|第|周|星期|礼拜"
-    r"|id|no)[\s:#]*$",
+    r"(?:工号|编号|号码|单号|订单|工单|运单|票号|房号|会员号|合同号|验证码|校验码|尾号|手机号|账号|卡号|密码|房间"
+    r"|第|周|星期|礼拜|id|no)[\s:#：]*(?:是|为)?[\s:#：]*$",
     re.I,
 )
 # Verbs and fillers that introduce a score: "我给5分", "打个4分", "应该是5".

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from bot.db.models import Call, Rating, Reason, Survey
 from bot.db.staff import Appeal
@@ -54,6 +54,8 @@ class FeedbackItem:
     status: str
     appeal_status: str | None
     appealable: bool
+    appeal_id: int | None = None
+    reason_at: datetime | None = None  # when the current reason was recorded (the appeal window starts there)
 
 
 def _status(rating_status: str, counted: bool, score: int, bucket_value: str | None,
@@ -83,17 +85,24 @@ def agent_feedback(s: Session, agent_id: str, period: Period, *, tz: str, cause:
     start, end = period.bounds(tz)
     counted = is_counted_rating().label("counted")
     staff_confirmed = is_staff_attributed().label("staff_confirmed")
-    latest_appeal = (select(Appeal.status).where(Appeal.reason_id == Reason.id)
-                     .order_by(Appeal.id.desc()).limit(1).correlate(Reason).scalar_subquery())
+    # The rating's latest appeal, whichever of its reasons it was filed on: an upheld appeal adds a new reason.
+    appealed = aliased(Reason)
+    latest_appeal = (select(Appeal.status).join(appealed, appealed.id == Appeal.reason_id)
+                     .where(appealed.rating_id == Rating.id)
+                     .order_by(Appeal.id.desc()).limit(1).correlate(Rating).scalar_subquery())
+    latest_appeal_id = (select(Appeal.id).join(appealed, appealed.id == Appeal.reason_id)
+                        .where(appealed.rating_id == Rating.id)
+                        .order_by(Appeal.id.desc()).limit(1).correlate(Rating).scalar_subquery())
     stmt = (
         select(Rating.id, Call.external_id, Call.ended_at, Rating.received_at, Rating.score, Rating.raw_reply,
                Rating.status, counted, bucket().label("bucket"), Reason.id, Reason.text, Reason.cause,
-               Reason.evidence, Reason.attribution, staff_confirmed, latest_appeal.label("appeal"))
+               Reason.evidence, Reason.attribution, staff_confirmed, latest_appeal.label("appeal"),
+               latest_appeal_id.label("appeal_id"), Reason.created_at)
         .select_from(Call)
         .join(Survey, Survey.call_id == Call.id)
         .join(Rating, Rating.survey_id == Survey.id)
         .outerjoin(Reason, and_(Reason.rating_id == Rating.id, is_current_reason()))
-        .outerjoin(UPHELD_APPEALS, UPHELD_APPEALS.c.reason_id == Reason.id)
+        .outerjoin(UPHELD_APPEALS, UPHELD_APPEALS.c.rating_id == Rating.id)
         .where(Call.credited_agent_id == agent_id, Call.ended_at >= start, Call.ended_at < end)
         .order_by(Call.ended_at.desc(), Rating.id.desc())
         .limit(MAX_ITEMS)
@@ -102,10 +111,11 @@ def agent_feedback(s: Session, agent_id: str, period: Period, *, tz: str, cause:
         stmt = stmt.where(Reason.cause == cause)
     items = []
     for (rid, call_id, ended, received, score, reply, rstatus, is_counted, bkt, reason_id, text, code,
-         evidence, attribution, confirmed, appeal) in s.execute(stmt):
+         evidence, attribution, confirmed, appeal, appeal_id, reason_at) in s.execute(stmt):
         status = _status(rstatus, bool(is_counted), score, bkt, attribution, not confirmed)
         items.append(FeedbackItem(
             rid, call_id, ended, received, score, reply, reason_id, text, code, evidence, status, appeal,
-            appealable=status == "staff" and appeal is None and reason_id is not None,
+            appealable=status == "staff" and appeal is None and reason_id is not None, appeal_id=appeal_id,
+            reason_at=reason_at,
         ))
     return items

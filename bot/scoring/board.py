@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select, text, union_all
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select, text, true, union_all
 from sqlalchemy.orm import Session
 
 from bot.db.models import Agent
@@ -83,6 +83,7 @@ def _counts(f) -> list[ColumnElement]:
         count_if(b == APPEAL_UPHELD),
         func.coalesce(func.sum(f.c.late), 0),
         func.coalesce(func.sum(f.c.corrected), 0),
+        count_if(f.c.appeal_open.is_(true())),
         *(count_if((b == NON_STAFF_LOW) & (f.c.cause == code)) for code in NON_STAFF_CODES),
     ]
 
@@ -117,7 +118,7 @@ def _survey_groups(s: Session, spans: Sequence[tuple[datetime, datetime]], sourc
         counts = Counts(
             invited=n[0], responses=n[1], satisfied=n[2], neutral=n[3], dissatisfied=n[4],
             staff_low=n[5], non_staff_low=n[6], unattributed_low=n[7], opted_out=n[8], appeal_upheld=n[9],
-            late=int(n[10]), corrected=int(n[11]), non_staff_by_cause=tuple(int(x) for x in n[12:]),
+            late=int(n[10]), corrected=int(n[11]), appeal_open=n[12], non_staff_by_cause=tuple(int(x) for x in n[13:]),
         )
         groups[i][(agent_id, team_id)] = _Group(counts, last)
     return groups

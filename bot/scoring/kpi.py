@@ -67,6 +67,7 @@ class Counts:
     corrected: int = 0
     opted_out: int = 0
     appeal_upheld: int = 0
+    appeal_open: int = 0  # counted ratings with an appeal waiting for a decision (申诉中); in their bucket meanwhile
     non_staff_by_cause: tuple[int, ...] = (0,) * len(NON_STAFF_CODES)
 
     def __add__(self, other: Counts) -> Counts:
@@ -202,7 +203,7 @@ class Kpi:
             "staff_low": c.staff_low, "non_staff_low": c.non_staff_low, "unattributed_low": c.unattributed_low,
             "attributed_csat": c.attributed_csat, "staff_low_rate": c.staff_low_rate,
             "staff_low_rate_ci": list(ci) if ci else None,
-            "excluded": c.excluded(), "non_staff_by_cause": c.by_cause(),
+            "excluded": c.excluded(), "non_staff_by_cause": c.by_cause(), "appeal_open": c.appeal_open,
             "verdict": self.verdict, "rank": self.rank, "change": self.change.to_dict(),
         }
 

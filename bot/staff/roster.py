@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.csvfile import BadRow, Problems, read_rows
@@ -19,6 +19,7 @@ from bot.db.audit import audit
 from bot.db.models import Agent
 from bot.db.staff import Team, TeamMembership
 from bot.domain import Role
+from bot.ledger.teams import team_at  # noqa: F401 - the roster's own question, answered where calls ask it
 
 COLUMNS = ("agent_id", "name", "team", "supervisor_id", "role")
 MAX_ID_CHARS = 64
@@ -26,17 +27,6 @@ _SUPERVISING_ROLES = (Role.SUPERVISOR.value, Role.ADMIN.value)
 
 
 # --- teams and membership ----------------------------------------------------
-
-def team_at(s: Session, agent_id: str, at: datetime) -> int | None:
-    """The team of ``agent_id`` at ``at``: the membership whose [valid_from, valid_to) holds it, else the open one."""
-    m = TeamMembership
-    held = s.scalar(select(m.team_id).where(
-        m.agent_id == agent_id, m.valid_from <= at, or_(m.valid_to.is_(None), m.valid_to > at),
-    ).order_by(m.valid_from.desc()).limit(1))
-    if held is not None:
-        return held
-    return s.scalar(select(m.team_id).where(m.agent_id == agent_id, m.valid_to.is_(None)).limit(1))
-
 
 def open_membership(s: Session, agent_id: str) -> TeamMembership | None:
     """The agent's current (open) membership, if any."""

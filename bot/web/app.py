@@ -9,20 +9,26 @@ from fastapi.staticfiles import StaticFiles
 
 from bot.conversation.gateway import Gateway
 from bot.db.session import open_session
+from bot.jobs.runner import build_runner
 from bot.ledger import fact_table
+from bot.model_store import configure_classifier
 from bot.settings import Settings
-from bot.web import access, security
+from bot.web import access, proxies, security
 from bot.web import auth as staff_auth
 from bot.web.routes import (
     account_pages,
     admin_pages,
     agent_pages,
+    appeal_pages,
     auth,
+    callbacks,
+    case_pages,
     chat,
     docs,
     exports,
     health,
     integration,
+    model_pages,
     review_pages,
     team_pages,
 )
@@ -37,6 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """
     settings = settings or Settings.from_env()
     fact_table.install()
+    configure_classifier(settings, actor="web")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -55,11 +62,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     security.install(app)
+    proxies.install(app, settings)
     app.mount("/static/swagger", StaticFiles(directory=docs.SWAGGER_UI_DIR), name="swagger")
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     staff_auth.install(app)
     access.install(app)
-    for module in (health, docs, integration, chat, auth, agent_pages, team_pages, admin_pages, exports,
-                   review_pages, account_pages):
+    app.state.jobs = build_runner(settings)  # producer side of the job runner: the web app only enqueues
+    for module in (health, docs, integration, chat, callbacks, auth, agent_pages, team_pages, admin_pages, appeal_pages,
+                   case_pages, model_pages, review_pages, account_pages, exports):
         app.include_router(module.router)
     return app

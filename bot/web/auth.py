@@ -28,6 +28,7 @@ from jinja2 import pass_context
 from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 
+from bot.cases.workflow import unread_count
 from bot.db.models import Agent
 from bot.domain import Role
 from bot.settings import Settings
@@ -98,6 +99,8 @@ def optional_user(request: Request, s: SessionDep) -> StaffUser | None:
             agent = s.get(Agent, row.agent_id)
             if agent is not None:
                 user = StaffUser(agent.id, agent.name, agent.role, row.csrf_token)
+                # The navigation's inbox count (cases assigned or escalated to this person).
+                request.state.inbox_count = unread_count(s, agent.id)
     request.state.staff_user = user
     return user
 
@@ -198,7 +201,13 @@ def _current_user(ctx) -> StaffUser | None:
     return getattr(ctx["request"].state, "staff_user", None)
 
 
-templates.env.globals.update(csrf_field=csrf_field, current_user=_current_user, role_names=messages.ROLE_NAMES)
+@pass_context
+def _inbox_count(ctx) -> int:
+    return getattr(ctx["request"].state, "inbox_count", 0)
+
+
+templates.env.globals.update(csrf_field=csrf_field, current_user=_current_user, inbox_count=_inbox_count,
+                             role_names=messages.ROLE_NAMES)
 
 
 # --- answers to the exceptions above ---------------------------------------------------

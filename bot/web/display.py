@@ -25,8 +25,18 @@ assert set(CAUSE_NAMES) == set(CAUSES), "every cause code needs a Chinese name"
 
 ATTRIBUTION_NAMES = {"staff": "服务原因", "non_staff": "非服务原因", "none": "未归因"}
 
-APPEAL_STATUS_NAMES = {AppealStatus.OPEN.value: "申诉审核中", AppealStatus.UPHELD.value: "申诉成立",
+#: What an appeal's status is called on every page: the agent and the supervisor see 申诉中 until a decision.
+APPEAL_STATUS_NAMES = {AppealStatus.OPEN.value: "申诉中", AppealStatus.ESCALATED.value: "申诉中",
+                       AppealStatus.REVIEW.value: "申诉中", AppealStatus.UPHELD.value: "申诉成立",
                        AppealStatus.REJECTED.value: "申诉未成立"}
+
+#: The detail of a pending appeal's state (the appeal page and the agent's list).
+APPEAL_STAGE_NAMES = {AppealStatus.OPEN.value: "等待{who}决定", AppealStatus.ESCALATED.value: "已升级至管理员",
+                      AppealStatus.REVIEW.value: "管理员复核中", AppealStatus.UPHELD.value: "申诉成立",
+                      AppealStatus.REJECTED.value: "申诉未成立"}
+APPEAL_DECIDERS = {"supervisor": "主管", "panel": "评审团"}
+APPEAL_ESCALATIONS = {"overdue": "逾期未决定", "split": "评审团意见不一致", "no_decider": "没有可回避冲突的决定人"}
+APPEAL_VOTE_NAMES = {"uphold": "申诉成立", "reject": "申诉不成立"}
 
 #: Why a feedback item counts or not (keys: ``bot.scoring.agent_feedback.ItemStatus``); (short label, explanation).
 ITEM_STATUS: dict[str, tuple[str, str]] = {

@@ -19,11 +19,12 @@ LOGIN_RATE_LIMITED = "登录失败次数过多，请15分钟后再试。"
 LOGIN_DEMO_REFUSED = "演示账号只能在开发环境中使用。"
 LOGIN_EMPTY = "请输入工号和密码。"
 LOGIN_DISABLED = "该账号已停用，请联系管理员。"
+LOGIN_CONTROL_CHARACTERS = "工号或密码中含有无法识别的控制字符（可能来自复制粘贴），请手动输入后重试。"
 LOGGED_OUT = "您已安全退出。"
 FORBIDDEN_TITLE = "无权访问"
 FORBIDDEN = "抱歉，您没有权限查看此页面。"
 CSRF_FAILED = "页面已过期或请求来源无法验证，请刷新页面后重试。"
-ROLE_NAMES = {"agent": "客服", "supervisor": "主管", "reviewer": "质检员", "admin": "管理员"}
+ROLE_NAMES = {"agent": "客服", "supervisor": "主管", "reviewer": "质检评审", "admin": "管理员"}
 
 # --- staff pages (KPIs, feedback, appeals, exports) --------------------------------
 PAGE_ME = "我的评价"
@@ -34,13 +35,32 @@ CAUSE_INVALID = "原因筛选无效，已显示全部原因。"
 NOT_FOUND_AGENT = "没有找到该客服。"
 NOT_FOUND_TEAM = "没有找到该团队。"
 EXPORT_FORMAT_INVALID = "导出格式只能是 csv 或 xlsx。"
-APPEAL_STORED = "申诉已提交，管理员审核后会更新结果。"
+APPEAL_STORED = "申诉已提交，决定后会在“我的申诉”中更新结果。"
 APPEAL_REFUSALS = {
     "empty": "请填写申诉理由。",
     "too_long": "申诉理由太长了，请精简到1000字以内。",
     "not_found": "这条评价不能申诉：只能对计入您归因满意度的服务原因评价提出申诉。",
     "duplicate": "这条评价已经申诉过了，每条原因只能申诉一次。",
+    "control_characters": "申诉理由中含有无法显示的控制字符（可能来自复制粘贴），请删除后重新提交。",
+    "window_closed": "已超过申诉期限：原因出现在您的页面后 {days} 天内可以申诉。",
+    "not_reviewable": "这条申诉不能再申请复核：只有被驳回且尚未复核的申诉可以申请一次管理员复核。",
 }
+BAD_REQUEST_TITLE = "请求无效"
+BAD_REQUEST = "请求中的参数无效（编号超出范围或含有无法识别的字符），请返回页面后重试。"
+SERVER_ERROR = "抱歉，服务器出错了，请稍后再试。"
+PAGE_APPEALS = "待我决定的申诉"
+PAGE_APPEAL = "申诉"
+PAGE_ESCALATED = "升级到管理员的申诉"
+APPEAL_DECIDED = "已记录您的决定。"
+APPEAL_VOTED = "已记录您的投票。评审团成员彼此看不到投票。"
+APPEAL_REVIEW_ASKED = "已申请管理员复核，复核结果为最终结果。"
+DECISION_REFUSALS = {
+    "not_allowed": "这条申诉现在不由您决定（可能已经有了结果）。",
+    "bad_cause": "判定申诉成立时，请选择一个与客服服务无关的原因分类。",
+    "already": "您已经投过票了。",
+    "too_long": "说明太长了，请精简到1000字以内。",
+}
+NOT_FOUND_APPEAL = "没有找到这条申诉，或您无权查看。"
 NO_RESPONSES = "本期暂无计入的评分。"
 ALL_SATISFIED = "本期 {n} 条评分全部为满意，原始满意度与归因满意度相同。"
 ALL_STAFF = "{low} 条一般或不满意的评分都与{whose}服务有关，因此原始满意度与归因满意度相同。"
@@ -84,3 +104,19 @@ ACCOUNT_REFUSALS = {
     "weak_password": "密码至少需要10个字符。",
     "self": "不能停用自己的账号或修改自己的角色。",
 }
+# --- complaint and follow-up cases --------------------------------------------------
+PAGE_CASES = "投诉与跟进案件"
+CASE_KIND_NAMES = {"complaint": "投诉", "followup": "跟进"}
+CASE_STATUS_NAMES = {"open": "待处理", "acknowledged": "已受理", "answered": "已回复", "resolved": "已办结"}
+CASE_ACTION_NAMES = {"opened": "立案", "escalated": "超时升级", "acknowledge": "受理", "answer": "回复",
+                     "resolve": "办结"}
+CASE_POOL_HANDLER = "全体管理员"
+CASE_DONE = {"acknowledge": "已受理该案件。", "answer": "回复已保存。", "resolve": "案件已办结。"}
+CASE_REFUSALS = {
+    "unknown_action": "无法识别的操作，请刷新页面后重试。",
+    "not_handler": "您不是这个案件的处理人，不能操作。",
+    "wrong_status": "案件当前状态不允许这个操作，请刷新页面查看最新状态。",
+    "empty_note": "请填写回复内容。",
+    "note_too_long": "回复内容太长了，请精简到2000字以内。",
+}
+CASE_NO_TRANSCRIPT = "没有保存聊天记录（例如批量导入的评价）。"

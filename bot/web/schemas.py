@@ -2,9 +2,19 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+from bot.channels.identity import IdentityError, parse_identity
 
 # --- text every request model shares ----------------------------------------------
 
@@ -22,15 +32,21 @@ def refuse_unstorable(v: str) -> str:
     return v
 
 
-SafeText = Annotated[str, AfterValidator(refuse_unstorable)]
+# What the schema says of every text field: no NUL (a pattern clients and fuzzers can read). Lone
+# surrogates are refused too, but cannot be written as a pattern that ECMA-262 engines without the
+# ``u`` flag apply correctly to valid astral characters: they are in the description instead.
+NO_NUL_PATTERN = "^[^\\u0000]*$"
+_STORABLE = Field(json_schema_extra={"pattern": NO_NUL_PATTERN})
+
+SafeText = Annotated[str, AfterValidator(refuse_unstorable), _STORABLE]
 """Any free text from a client: storable and encodable (use for every text field of a request)."""
 
 
 # Ids from another system: surrounding whitespace stripped, then 1..n storable characters.
 CallId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128),
-                   AfterValidator(refuse_unstorable)]
+                   AfterValidator(refuse_unstorable), _STORABLE]
 AgentId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64),
-                    AfterValidator(refuse_unstorable)]
+                    AfterValidator(refuse_unstorable), _STORABLE]
 
 
 def _datetime_string(v: Any) -> Any:
@@ -62,11 +78,27 @@ class CallIn(BaseModel):
     agent_ids: list[AgentId] = Field(
         min_length=1, max_length=20, description="Every agent on the call, in order; the last one is credited")
     ended_at: Annotated[datetime, BeforeValidator(_datetime_string)] = Field(
-        description="When the call ended (ISO 8601 with time zone; not in the future, not before 2000)")
+        description="When the call ended (ISO 8601 with time zone; not in the future, not before 2000)",
+        # JSON Schema cannot compare with "now": the bounds the server enforces, machine-readable.
+        json_schema_extra={"x-not-before": EARLIEST_CALL.isoformat(),
+                           "x-max-seconds-after-now": int(CLOCK_SKEW.total_seconds())})
+    channel: Literal["web", "sms", "wechat"] = Field(
+        default="web", description="Where the survey goes: web (a chat link the integration sends), sms (we send "
+                                   "the invitation to the mobile number) or wechat (the official account's openid)")
     customer_channel_id: CallId | None = Field(
-        default=None, description="Where to send the survey link (e.g. a messaging id)")
+        default=None, description="The customer on that channel: a mainland mobile number for sms, the openid for "
+                                  "wechat, any messaging id for web (optional there). Stored only as a keyed hash")
     credited_agent_id: AgentId | None = Field(
         default=None, description="Override of the credited agent; must be one of agent_ids")
+
+    @model_validator(mode="after")
+    def _identity_fits_channel(self) -> CallIn:
+        if self.channel != "web":
+            try:
+                self.customer_channel_id = parse_identity(self.channel, self.customer_channel_id).value
+            except IdentityError as exc:
+                raise ValueError(f"customer_channel_id for channel {self.channel}: {exc}") from exc
+        return self
 
     @field_validator("ended_at")
     @classmethod

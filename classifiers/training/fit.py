@@ -9,6 +9,8 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import numpy as np
+
 from ..config import DEFAULT_CONFIG, merge_config
 from ..labels import LABELS
 from ..model import CauseModel
@@ -56,7 +58,7 @@ def _textcat_config(cfg: dict) -> dict:
     raise ValueError(f"unknown spaCy textcat architecture {arch!r}")
 
 
-def _train_lr(texts, labels, cfg):
+def _train_lr(texts, labels, cfg, weights=None):
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
@@ -65,11 +67,22 @@ def _train_lr(texts, labels, cfg):
     vec = TfidfVectorizer(lowercase=False, **tc)
     X = vec.fit_transform([t.lower() for t in texts])
     lr = LogisticRegression(random_state=cfg["seed"], **cfg["lr"])
-    lr.fit(X, labels)
+    lr.fit(X, labels, sample_weight=None if weights is None else np.asarray(weights, dtype=float))
     return vec, lr
 
 
-def _train_spacy(texts, labels, dev_texts, dev_labels, cfg, progress: Callable[[str], None], seg):
+def _copies(weights, n: int) -> list[int]:
+    """How many times each training text is shown to spaCy per epoch (its weight, rounded, at least 1).
+
+    ``nlp.update`` has no per-example weight; repeating an example is its equivalent for SGD.
+    """
+    if weights is None:
+        return [1] * n
+    return [max(1, int(round(float(w)))) for w in weights]
+
+
+def _train_spacy(texts, labels, dev_texts, dev_labels, cfg, progress: Callable[[str], None], seg,
+                 weights=None, on_epoch: Callable[[int, int], None] | None = None):
     from spacy.training import Example
     from spacy.util import fix_random_seed, minibatch
 
@@ -88,9 +101,15 @@ def _train_spacy(texts, labels, dev_texts, dev_labels, cfg, progress: Callable[[
         for t, y in zip(texts, labels)
     ]
     optimizer = nlp.initialize(lambda: examples)
+    examples = [ex for ex, k in zip(examples, _copies(weights, len(examples))) for _ in range(k)]
     dev_docs = [nlp.make_doc(t) for t in dev_texts]
     best_f1, best_bytes, best_epoch, bad = -1.0, None, 0, 0
-    for epoch in range(1, sc["epochs"] + 1):
+    n_epochs = sc["epochs"]
+    if sc.get("example_budget"):
+        # Where the time goes with many labels: each spaCy epoch costs time in proportion
+        # to the texts; a fixed number of example updates keeps retraining within budget.
+        n_epochs = min(n_epochs, max(3, -(-int(sc["example_budget"]) // max(1, len(examples)))))
+    for epoch in range(1, n_epochs + 1):
         t0 = time.perf_counter()
         rng.shuffle(examples)
         losses: dict = {}
@@ -103,8 +122,10 @@ def _train_spacy(texts, labels, dev_texts, dev_labels, cfg, progress: Callable[[
             f1 = macro_f1(dev_labels, preds, [lab for lab in present])
         else:
             f1 = 0.0
+        if on_epoch is not None:
+            on_epoch(epoch, n_epochs)
         progress(
-            f"  spacy epoch {epoch:2d}/{sc['epochs']}  loss {losses.get('textcat', 0.0):8.3f}  "
+            f"  spacy epoch {epoch:2d}/{n_epochs}  loss {losses.get('textcat', 0.0):8.3f}  "
             f"dev macro-F1 {f1:.4f}  ({time.perf_counter() - t0:.1f}s)"
         )
         if not dev_docs:
@@ -130,6 +151,8 @@ def fit(
     progress: Callable[[str], None] = print,
     components: Sequence[str] = ("spacy", "lr"),
     userdict: Path | None = USERDICT,
+    weights: Sequence[float] | None = None,
+    on_progress: Callable[[float, str], None] | None = None,
 ) -> tuple[CauseModel, dict]:
     """Train the ensemble on ``train`` and choose weights/thresholds on ``dev``.
 
@@ -140,6 +163,9 @@ def fit(
         progress: Called with one line of progress at a time.
         components: Which models to fit (``"spacy"``, ``"lr"``).
         userdict: jieba user dictionary to segment with; the model keeps it.
+        weights: Training weight of each training text (default: all 1). The LR takes
+            them as sample weights; spaCy sees each text ``round(weight)`` times per epoch.
+        on_progress: Called with (fraction of the fit done, message) at each stage.
 
     Returns:
         The model and a dict of timings.
@@ -151,23 +177,37 @@ def fit(
     timings: dict = {}
     vec = lr = nlp = None
     params: dict = {}
+
+    def stage(fraction: float, message: str) -> None:
+        if on_progress is not None:
+            on_progress(round(fraction, 3), message)
+
+    if weights is not None and len(weights) != len(texts):
+        raise ValueError(f"{len(weights)} weights for {len(texts)} training texts")
+    stage(0.0, "training the character n-gram model")
     if "lr" in components:
         t0 = time.perf_counter()
         progress(f"  training TF-IDF char n-gram LR on {len(texts)} texts ...")
-        vec, lr = _train_lr(texts, labels, cfg)
+        vec, lr = _train_lr(texts, labels, cfg, weights)
         timings["lr_s"] = round(time.perf_counter() - t0, 2)
         progress(f"  LR done ({timings['lr_s']}s, {len(vec.vocabulary_)} features)")
     if "spacy" in components:
         t0 = time.perf_counter()
         progress(f"  training spaCy textcat ({cfg['spacy']['architecture']}) on {len(texts)} texts ...")
-        nlp, best_epoch, best_f1 = _train_spacy(texts, labels, dev_texts, dev_labels, cfg, progress, seg)
+        stage(0.2, "training the word model")
+        nlp, best_epoch, best_f1 = _train_spacy(
+            texts, labels, dev_texts, dev_labels, cfg, progress, seg, weights,
+            on_epoch=lambda e, n: stage(0.2 + 0.7 * e / n, f"word model epoch {e}/{n}"),
+        )
         timings["spacy_s"] = round(time.perf_counter() - t0, 2)
         params["spacy_best_epoch"] = best_epoch
     model = CauseModel(nlp, vec, lr, params, cfg, userdict=userdict, seg=seg)
     t0 = time.perf_counter()
+    stage(0.9, "choosing the decision thresholds on dev")
     if dev_texts:
         choose_thresholds(model, dev_texts, dev_labels, cfg, progress)
     else:
         model.params.update({"w_lr": 0.5, "staff_threshold": 0.9, "other_threshold": 0.5})
     timings["calibrate_s"] = round(time.perf_counter() - t0, 2)
+    stage(1.0, "fitted")
     return model, timings

@@ -99,7 +99,7 @@ def test_agent_reads_filters_and_appeals(staff_site, desktop, phone):
     row.get_by_label("为什么这条不应算作您的原因？").fill("客户要求的退费不在我权限内，我已按流程转交")
     row.get_by_role("button", name="提交申诉").click()
     page.get_by_role("status").filter(has_text="申诉已提交").wait_for()
-    assert "申诉审核中" in feedback_rows(page).filter(has_text="一直打断我").inner_text()
+    assert "申诉中" in feedback_rows(page).filter(has_text="一直打断我").inner_text()
     shot(page, "agent-me-appealed")
     assert page.errors == []
 

@@ -11,14 +11,15 @@ from bot.settings import ROOT
 DEPLOY = ROOT / "deploy"
 COMPOSE = YAML(typ="safe").load((DEPLOY / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
-ONE_OFF = {"migrate"}
+ONE_OFF = {"migrate", "model-init"}
 SECRET_WORDS = ("PASSWORD", "TOKEN", "SECRET", "PASS")
 
 
 def test_the_services_and_images():
-    assert set(SERVICES) == {"postgres", "redis", "rabbitmq", "rasa", "actions", "web", "migrate", "funnel-consumer"}
+    assert set(SERVICES) == {"postgres", "redis", "rabbitmq", "rasa", "actions", "web", "worker", "migrate", "model-init",
+                             "funnel-consumer"}
     assert SERVICES["rasa"]["image"] == "rasa/rasa:3.6.21-full"  # the -full variant carries jieba
-    for name in ("actions", "web", "migrate", "funnel-consumer"):
+    for name in ("actions", "web", "worker", "migrate", "model-init", "funnel-consumer"):
         assert SERVICES[name]["build"]["dockerfile"] == "deploy/Dockerfile"
     for name in ("postgres", "redis", "rabbitmq"):
         tag = SERVICES[name]["image"].split(":")[1]
@@ -54,6 +55,21 @@ def test_secrets_come_from_the_environment_only():
                 assert re.fullmatch(r"\$\{[A-Z_]+:\?[^}]+\}", str(value)), f"{name}.{key} is not from the environment"
         url = str((svc.get("environment") or {}).get("DATABASE_URL", ""))
         assert not url or "${POSTGRES_PASSWORD:?" in url
+
+
+def test_the_processes_that_classify_share_one_model_volume_at_the_model_directory():
+    dockerfile = (DEPLOY / "Dockerfile").read_text()
+    model_dir = re.search(r"FEEDBACKBOT_MODEL_DIR=(\S+)", dockerfile).group(1)
+    mounts = {name: svc.get("volumes") or [] for name, svc in SERVICES.items()}
+    for name in ("web", "worker", "actions", "model-init"):
+        assert f"models:{model_dir}" in mounts[name], name
+    assert "models" in COMPOSE["volumes"]
+    assert SERVICES["worker"]["command"] == ["feedbackbot", "worker"]
+    # The first model is trained into the volume before anything that classifies starts.
+    assert SERVICES["model-init"]["command"] == ["feedbackbot", "classifier", "ensure"]
+    for name in ("web", "worker", "actions"):
+        assert SERVICES[name]["depends_on"]["model-init"] == {"condition": "service_completed_successfully"}
+    assert not re.search(r"^RUN .*classifier (ensure|train)", dockerfile, re.M), "the image bakes no model in"
 
 
 def test_rasa_gets_every_variable_its_production_endpoints_read():

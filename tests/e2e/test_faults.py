@@ -80,7 +80,7 @@ def requests_per_server(live: Live) -> dict[str, int]:
 
 def test_a_survey_alternating_between_servers_completes(prod):
     health = prod.http.get("/healthz").json()
-    assert health["ok"] and {c["name"] for c in health["checks"]} == {"database", "rasa"}
+    assert health["ok"] and {c["name"] for c in health["checks"]} == {"database", "rasa", "worker"}
     for port in prod.stack.action_ports:
         assert httpx.get(f"http://127.0.0.1:{port}/ready").json()["ok"] is True
     before = requests_per_server(prod)

@@ -31,15 +31,15 @@ def test_demo_centre_loads_once_and_covers_every_cause(sqlite_url):
         assert causes == set(CAUSES)
         assert all(s.scalars(select(Account.is_demo)))
         before = {m.__name__: s.scalar(select(func.count()).select_from(m)) for m in (Call, Rating, Reason, AuditLog)}
-        # Demo passwords work in development only.
-        ok = accounts.login(s, "9001", centre.DEMO_PASSWORD, client="t", now=utcnow(), allow_demo=True)
-        refused = accounts.login(s, "9001", centre.DEMO_PASSWORD, client="t", now=utcnow(), allow_demo=False)
-        assert ok.session_id and refused.refusal == accounts.LoginRefusal.DEMO_OUTSIDE_DEVELOPMENT
-        s.rollback()
     centre.load(settings, progress=False)
     with open_session(sqlite_url) as s:
         after = {m.__name__: s.scalar(select(func.count()).select_from(m)) for m in (Call, Rating, Reason, AuditLog)}
     assert after == before
+    # Demo passwords work in development only.
+    with open_session(sqlite_url) as s:
+        ok = accounts.do_login(s, "9001", centre.DEMO_PASSWORD, client="t", now=utcnow(), allow_demo=True)
+        refused = accounts.do_login(s, "9001", centre.DEMO_PASSWORD, client="t", now=utcnow(), allow_demo=False)
+    assert ok.session_id and refused.refusal == accounts.LoginRefusal.DEMO_OUTSIDE_DEVELOPMENT
 
 
 def test_demo_centre_is_refused_outside_development(sqlite_url):

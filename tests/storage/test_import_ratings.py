@@ -1,4 +1,8 @@
-"""Historical import through the survey core, with the promoted classifier, on SQLite and PostgreSQL."""
+"""Historical import through the survey core, with the promoted classifier, on SQLite and PostgreSQL.
+
+Also: a file with any bad row is refused whole, wherever the row is; conflicting repeats of a call id (in the
+file or against the database) are reported line by line. ``test_import_resume.py`` kills a real import.
+"""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
@@ -29,18 +33,20 @@ badcause,A1,一组,2026-11-03T13:00:00+08:00,2026-11-03T13:05:00+08:00,1,态度�
 ,A1,一组,2026-11-03T14:00:00+08:00,2026-11-03T14:05:00+08:00,4,,
 newbie,N9,三组,2026-11-04T09:00:00Z,2026-11-04T09:30:00Z,4,,
 """
+# The same file without its three bad rows (lines 10 to 12).
+GOOD_CSV = "".join(line for n, line in enumerate(CSV.splitlines(keepends=True), 1) if n not in (10, 11, 12))
 BJ = timedelta(hours=8)
 
 
 @pytest.fixture()
 def csv_file(tmp_path):
     path = tmp_path / "ratings.csv"
-    path.write_text(CSV, encoding="utf-8")
+    path.write_text(GOOD_CSV, encoding="utf-8")
     return path
 
 
-def run(db_url, path):
-    return history.import_file(Settings(database_url=db_url), path, batch_size=4, progress=False)
+def run(db_url, path, workers=0):
+    return history.import_file(Settings(database_url=db_url), path, batch_size=4, progress=False, workers=workers)
 
 
 def survey_of(s, call_id) -> Survey:
@@ -61,12 +67,12 @@ def table_counts(s) -> dict[str, int]:
             for m in (Agent, Team, TeamMembership, Call, Survey, Rating, Reason, AuditLog)}
 
 
-def test_import_replays_every_row_through_the_survey_core(db_url, csv_file):
-    summary = run(db_url, csv_file)
-    assert (summary.read, summary.imported, summary.already_present) == (12, 9, 0)
+@pytest.mark.parametrize("workers", [0, 2])
+def test_import_replays_every_row_through_the_survey_core(db_url, csv_file, workers):
+    summary = run(db_url, csv_file, workers)
+    assert (summary.read, summary.imported, summary.already_present, summary.refused) == (9, 9, 0, False)
     assert (summary.late, summary.no_reply, summary.for_review) == (1, 1, 1)
-    assert [(b.line, b.reason.split()[0]) for b in summary.bad] == [(10, "ended_at"), (11, "unknown"), (12, "empty")]
-    assert "staff.rudeness" in summary.bad[1].reason and "call_id" in summary.bad[2].reason
+    assert summary.bad == [] and len(summary.conflicts) == 0
 
     with open_session(db_url) as s:
         # The window counts from ended_at, not from the import.
@@ -120,12 +126,25 @@ def test_import_replays_every_row_through_the_survey_core(db_url, csv_file):
             assert audited == s.scalar(select(func.count()).select_from(model))
 
 
+def test_a_file_with_bad_rows_is_refused_whole(db_url, tmp_path):
+    path = tmp_path / "ratings.csv"
+    path.write_text(CSV, encoding="utf-8")
+    summary = run(db_url, path)
+    assert (summary.refused, summary.read, summary.imported) == (True, 12, 0)
+    assert [(b.line, b.reason.split()[0]) for b in summary.bad] == [(10, "ended_at"), (11, "unknown"), (12, "empty")]
+    assert "staff.rudeness" in summary.bad[1].reason and "call_id" in summary.bad[2].reason
+    with open_session(db_url) as s:
+        assert s.scalar(select(func.count()).select_from(Call)) == 0
+        assert s.scalar(select(func.count()).select_from(Agent)) == 0
+
+
 def test_second_import_changes_nothing(db_url, csv_file):
     run(db_url, csv_file)
     with open_session(db_url) as s:
         before = table_counts(s)
     again = run(db_url, csv_file)
-    assert (again.read, again.imported, again.already_present, len(again.bad)) == (12, 0, 9, 3)
+    assert (again.read, again.imported, again.already_present, len(again.bad)) == (9, 0, 9, 0)
+    assert len(again.conflicts) == 0
     with open_session(db_url) as s:
         assert table_counts(s) == before
 

@@ -11,8 +11,7 @@ import json
 import pytest
 
 import classifiers
-from classifiers import api
-from classifiers.registry import ENV_VAR
+from classifiers import api, registry
 
 
 @pytest.fixture(scope="session")
@@ -21,7 +20,7 @@ def real_model(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("real-models")
     mp = pytest.MonkeyPatch()
-    mp.setenv(ENV_VAR, str(root))
+    mp.setattr(registry, "_configuration", registry.StoreConfiguration(root))
     api._reset_for_tests()
     version = train(None, root=root, promote=True, progress=lambda m: None)
     yield root, version
@@ -32,7 +31,7 @@ def real_model(tmp_path_factory):
 @pytest.fixture()
 def clf(real_model, monkeypatch):
     root, version = real_model
-    monkeypatch.setenv(ENV_VAR, str(root))
+    monkeypatch.setattr(registry, "_configuration", registry.StoreConfiguration(root))
     api._reset_for_tests()
     yield classifiers.classify
     api._reset_for_tests()

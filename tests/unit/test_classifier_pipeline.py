@@ -17,9 +17,8 @@ from pathlib import Path
 import pytest
 
 import classifiers
-from classifiers import api, cli
+from classifiers import api, cli, registry
 from classifiers.labels import ATTRIBUTION, CAUSES, LABELS
-from classifiers.registry import ENV_VAR
 from classifiers.training.dataset import DEFAULT_DATA_DIR
 
 PER_LABEL = 16
@@ -58,7 +57,7 @@ def tiny_root(tmp_path_factory, tiny_data):
     """Model root holding one promoted tiny model, trained through the CLI."""
     root = tmp_path_factory.mktemp("models")
     mp = pytest.MonkeyPatch()
-    mp.setenv(ENV_VAR, str(root))
+    mp.setattr(registry, "_configuration", registry.StoreConfiguration(root))
     api._reset_for_tests()
     assert run_cli(["classifier", "train", "--data", str(tiny_data), "--promote"]) == 0
     yield root
@@ -68,7 +67,7 @@ def tiny_root(tmp_path_factory, tiny_data):
 
 @pytest.fixture()
 def use_root(tiny_root, monkeypatch):
-    monkeypatch.setenv(ENV_VAR, str(tiny_root))
+    monkeypatch.setattr(registry, "_configuration", registry.StoreConfiguration(tiny_root))
     api._reset_for_tests()
     yield tiny_root
     api._reset_for_tests()
@@ -102,7 +101,7 @@ def test_training_data_is_redacted(use_root):
 
 
 def test_training_prints_epochs(tiny_data, tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv(ENV_VAR, str(tmp_path))
+    monkeypatch.setattr(registry, "_configuration", registry.StoreConfiguration(tmp_path))
     assert run_cli(["classifier", "train", "--data", str(tiny_data)]) == 0
     err = capsys.readouterr().err
     assert "spacy epoch  1/" in err
@@ -223,7 +222,7 @@ def test_reload_waits_for_check_interval(use_root, monkeypatch):
 
 
 def test_no_promoted_model_names_the_command(tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv(ENV_VAR, str(tmp_path / "empty"))
+    monkeypatch.setattr(registry, "_configuration", registry.StoreConfiguration(tmp_path / "empty"))
     api._reset_for_tests()
     with pytest.raises(classifiers.ModelNotAvailableError, match="classifier ensure"):
         classifiers.classify("客服态度很差")

@@ -72,8 +72,8 @@ def model_reason(result: CauseResult, text: str, on: str, needs_review: bool = F
 
 def test_the_engine_imports_no_database_layer():
     code = ("import sys, bot.dialogue.engine; "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sqlalchemy', 'bot.db', 'bot.services')"
-            " or m.startswith(('bot.db', 'bot.services'))))")
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sqlalchemy', 'bot.db', 'bot.conversation', 'bot.ledger')"
+            " or m.startswith(('bot.db', 'bot.conversation', 'bot.ledger'))))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from classifiers import registry
 from classifiers.model import CauseModel
-from classifiers.registry import ENV_VAR
 from classifiers.tokenize import MODEL_USERDICT, USERDICT, file_sha256, segmenter
 from classifiers.training.dataset import DEFAULT_DATA_DIR
 from classifiers.training.pipeline import train
@@ -59,7 +59,7 @@ def tiny_data(tmp_path_factory) -> Path:
 def two_versions(tmp_path_factory, tiny_data, dicts):
     root = tmp_path_factory.mktemp("models")
     mp = pytest.MonkeyPatch()
-    mp.setenv(ENV_VAR, str(root))
+    mp.setattr(registry, "_configuration", registry.StoreConfiguration(root))
     quick = {"spacy": {"epochs": 1}}
     va = train(tiny_data, root=root, config=quick, userdict=dicts[0], progress=lambda m: None)
     vb = train(tiny_data, root=root, config=quick, userdict=dicts[1], progress=lambda m: None)

@@ -22,12 +22,14 @@ def healthz(database_url: str, rasa_url: str) -> tuple[int, dict]:
 
 def test_web_health_is_503_naming_rasa_when_rasa_is_down(db_url):
     dead = f"http://127.0.0.1:{free_port()}"  # nothing listens there
-    assert healthz(db_url, dead) == (503, {"database": True, "rasa": False})
+    # No worker runs here either: its check fails too (no heartbeat in this fresh database).
+    assert healthz(db_url, dead) == (503, {"database": True, "rasa": False, "worker": False})
 
 
 def test_web_health_is_503_naming_the_database_when_it_is_down(tmp_path):
     dead_db = f"postgresql://nobody@127.0.0.1:{free_port()}/none"
-    assert healthz(dead_db, f"http://127.0.0.1:{free_port()}") == (503, {"database": False, "rasa": False})
+    assert healthz(dead_db, f"http://127.0.0.1:{free_port()}") == (503, {"database": False, "rasa": False,
+                                                                         "worker": False})
 
 
 def test_liveness_stays_separate():

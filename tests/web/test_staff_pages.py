@@ -255,7 +255,10 @@ def test_an_appeal_is_stored_once_with_an_audit_row(centre, db_url):
     assert [(a.reason_id, a.agent_id, a.status) for a in stored] == [(built.a1_attitude_reason, "A1", "open")]
     with open_session(db_url) as s:
         rows = list(s.scalars(select(AuditLog).where(AuditLog.entity == "appeal")))
-    assert [(r.entity_id, r.action, r.actor) for r in rows] == [(str(stored[0].id), "created", "agent:A1")]
+    # Filed by the agent, then given to the supervisor of the call's team (一组: S1).
+    assert [(r.entity_id, r.action, r.actor) for r in rows] == [(str(stored[0].id), "created", "agent:A1"),
+                                                                (str(stored[0].id), "assigned", "system")]
+    assert stored[0].decider_id == "S1"
     page = c.get("/me").text
-    assert "申诉审核中" in page and page.count("提交申诉") == 1
-    assert "张三" in client("ADM").get("/admin").text.split("待审核申诉")[1]
+    assert "申诉中" in page and page.count("提交申诉") == 1
+    assert "张三" in client("ADM").get("/admin").text.split("申诉中（1）")[1]

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from bot.scoring.board import score_period
-from bot.staff.appeals import open_appeals
+from bot.staff.appeal_cases import open_appeals
 from bot.web import display, messages
 from bot.web.access import visible_teams
 from bot.web.auth import RequireAdmin

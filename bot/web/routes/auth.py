@@ -22,7 +22,9 @@ from bot.web.auth import (
     set_session_cookie,
 )
 from bot.web.deps import SessionDep, SettingsDep
+from bot.web.proxies import client_address
 from bot.web.templating import templates
+from zhtext.clean import has_forbidden
 
 router = APIRouter(include_in_schema=False)
 _REFUSALS = {
@@ -30,12 +32,14 @@ _REFUSALS = {
     accounts.LoginRefusal.RATE_LIMITED: (messages.LOGIN_RATE_LIMITED, 429),
     accounts.LoginRefusal.DEMO_OUTSIDE_DEVELOPMENT: (messages.LOGIN_DEMO_REFUSED, 403),
     accounts.LoginRefusal.DISABLED: (messages.LOGIN_DISABLED, 403),
+    accounts.LoginRefusal.CONTROL_CHARACTERS: (messages.LOGIN_CONTROL_CHARACTERS, 400),
 }
 
 
 def _safe_next(target: str | None) -> str | None:
     """Only same-site paths: ``//evil.example`` or a full URL would be an open redirect."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    if (target and target.startswith("/") and not target.startswith("//") and "\\" not in target
+            and not has_forbidden(target)):
         return target
     return None
 
@@ -77,13 +81,13 @@ def login_submit(
     if not login_id.strip() or not password:
         return _login_page(request, settings, error=messages.LOGIN_EMPTY, login_id=login_id,
                            next_url=_safe_next(next), status=400)
-    client = request.client.host if request.client else "unknown"
-    with s.begin():
-        result = accounts.login(s, login_id, password, client=client, now=now_utc(),
-                                allow_demo=settings.env == "development")
+    result = accounts.do_login(s, login_id, password, client=client_address(request), now=now_utc(),
+                               allow_demo=settings.env == "development")
     if result.refusal is not None:
         text, status = _REFUSALS[result.refusal]
-        return _login_page(request, settings, error=text, login_id=login_id, next_url=_safe_next(next),
+        # A login id with control characters is not shown back in the form.
+        shown = "" if result.refusal is accounts.LoginRefusal.CONTROL_CHARACTERS else login_id
+        return _login_page(request, settings, error=text, login_id=shown, next_url=_safe_next(next),
                            status=status)
     assert result.agent is not None and result.session_id is not None
     response = RedirectResponse(_safe_next(next) or HOME_BY_ROLE[result.agent.role], status_code=303)
@@ -95,8 +99,7 @@ def login_submit(
 @router.post("/logout", dependencies=[CsrfCheck])
 def logout(request: Request, s: SessionDep, settings: SettingsDep, user: CurrentUser):
     """End the session (deleted on the server) and return to the login page."""
-    with s.begin():
-        accounts.logout(s, request.cookies.get(SESSION_COOKIE), now_utc())
+    accounts.do_logout(s, request.cookies.get(SESSION_COOKIE), now_utc())
     response = RedirectResponse("/login?bye=1", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=cookie_secure(settings))
     return response

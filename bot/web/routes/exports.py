@@ -6,7 +6,9 @@ All take the page's period and ``format=csv|xlsx``.
 """
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
 
 from bot.domain import Role
 from bot.scoring import agent_feedback
@@ -15,6 +17,7 @@ from bot.scoring.cause_report import cause_report
 from bot.web.access import check_agent, check_team, visible_teams
 from bot.web.auth import CurrentUser, RequireSupervisor
 from bot.web.deps import SessionDep, SettingsDep
+from bot.web.ids import StaffId
 from bot.web.views.common import CauseDep, PeriodDep
 from bot.web.views.export import check_format, export_response
 from bot.web.views.tables import cause_tables, feedback_table, kpi_table
@@ -24,7 +27,7 @@ router = APIRouter(prefix="/export", include_in_schema=False)
 
 @router.get("/feedback")
 def export_feedback(s: SessionDep, settings: SettingsDep, user: CurrentUser, choice: PeriodDep, cause: CauseDep,
-                    agent: str = "", format: str = "xlsx"):
+                    agent: Annotated[StaffId | Literal[""], Query()] = "", format: str = "xlsx"):
     """An agent's feedback list (default: the user's own)."""
     check_format(format)
     target = check_agent(s, user, agent or user.agent_id)

@@ -1,4 +1,4 @@
-"""Health of the web app: 200 only when the database and Rasa both answer (``bot.ops.health``)."""
+"""Health of the web app: 200 only when the database and Rasa answer and a job worker beat lately (``bot.ops.health``)."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
@@ -15,7 +15,8 @@ async def healthz(request: Request) -> JSONResponse:
     """Each dependency checked for real; 503 with the failing check named when one is down."""
     settings = request.app.state.settings
     checks = [await run_in_threadpool(health.database, settings.database_url),
-              await health.rasa(request.app.state.gateway.rasa)]
+              await health.rasa(request.app.state.gateway.rasa),
+              await run_in_threadpool(health.worker, settings.database_url, settings.worker_heartbeat_max_age)]
     status, body = health.report(checks)
     return JSONResponse(body, status_code=status)
 

@@ -1,9 +1,10 @@
 """The supervisor's team page (/team), the read-only drill-down to an agent and the cause report block."""
 from __future__ import annotations
 
+from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse
 
 from bot.scoring.board import score_period
@@ -11,6 +12,7 @@ from bot.web import display, messages
 from bot.web.access import check_agent, check_team, visible_teams
 from bot.web.auth import RequireSupervisor
 from bot.web.deps import SessionDep, SettingsDep
+from bot.web.ids import StaffId
 from bot.web.templating import templates
 from bot.web.views.common import PeriodDep
 from bot.web.views.pages import agent_context, causes_context, team_blocks
@@ -35,7 +37,7 @@ def team(request: Request, s: SessionDep, settings: SettingsDep, user: RequireSu
 
 @router.get("/team/agent/{agent_id}", response_class=HTMLResponse)
 def team_agent(request: Request, s: SessionDep, settings: SettingsDep, user: RequireSupervisor,
-               agent_id: str, choice: PeriodDep, cause: str = ""):
+               agent_id: Annotated[StaffId, Path()], choice: PeriodDep, cause: str = ""):
     """One agent's page, read only (no appeal), for a supervisor of their team or an admin."""
     agent = check_agent(s, user, agent_id)
     context = agent_context(s, settings, agent, choice, cause if cause in display.CAUSE_NAMES else None, own=False)

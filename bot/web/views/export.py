@@ -1,9 +1,13 @@
-"""CSV and Excel answers of the staff tables, safe against formula injection.
+"""CSV and Excel answers of the staff tables, safe against formula injection and control characters.
 
-A text cell starting with ``=``, ``+``, ``-``, ``@`` (or a tab / carriage
-return) would run as a formula when the file is opened in Excel or WPS; it
-is written with a leading apostrophe instead. Numbers stay numbers. The CSV
-has a UTF-8 BOM so Excel opens the Chinese correctly.
+Every text cell passes :func:`zhtext.clean.excel_safe` first: control
+characters other than tab and line breaks are dropped (openpyxl refuses
+them, and a database written before the text-cleaning rule may hold
+them), so one stored message cannot break an export. Then a text cell
+starting with ``=``, ``+``, ``-``, ``@`` (or a tab / carriage return) would
+run as a formula when the file is opened in Excel or WPS; it is written with
+a leading apostrophe instead. Numbers stay numbers. The CSV has a UTF-8 BOM
+so Excel opens the Chinese correctly.
 """
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ from openpyxl.styles import Font
 
 from bot.web import messages
 from bot.web.views.tables import Cell, Table
+from zhtext.clean import excel_safe
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
@@ -28,8 +33,11 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutral(cell: Cell) -> Cell:
-    """The cell as written: a text that a spreadsheet would read as a formula gets a leading apostrophe."""
-    if isinstance(cell, str) and cell.startswith(_FORMULA_START):
+    """The cell as written: control characters dropped; a text a spreadsheet would run as a formula gets ``'``."""
+    if not isinstance(cell, str):
+        return cell
+    cell = excel_safe(cell) or ""
+    if cell.startswith(_FORMULA_START):
         return "'" + cell
     return cell
 

@@ -6,6 +6,7 @@ cause report.
 """
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -17,6 +18,7 @@ from bot.scoring.board import Scoreboard, score_period
 from bot.scoring.cause_report import cause_report, daily_series
 from bot.settings import Settings
 from bot.web.auth import StaffUser, can_see_agent
+from bot.web.views.appeals import within_window
 from bot.web.views.common import PeriodChoice, explain, local_time
 
 
@@ -24,6 +26,7 @@ def agent_context(s: Session, settings: Settings, agent: Agent, choice: PeriodCh
                   own: bool) -> dict[str, Any]:
     """Everything the agent page shows for ``agent`` (``own``: the agent themselves, who may appeal)."""
     tz = settings.timezone
+    now = datetime.now(UTC)
     # Read only: the request's session rolls back its implicit transaction at the end.
     board = score_period(s, choice.period, tz=tz, min_sample=settings.min_sample)
     row = board.rows(agent_id=agent.id)[0]
@@ -37,6 +40,8 @@ def agent_context(s: Session, settings: Settings, agent: Agent, choice: PeriodCh
         "min_sample": settings.min_sample, "time": lambda v: local_time(v, tz),
         "query": urlencode(query),
         "export_query": urlencode({**query, "agent": agent.id}),
+        "window_open": lambda item: within_window(item.reason_at, settings, now),
+        "window_days": settings.appeal_window_days,
     }
 
 

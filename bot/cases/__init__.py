@@ -1,0 +1,1 @@
+"""Complaint and follow-up cases: levels and deadlines, regulator clocks, routing, escalation."""

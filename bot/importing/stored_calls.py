@@ -1,0 +1,93 @@
+"""What the database already holds for a call id, compared with what an import row would store.
+
+A row whose call id is already stored is an exact repeat ("already present")
+when it would store the same call and replies: the same agents, end time,
+ratings (score, reply as stored, time received) and the file's own cause
+codes. Anything else is a conflict, reported with what differs; the stored
+call is never changed by the import.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.clock import as_utc
+from bot.conversation.records import SurveyRecord
+from bot.db.models import Call, CallAgent, Rating, Reason, Survey
+from bot.domain import ReasonSource
+
+_CHUNK = 500  # ids per statement, under SQLite's bound-parameter limit
+
+
+@dataclass
+class Footprint:
+    """The part of a call that makes two imports of it the same call."""
+
+    agents: list[str] = field(default_factory=list)
+    ended_at: datetime | None = None
+    ratings: list[tuple[int, str, datetime]] = field(default_factory=list)  # score, stored reply, received
+    causes: list[str] = field(default_factory=list)  # the file's own cause codes (source "import")
+
+
+def of_record(d: SurveyRecord) -> Footprint:
+    """The footprint of a call decided in memory."""
+    return Footprint(agents=list(d.agent_ids), ended_at=as_utc(d.ended_at),
+                     ratings=[(r.score, r.raw_reply, as_utc(r.received_at)) for r in d.ratings],
+                     causes=[x.cause for r in d.ratings for x in r.reasons if x.source == ReasonSource.IMPORT])
+
+
+def stored(s: Session, external_ids: Sequence[str]) -> dict[str, Footprint]:
+    """The footprints of the calls among ``external_ids`` that are stored (absent ids are not in the result)."""
+    out: dict[str, Footprint] = {}
+    ids = list(dict.fromkeys(external_ids))
+    for i in range(0, len(ids), _CHUNK):
+        chunk = ids[i:i + _CHUNK]
+        by_id: dict[int, Footprint] = {}
+        for call_id, external_id, ended_at in s.execute(
+                select(Call.id, Call.external_id, Call.ended_at).where(Call.external_id.in_(chunk))):
+            by_id[call_id] = out[external_id] = Footprint(ended_at=as_utc(ended_at))
+        if not by_id:
+            continue
+        calls = list(by_id)
+        for call_id, agent_id in s.execute(select(CallAgent.call_id, CallAgent.agent_id)
+                                           .where(CallAgent.call_id.in_(calls)).order_by(CallAgent.position)):
+            by_id[call_id].agents.append(agent_id)
+        for call_id, score, raw, received in s.execute(
+                select(Survey.call_id, Rating.score, Rating.raw_reply, Rating.received_at)
+                .join(Rating, Rating.survey_id == Survey.id).where(Survey.call_id.in_(calls)).order_by(Rating.id)):
+            by_id[call_id].ratings.append((score, raw, as_utc(received)))
+        for call_id, cause in s.execute(
+                select(Survey.call_id, Reason.cause).join(Rating, Rating.survey_id == Survey.id)
+                .join(Reason, Reason.rating_id == Rating.id)
+                .where(Survey.call_id.in_(calls), Reason.source == ReasonSource.IMPORT).order_by(Reason.id)):
+            by_id[call_id].causes.append(cause)
+    return out
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "…"
+
+
+def differences(stored_call: Footprint, row: Footprint) -> list[str]:
+    """What differs, in words (empty: an exact repeat)."""
+    out = []
+    if stored_call.agents != row.agents:
+        out.append(f"agent ({', '.join(stored_call.agents)} stored, {', '.join(row.agents)} here)")
+    if stored_call.ended_at != row.ended_at:
+        out.append(f"end time ({stored_call.ended_at:%Y-%m-%d %H:%M:%S} UTC stored, "
+                   f"{row.ended_at:%Y-%m-%d %H:%M:%S} UTC here)")
+    a, b = stored_call.ratings, row.ratings
+    if [r[0] for r in a] != [r[0] for r in b]:
+        out.append(f"score ({_short([r[0] for r in a])} stored, {_short([r[0] for r in b])} here)")
+    elif [r[1] for r in a] != [r[1] for r in b]:
+        out.append("reply")
+    if [r[0] for r in a] == [r[0] for r in b] and [r[2] for r in a] != [r[2] for r in b]:
+        out.append("reply time")
+    if stored_call.causes != row.causes:
+        out.append(f"cause ({_short(stored_call.causes)} stored, {_short(row.causes)} here)")
+    return out

@@ -1,0 +1,103 @@
+"""The periodic jobs, registered explicitly by :func:`bot.jobs.runner.build_runner` from :data:`PERIODIC`.
+
+Every consumer with its scheduler on (``feedbackbot worker``) enqueues them
+when their ``crontab`` matches the minute (UTC).
+"""
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import cast
+
+from huey import crontab
+from sqlalchemy import CursorResult, delete
+
+from bot.cases import jobs as cases_jobs
+from bot.db.session import open_session
+from bot.db.staff import LoginAttempt
+from bot.jobs import heartbeat, run_log
+from bot.jobs.job import Job
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+#: Job runs and login attempts older than this are deleted by the housekeeping job.
+KEEP_JOB_RUNS = timedelta(days=30)
+KEEP_LOGIN_ATTEMPTS = timedelta(days=30)  # the rate limit looks back minutes; a month serves an audit
+#: A worker silent this long is gone (restarted, moved): its heartbeat row is dropped.
+KEEP_HEARTBEATS = timedelta(days=1)
+
+
+def sweep_idle_surveys(settings: Settings) -> int:
+    """Finish every live survey idle for longer than ``settings.idle_sweep_after``; returns how many.
+
+    The rule itself ("nobody answered") belongs to the dialogue core and the
+    sweep to the conversation package; this job only gives it a session, the
+    clock and the classifier.
+    """
+    from bot.conversation.sweep import sweep_idle
+    from classifiers import classify
+
+    with open_session(settings.database_url) as s, s.begin():
+        finished = sweep_idle(s, now=datetime.now(UTC), idle_after=settings.idle_sweep_after, classify=classify)
+    log.info("idle sweep finished %d survey(s)", finished)
+    return finished
+
+
+def housekeeping(settings: Settings) -> dict[str, int]:
+    """Delete old job runs, login attempts and silent workers' heartbeats; returns how many of each."""
+    now = datetime.now(UTC)
+    with open_session(settings.database_url) as s, s.begin():
+        deleted = {
+            "job_runs": run_log.forget_older_than(s, now - KEEP_JOB_RUNS),
+            "login_attempts": cast(CursorResult, s.execute(
+                delete(LoginAttempt).where(LoginAttempt.at < now - KEEP_LOGIN_ATTEMPTS))).rowcount,
+            "worker_heartbeats": heartbeat.forget_older_than(s, now - KEEP_HEARTBEATS),
+        }
+    log.info("housekeeping deleted %s", deleted)
+    return deleted
+
+
+def retention(settings: Settings) -> dict[str, int]:
+    """Remove customers' free text older than ``FEEDBACKBOT_TEXT_RETENTION_DAYS`` (counts recorded, never content)."""
+    from bot.privacy.erasure import do_purge_older_than
+
+    now = datetime.now(UTC)
+    with open_session(settings.database_url) as s, s.begin():
+        removed = do_purge_older_than(s, now - timedelta(days=settings.text_retention_days), now=now)
+    log.info("retention removed %s", removed)
+    return removed
+
+
+def escalate_overdue_appeals(settings: Settings) -> int:
+    """Send appeals past their deadline (counted in Chinese working days) to the admin; returns how many."""
+    from bot.staff.appeals import do_escalate_overdue_appeals
+
+    with open_session(settings.database_url) as s, s.begin():
+        return int(do_escalate_overdue_appeals(s, datetime.now(UTC)) or 0)
+
+
+def worker_heartbeat(settings: Settings) -> None:
+    """Refresh this worker's heartbeat row (``/healthz`` checks its age)."""
+    with open_session(settings.database_url) as s, s.begin():
+        heartbeat.beat(s, queue=settings.jobs_queue, now=datetime.now(UTC))
+
+
+SWEEP_IDLE_SURVEYS = Job("sweep_idle_surveys", "Finish live surveys nobody answered for too long",
+                         sweep_idle_surveys, retries=2, retry_delay_s=60, every=crontab(minute="*/5"))
+HOUSEKEEPING = Job("housekeeping", "Delete job runs and login attempts older than 30 days",
+                   housekeeping, retries=1, retry_delay_s=300, every=crontab(minute="17", hour="*/6"))
+RETENTION = Job("retention", "Remove customers' free text past the retention period", retention,
+                retries=1, retry_delay_s=600, every=crontab(minute="43", hour="19"))  # 03:43 Beijing time
+ESCALATE_APPEALS = Job("escalate_overdue_appeals", "Escalate appeals past their deadline to the admin",
+                       escalate_overdue_appeals, retries=1, retry_delay_s=60, every=crontab(minute="*/15"))
+# Not logged: a row a minute would bury the runs an admin looks for.
+WORKER_HEARTBEAT = Job("worker_heartbeat", "Worker heartbeat", worker_heartbeat, every=crontab(), logged=False)
+
+OPEN_CASES = Job("open_cases", "Open a complaint case for each new complaint or follow-up flag",
+                 cases_jobs.open_cases, retries=2, retry_delay_s=30, every=crontab())
+ESCALATE_CASES = Job("escalate_cases", "Escalate complaint cases nobody answered in time",
+                     cases_jobs.escalate_cases, retries=2, retry_delay_s=30, every=crontab())
+
+PERIODIC: tuple[Job, ...] = (SWEEP_IDLE_SURVEYS, HOUSEKEEPING, RETENTION, ESCALATE_APPEALS, WORKER_HEARTBEAT, OPEN_CASES,
+                              ESCALATE_CASES)

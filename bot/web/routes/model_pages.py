@@ -1,0 +1,70 @@
+"""The admin's model page (/admin/model): versions, their figures, training with people's labels, promotion, rollback.
+
+Training and promotion run on the job runner (never on a web worker); the
+page shows their progress from the job log. Rollback is one row in the
+promotion history and happens at once; every classifying process follows it
+within seconds.
+"""
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from bot.clock import utcnow
+from bot.jobs.run_log import recent_runs
+from bot.learning.promotion import PROMOTE
+from bot.learning.training import TRAIN
+from bot.model_store import promotions
+from bot.web.auth import CsrfCheck, RequireAdmin
+from bot.web.deps import SessionDep, SettingsDep
+from bot.web.templating import templates
+from bot.web.views.common import local_time
+from bot.web.views.models import versions_table
+from zhtext.clean import clean_text
+
+router = APIRouter(include_in_schema=False)
+MAX_WHY = 500
+
+
+@router.get("/admin/model", response_class=HTMLResponse)
+def model_page(request: Request, s: SessionDep, settings: SettingsDep, user: RequireAdmin, notice: str = ""):
+    """Versions with their figures, the promotion history and the training and promotion jobs."""
+    context = {
+        "title": "分类模型", "versions": versions_table(), "current": promotions.current_version(s),
+        "history": promotions.history(s, limit=20),
+        "jobs": recent_runs(s, limit=10, job=TRAIN) + recent_runs(s, limit=10, job=PROMOTE),
+        "time": lambda v: local_time(v, settings.timezone) if v else "", "notice": notice[:60],
+    }
+    return templates.TemplateResponse(request, "staff/model.html", context)
+
+
+@router.post("/admin/model/train", dependencies=[CsrfCheck])
+def train(request: Request, user: RequireAdmin):
+    """Queue a training run on the corpus plus every person-given label."""
+    request.app.state.jobs.enqueue(TRAIN)
+    return RedirectResponse("/admin/model?notice=train", status_code=303)
+
+
+@router.post("/admin/model/promote", dependencies=[CsrfCheck])
+def promote(request: Request, user: RequireAdmin, version: Annotated[str, Form(max_length=64)],
+            force: Annotated[bool, Form()] = False, why: Annotated[str, Form()] = ""):
+    """Queue a promotion through the gate; an override needs a written reason."""
+    why = clean_text(why, multiline=True).strip()[:MAX_WHY]
+    if force and not why:
+        return RedirectResponse("/admin/model?notice=why", status_code=303)
+    request.app.state.jobs.enqueue(PROMOTE, version, f"admin:{user.agent_id}", force, why or None)
+    return RedirectResponse("/admin/model?notice=promote", status_code=303)
+
+
+@router.post("/admin/model/rollback", dependencies=[CsrfCheck])
+def rollback(s: SessionDep, user: RequireAdmin, why: Annotated[str, Form()] = ""):
+    """Go back one step in the promotion history, at once."""
+    why = clean_text(why, multiline=True).strip()[:MAX_WHY]
+    try:
+        with s.begin():
+            promotions.do_rollback(s, actor=f"admin:{user.agent_id}", why=why or "rollback from the model page")
+    except promotions.RollbackError:
+        return RedirectResponse("/admin/model?notice=norollback", status_code=303)
+    return RedirectResponse(f"/admin/model?notice=rolledback&t={int(utcnow().timestamp())}", status_code=303)
