@@ -24,7 +24,7 @@ LOGGED_OUT = "您已安全退出。"
 FORBIDDEN_TITLE = "无权访问"
 FORBIDDEN = "抱歉，您没有权限查看此页面。"
 CSRF_FAILED = "页面已过期或请求来源无法验证，请刷新页面后重试。"
-ROLE_NAMES = {"agent": "客服", "supervisor": "主管", "reviewer": "质检评审", "admin": "管理员"}
+ROLE_NAMES = {"agent": "客服", "supervisor": "主管", "reviewer": "质检员", "admin": "管理员"}
 
 # --- staff pages (KPIs, feedback, appeals, exports) --------------------------------
 PAGE_ME = "我的评价"
