@@ -66,7 +66,7 @@ def pg_url() -> Iterator[str]:
     except Exception as exc:  # noqa: BLE001 - any failure means "no PostgreSQL here"
         unavailable(f"PostgreSQL not reachable at {PG_ADMIN_URL}: {exc}")
     name = f"feedbackbot_test_{uuid.uuid4().hex[:10]}"
-    admin.execute(f'CREATE DATABASE "{name}"')
+    admin.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')  # no wait on template1 users
     base = PG_ADMIN_URL.rsplit("/", 1)[0]
     try:
         yield f"{base}/{name}"
@@ -97,7 +97,7 @@ def db_url(request, tmp_path: Path) -> str:
 
         name = f"t_{uuid.uuid4().hex[:10]}"
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f'CREATE DATABASE "{name}"')
+            admin.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')  # no wait on template1 users
         url = base.rsplit("/", 1)[0] + f"/{name}"
         request.addfinalizer(lambda: _drop_db(name))
     upgrade(url)

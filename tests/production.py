@@ -32,7 +32,7 @@ def production_services() -> Iterator[dict[str, str]]:
     tracker_db = f"rasa_tracker_{uuid.uuid4().hex[:8]}"
     queue = f"feedbackbot_events_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{tracker_db}"')
+        admin.execute(f'CREATE DATABASE "{tracker_db}" TEMPLATE template0')
     try:
         yield {
             "RASA_TRACKER_DB_HOST": "127.0.0.1", "RASA_TRACKER_DB_PORT": "5432", "RASA_TRACKER_DB_NAME": tracker_db,

@@ -92,7 +92,7 @@ def migrated_database(request: pytest.FixtureRequest, backend: str, base: Path) 
         pg = request.getfixturevalue("pg_url")
         name = f"t_{uuid.uuid4().hex[:10]}"
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f'CREATE DATABASE "{name}"')
+            admin.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
         request.addfinalizer(lambda: _drop_db(name))
         url = pg.rsplit("/", 1)[0] + f"/{name}"
     upgrade(url)
