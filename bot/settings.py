@@ -126,6 +126,13 @@ class Settings(BaseSettings):
         None, gt=0, validation_alias=_env("FEEDBACKBOT_IDLE_SWEEP_MINUTES"),
         description="Live surveys idle this long are finished by the sweep; unset: the survey window + 30")
 
+    chat_rate_per_survey: int = Field(
+        30, gt=0, validation_alias=_env("FEEDBACKBOT_CHAT_RATE_PER_SURVEY"),
+        description="Customer messages one survey may send per minute; more get 429 (nothing reaches the dialogue)")
+    chat_rate_per_address: int = Field(
+        600, gt=0, validation_alias=_env("FEEDBACKBOT_CHAT_RATE_PER_ADDRESS"),
+        description="Customer messages one client address may send per minute, all surveys together (the address "
+                    "as FEEDBACKBOT_TRUSTED_PROXIES resolves it)")
     text_retention_days: int = Field(
         365, gt=0, validation_alias=_env("FEEDBACKBOT_TEXT_RETENTION_DAYS"),
         description="Customers' free text (replies, reasons, transcripts, channel messages) is removed this many "

@@ -14,6 +14,9 @@ from pathlib import Path
 import pytest
 
 REQUIRE = os.environ.get("FEEDBACKBOT_REQUIRE_SERVICES") == "1"
+# Every test client is 127.0.0.1: the chat's per-address rate (one customer's limit in production) would throttle
+# the suite. Set for this process, so every server a test starts inherits it; the per-survey rate stays.
+os.environ.setdefault("FEEDBACKBOT_CHAT_RATE_PER_ADDRESS", "1000000")
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 #: The secret path segment of the SMS callbacks in the live stacks.
 SMS_CALLBACK_SECRET = "sms-callback-secret-of-the-test-stacks"

@@ -168,3 +168,14 @@ _OPT_IN_RE = re.compile(r"^\s*(?:我要|我想|请|麻烦)?(?:重新|恢复|继�
 def is_opt_in(text: str) -> bool:
     """True for a customer message asking to receive surveys again ("重新订阅", "恢复评价")."""
     return bool(_OPT_IN_RE.match(normalize(text or "")))
+
+
+# What a message that only gives an identifier is made of: the identifier's name, a redaction placeholder, filler.
+_IDENTIFIER_ONLY_RE = re.compile(
+    r"^(?:\s|[:：,，。.#\-]|我的|我|的|是|为|这是|号码|手机号码?|手机|电话号码?|电话|联系方式|订单号?|单号|工单号?|运单号?"
+    r"|快递单号?|房间号?|房号|卡号|银行卡|账号|账户|会员号|编号|尾号|身份证号?|合同号|车牌号?|\[[^\]]{1,8}\])*$")
+
+
+def is_identifier_only(text: str) -> bool:
+    """True for a message that only gives a number or id ("手机号 [手机号]", "订单号 [银行卡号]"): never a reason."""
+    return bool(_IDENTIFIER_ONLY_RE.match(normalize(text or "")))

@@ -140,7 +140,7 @@ def correction(t: Turn) -> None:
         t.state = DialogueState(stage=DONE)
         return
     t.set_status(SurveyStatus.IN_PROGRESS)
-    if t.parsed.reason and not t.state.pending_reason:
-        # The reason given with the corrected score ("撤回3分，给1分，客服态度很差") is the new score's reason.
+    if t.parsed.reason and not t.state.pending_reason and score <= LOW_SCORE_MAX:
+        # The reason given with a corrected low score ("撤回3分，给1分，客服态度很差") is the new score's reason.
         t.state.pending_reason = t.parsed.reason
     after_score(t)

@@ -74,7 +74,7 @@ def awaiting_score(t: Turn) -> None:
         return
     if parsed.score is None:
         reason = cues.strip_threat(parsed.reason or "") if parsed.kind == "unparseable" else ""
-        if len(reason) >= _MIN_PENDING_CHARS and not _SCORE_LIKE.search(reason):
+        if len(reason) >= _MIN_PENDING_CHARS and not _SCORE_LIKE.search(reason) and not cues.is_identifier_only(reason):
             t.state.pending_reason = reason
         if t.complaint:
             t.say(answers.reask_response(t.state.retries))  # the complaint is not a failed attempt

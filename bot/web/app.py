@@ -48,7 +48,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         rasa = httpx.AsyncClient(base_url=settings.rasa_url, timeout=30.0)
-        app.state.gateway = Gateway(rasa, lambda: open_session(settings.database_url), settings.session_secret)
+        app.state.gateway = Gateway(rasa, lambda: open_session(settings.database_url), settings.session_secret,
+                                    per_survey=settings.chat_rate_per_survey,
+                                    per_address=settings.chat_rate_per_address)
         yield
         await rasa.aclose()
 
