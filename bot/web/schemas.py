@@ -87,7 +87,9 @@ class CallIn(BaseModel):
                                    "the invitation to the mobile number) or wechat (the official account's openid)")
     customer_channel_id: CallId | None = Field(
         default=None, description="The customer on that channel: a mainland mobile number for sms, the openid for "
-                                  "wechat, any messaging id for web (optional there). Stored only as a keyed hash")
+                                  "wechat, any messaging id for web (optional there). Stored only as a keyed hash",
+        # JSON Schema cannot tie one field's form to another's value: the rule the server enforces, machine-readable.
+        json_schema_extra={"x-identity-by-channel": {"sms": "mainland mobile number", "wechat": "openid"}})
     credited_agent_id: AgentId | None = Field(
         default=None, description="Override of the credited agent; must be one of agent_ids")
 

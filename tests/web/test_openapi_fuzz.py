@@ -61,6 +61,20 @@ def within_declared_bounds(body: Any, schema: dict[str, Any]) -> bool:
     return True
 
 
+#: A valid identity of each kind ``x-identity-by-channel`` names (the server checks the form, not the person).
+VALID_IDENTITY = {"sms": "+86 138 0013 8000", "wechat": "oAbCdEfGhIjKlMnOpQrStUvWxyz"}
+
+
+def with_declared_identity(case: Any, schema: dict[str, Any]) -> Any:
+    """The case with an identity of the form ``x-identity-by-channel`` declares for its channel."""
+    body = case.body
+    for name, prop in schema.get("properties", {}).items():
+        by_channel = prop.get("x-identity-by-channel")
+        if by_channel and isinstance(body, dict) and body.get("channel") in by_channel:
+            body[name] = VALID_IDENTITY[body["channel"]]
+    return case
+
+
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=lambda m: m.value)
 def test_no_server_error_and_no_schema_violation(db_url, mode):
     app = create_app(Settings(database_url=db_url, rasa_url=f"http://127.0.0.1:{free_port()}"))
@@ -78,6 +92,7 @@ def test_no_server_error_and_no_schema_violation(db_url, mode):
             if mode is GenerationMode.POSITIVE and operation.body:
                 body_schema = _body_schema(schema.raw_schema, operation)
                 strategy = strategy.filter(lambda case, bs=body_schema: within_declared_bounds(case.body, bs))
+                strategy = strategy.map(lambda case, bs=body_schema: with_declared_identity(case, bs))
 
             @given(case=strategy)
             @settings(max_examples=MAX_EXAMPLES, deadline=None, database=None,
