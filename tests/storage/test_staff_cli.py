@@ -32,7 +32,7 @@ def test_roster_import_and_set_password(sqlite_url, tmp_path, monkeypatch, capsy
         assert s.scalar(select(Account.password_hash)).startswith("$argon2id$")
 
 
-def test_import_ratings_reports_bad_rows(sqlite_url, tmp_path, monkeypatch, capsys):
+def test_import_ratings_refuses_a_file_with_a_bad_row_and_names_its_line(sqlite_url, tmp_path, monkeypatch, capsys):
     upgrade(sqlite_url)
     monkeypatch.setenv("DATABASE_URL", sqlite_url)
     path = tmp_path / "r.csv"
@@ -42,4 +42,5 @@ def test_import_ratings_reports_bad_rows(sqlite_url, tmp_path, monkeypatch, caps
     assert main(["import-ratings", str(path), "--no-progress"]) == 1
     out = capsys.readouterr()
     assert "line 3: ended_at" in out.err
-    assert "rows read: 2, imported: 1" in out.out
+    # A file with a bad row is refused whole (the import is all or nothing per file): the good row waits too.
+    assert "rows read: 2; nothing imported: 1 problem(s)" in out.out and "nothing written" in out.err
