@@ -42,11 +42,23 @@ SafeText = Annotated[str, AfterValidator(refuse_unstorable), _STORABLE]
 """Any free text from a client: storable and encodable (use for every text field of a request)."""
 
 
-# Ids from another system: surrounding whitespace stripped, then 1..n storable characters.
-CallId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128),
-                   AfterValidator(refuse_unstorable), _STORABLE]
-AgentId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64),
-                    AfterValidator(refuse_unstorable), _STORABLE]
+# Ids from another system: 1..n storable characters, at least one of them not white space; surrounding
+# white space is stripped after the checks. The schema states the same rule as a pattern (Python's and
+# ECMA-262's ``\\s`` agree on every common space character), and the length bounds apply to the id as sent,
+# so that a schema-valid id is never refused and a schema-invalid one never accepted.
+ID_PATTERN = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
+
+
+def _stripped_id(v: str) -> str:
+    stripped = refuse_unstorable(v).strip()
+    if not stripped:
+        raise ValueError("id must contain a character that is not white space")
+    return stripped
+
+
+_ID_SCHEMA = Field(json_schema_extra={"pattern": ID_PATTERN})
+CallId = Annotated[str, StringConstraints(min_length=1, max_length=128), AfterValidator(_stripped_id), _ID_SCHEMA]
+AgentId = Annotated[str, StringConstraints(min_length=1, max_length=64), AfterValidator(_stripped_id), _ID_SCHEMA]
 
 
 def _datetime_string(v: Any) -> Any:
