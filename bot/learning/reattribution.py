@@ -120,7 +120,8 @@ def _write(s: Session, changes: Sequence[Change], *, version: str, actor: str, n
         d = turns.load_by_id(s, c.survey_id)  # locks the survey row (PostgreSQL)
         rating = d.counted() if d is not None else None
         current = rating.reasons[-1] if rating is not None and rating.reasons else None
-        if current is None or current.id != c.reason_id or current.source != ReasonSource.MODEL:
+        if (d is None or rating is None or current is None or current.id != c.reason_id
+                or current.source != ReasonSource.MODEL):
             skipped.append(c.reason_id)  # a person decided since: never overwritten
             continue
         new = d.record_reason(rating, c.text, cause=c.new_cause, attribution=ATTRIBUTION[c.new_cause],

@@ -91,3 +91,7 @@ GATE_METRICS: tuple[tuple[str, str, bool], ...] = (
 )
 #: A background job run's status, as the model page shows it.
 JOB_STATUS_NAMES = {"queued": "排队中", "running": "进行中", "succeeded": "已完成", "failed": "失败", "retrying": "等待重试"}
+#: The KPI figures a re-attribution preview shows per agent (``bot.learning.reattribution.KPI_FIGURES``).
+REATTRIBUTION_FIGURES = {"staff_low": "客服原因差评（条）", "non_staff_low": "非客服原因差评（条）",
+                         "unattributed_low": "未归因差评（条）", "attributed_csat": "归因满意度",
+                         "staff_low_rate": "客服原因差评率"}

@@ -15,6 +15,7 @@ import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -127,7 +128,8 @@ def test_admin_trains_watches_compares_overrides_and_rolls_back(model_site, desk
     row.get_by_role("link", name="拒绝，查看原因").click()
     page.wait_for_url(f"**/admin/model/versions/{candidate}")
     assert "拒绝上线" in page.locator("section[aria-labelledby=gate-h]").inner_text()
-    assert page.locator("ul.gate-reasons li").count() >= 1
+    reasons = page.locator("ul.gate-reasons").inner_text()
+    assert "二分类F1从" in reasons and "降幅超过允许的 0.01" in reasons  # in Chinese, per frozen set
     for title in ("冻结测试集（v1）", "独立评估集一", "独立评估集二"):
         assert page.get_by_role("heading", name=re.compile(title)).count() == 1, title
     assert page.locator("tr.worse").count() >= 1  # the weaker candidate's worse figures are marked
@@ -150,7 +152,9 @@ def test_admin_trains_watches_compares_overrides_and_rolls_back(model_site, desk
     page.wait_for_url("**/admin/model?notice=promote")
     page.locator("section[aria-labelledby=current-h] strong", has_text=candidate).wait_for(timeout=120_000)
     history_table = page.locator("section[aria-labelledby=history-h] tbody")
-    assert WHY in history_table.locator("tr").first.inner_text()
+    newest = history_table.locator("tr").first.inner_text()
+    assert WHY in newest and "强制，越过闸门" in newest
+    assert "强制上线" in job_row(page, promoting).inner_text()
     shot(page, "model-5-promoted")
 
     # Roll back one step: at once, recorded.
@@ -160,6 +164,21 @@ def test_admin_trains_watches_compares_overrides_and_rolls_back(model_site, desk
     assert page.locator("section[aria-labelledby=current-h] strong").inner_text() == model_site.base
     assert "回滚" in history_table.locator("tr").first.inner_text()
     shot(page, "model-6-rolled-back")
+
+    # Shadow mode for the candidate: it reads beside the promoted model; the figures start at zero.
+    page.locator("section[aria-labelledby=versions-h] tbody tr", has_text=candidate) \
+        .get_by_role("button", name="影子试用").click()
+    page.wait_for_url("**/admin/model?notice=shadow")
+    shadow_panel = page.locator("section[aria-labelledby=shadow-h]")
+    assert candidate in shadow_panel.inner_text() and "已阅读的原因" in shadow_panel.inner_text()
+    shot(page, "model-7-shadow")
+
+    # Re-attribution preview of the last two weeks (the built centre's calls) with the candidate.
+    today = datetime.now(UTC).date()
+    page.goto(f"{model_site.url}/admin/model/reattribution?version={candidate}"
+              f"&period={today - timedelta(days=14)}..{today}")
+    assert "读了" in page.locator("section[aria-labelledby=moves-h]").inner_text()
+    shot(page, "model-8-reattribution")
     assert page.errors == []
 
     with open_session(model_site.db) as s:

@@ -223,7 +223,7 @@ def test_retraining_reads_the_reviewers_labels_and_the_gate_compares_on_every_fr
     trained = [json.loads(line) for line in
                (world.store / world.candidate / "training_labels.jsonl").read_text(encoding="utf-8").splitlines()]
     assert sorted((t["cause"], t["source"]) for t in trained) == sorted((c, "reviewer") for _, c in RELABELLED)
-    assert card["labels"]["used"] == 3
+    assert (card["labels"]["trained"], card["labels"]["by_source"]) == (3, {"reviewer": 3})
     # The gate's side-by-side table names each frozen set, with its answer.
     for frozen in ("test_split_v1", "independent_eval ", "independent_eval_2"):
         assert f"\n{frozen}" in world.train_err, frozen

@@ -165,7 +165,7 @@ def test_preview_lists_the_model_made_changes_and_the_kpi_moves_the_apply_then_m
     with Session(engine_for(url)) as s:
         board = {k.id: k.counts for k in score_period(s, "2026-11", tz=TZ, min_sample=1).agents}
     for m in second.moves:
-        for figure, (was, will) in m.figures.items():
+        for figure, (_was, will) in m.figures.items():
             assert getattr(board[m.agent_id], figure) == will, (m.agent_id, figure)
     # People's labels are never overwritten: the reviewer's, the customer's and the import's stay current.
     assert people(url) == people_now

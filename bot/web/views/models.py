@@ -56,7 +56,7 @@ def versions_table(limit: int = 15) -> list[VersionRow]:
                                                                                     "final.cause_macro_f1"),
             _pick(test, "false_blame_rate", "false_blame", "final.false_blame"), _pick(test, "staff_coverage",
                                                                                        "coverage", "final.coverage"),
-            int(card.get("labels", {}).get("used", 0)) if isinstance(card.get("labels"), dict) else None,
+            int(card.get("labels", {}).get("trained", 0)) if isinstance(card.get("labels"), dict) else None,
             _gate(read_comparison(version))))
     return rows
 
