@@ -94,6 +94,8 @@ def cli(env: dict[str, str], *argv: str, stdin: str = "") -> tuple[int, str, str
 
 
 def classify_cli(env: dict[str, str], text: str) -> dict:
+    """``feedbackbot classify`` on one line, as a fresh process runs it (it loads the promoted version at start)."""
+    api._reset_for_tests()
     rc, out, err = cli(env, "classify", stdin=json.dumps({"id": 1, "text": text}, ensure_ascii=False) + "\n")
     assert rc == 0, err
     return json.loads(out)
