@@ -77,6 +77,15 @@ def escalate_overdue_appeals(settings: Settings) -> int:
         return int(do_escalate_overdue_appeals(s, datetime.now(UTC)) or 0)
 
 
+def shadow_readings(settings: Settings) -> int:
+    """Let the classifier version in shadow mode read the reasons recorded since the last run; returns how many."""
+    from bot.learning.shadow import do_read_new_reasons
+    from classifiers.api import classify_many_with
+
+    with open_session(settings.database_url) as s, s.begin():
+        return do_read_new_reasons(s, classify_many_with, now=datetime.now(UTC))
+
+
 def worker_heartbeat(settings: Settings) -> None:
     """Refresh this worker's heartbeat row (``/healthz`` checks its age)."""
     with open_session(settings.database_url) as s, s.begin():
@@ -99,5 +108,8 @@ OPEN_CASES = Job("open_cases", "Open a complaint case for each new complaint or 
 ESCALATE_CASES = Job("escalate_cases", "Escalate complaint cases nobody answered in time",
                      cases_jobs.escalate_cases, retries=2, retry_delay_s=30, every=crontab())
 
+# Not logged: most minutes there is nothing to read (and no shadow run at all); the page shows the readings.
+SHADOW_READINGS = Job("shadow_readings", "Shadow classifier version reads new reasons", shadow_readings,
+                      every=crontab(), logged=False)
 PERIODIC: tuple[Job, ...] = (SWEEP_IDLE_SURVEYS, HOUSEKEEPING, RETENTION, ESCALATE_APPEALS, WORKER_HEARTBEAT, OPEN_CASES,
-                              ESCALATE_CASES)
+                              ESCALATE_CASES, SHADOW_READINGS)
