@@ -9,9 +9,15 @@ Rasa 3.6 (tests/e2e/test_erasure_stack.py, tests/e2e/test_production_profile.py)
 * **SQL tracker store** (production, ``endpoints.production.yml``): the rows
   of its ``events`` table are deleted (:func:`do_delete_sql`). Rasa reads a
   conversation from the table at every turn and keeps nothing in memory, so
-  this is safe while it runs. Rasa's HTTP API cannot do it there: ``PUT
-  /conversations/{id}/tracker/events`` saves only the events beyond those
-  already stored, so the old rows stay (measured; the API answers 200).
+  this is safe while it runs (the next message of that conversation is
+  answered and starts from the empty table). Rasa's HTTP API cannot do it
+  there: ``PUT /conversations/{id}/tracker/events`` saves the new tracker with
+  ``SQLTrackerStore.save``, which appends only the events beyond those already
+  stored, so the old rows stay and are served again (measured with Rasa
+  3.6's store: 4 rows before, 4 after a replacement by ``[]``). One race is
+  left: a turn of that same conversation in flight at the very moment of the
+  deletion saves its whole tracker back; erasure on request comes days after
+  the call, and running it again removes that too.
 * **In-memory tracker store** (development, ``endpoints.yml``): only the
   running Rasa holds the events; ``PUT /conversations/{id}/tracker/events``
   with an empty list replaces the conversation, under Rasa's own lock of that
