@@ -7,47 +7,26 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from bot.conversation import calls, transcripts, turns
 from bot.db.models import AuditLog, Reason
 from bot.db.session import open_session
 from bot.ops.stack import free_port
-from bot.settings import DEV_SESSION_SECRET, Settings
+from bot.settings import Settings
 from bot.web import messages
 from bot.web.app import create_app
-from classifiers import CauseResult
-from tests.staff_data import PASSWORD, build
+from tests.staff_data import CUSTOMER_PHONE, CUSTOMER_WORDS, PASSWORD, add_customer, build
 
-PHONE = "13955550123"
-WORDS = "客服小王说会回电给我却一直没有回"
-STAFF = CauseResult("staff.resolution", "staff", 0.95, False, "一直没有回", "test-model")
-
-
-def _customer(db_url: str) -> None:
-    at = datetime.now(UTC) - timedelta(hours=2)
-    with open_session(db_url) as s, s.begin():
-        req = calls.CallRequest(call_id="privacy-1", agent_ids=["A1"], ended_at=at, customer_channel_id=PHONE,
-                                channel="sms", channel_masked="139****0123")
-        survey, _ = calls.register_call(s, req, window_minutes=60, template_version="v1", now=at,
-                                        channel_secret=DEV_SESSION_SECRET)
-        token = survey.token
-    for said in ("2", WORDS):
-        with open_session(db_url) as s, s.begin():
-            turns.reply_turn(s, token, said, at + timedelta(minutes=1), lambda t: STAFF,
-                             channel_secret=DEV_SESSION_SECRET)
-        with open_session(db_url) as s, s.begin():
-            transcripts.append(s, calls.survey_by_token(s, token), at, customer=said)
+PHONE, WORDS = CUSTOMER_PHONE, CUSTOMER_WORDS
 
 
 @pytest.fixture()
 def centre(db_url, tmp_path):
     build(db_url, tmp_path)
-    _customer(db_url)
+    add_customer(db_url)
     # No Rasa here: its tracker store is neither configured nor reachable (the e2e test erases a real one).
     app = create_app(Settings(database_url=db_url, rasa_url=f"http://127.0.0.1:{free_port()}", env="development"))
 

@@ -42,7 +42,7 @@ def _read(request: Request, raw: str) -> erasure.CustomerIdentity | Response:
     try:
         return erasure.read_identity(raw)
     except IdentityError as exc:
-        return _page(request, status_code=400, error=exc.message_zh)
+        return _page(request, status_code=400, error=exc.message_zh, typed=raw[:200])  # typed again, corrected
 
 
 def _preview_page(request: Request, s, settings, who: erasure.CustomerIdentity, status_code: int = 200,
