@@ -103,6 +103,13 @@ class Settings(BaseSettings):
     rabbitmq_password: str = Field("guest", validation_alias=_env("RABBITMQ_PASSWORD"))
     rabbitmq_queue: str = Field("rasa_production_events", validation_alias=_env("RABBITMQ_QUEUE"),
                                 description="Queue Rasa publishes its events to; the funnel consumer reads it")
+    # Rasa's SQL tracker store (endpoints.production.yml reads the same variables): erasure on
+    # request deletes a customer's conversations from it (bot/privacy/tracker.py). Unset host: none.
+    rasa_tracker_db_host: str | None = Field(None, validation_alias=_env("RASA_TRACKER_DB_HOST"))
+    rasa_tracker_db_port: int = Field(5432, validation_alias=_env("RASA_TRACKER_DB_PORT"))
+    rasa_tracker_db_name: str = Field("rasa", validation_alias=_env("RASA_TRACKER_DB_NAME"))
+    rasa_tracker_db_user: str = Field("postgres", validation_alias=_env("RASA_TRACKER_DB_USER"))
+    rasa_tracker_db_password: str = Field("", validation_alias=_env("RASA_TRACKER_DB_PASSWORD"))
     redis_host: str = Field("127.0.0.1", validation_alias=_env("REDIS_HOST"))
     redis_port: int = Field(6379, validation_alias=_env("REDIS_PORT"))
     redis_db: int = Field(0, ge=0, validation_alias=_env("REDIS_DB"))
@@ -392,6 +399,18 @@ class Settings(BaseSettings):
     def worker_heartbeat_max_age(self) -> timedelta:
         """Oldest worker heartbeat ``/healthz`` accepts."""
         return timedelta(seconds=self.worker_heartbeat_max_age_s)
+
+    @property
+    def rasa_tracker_url(self) -> str | None:
+        """SQLAlchemy URL of Rasa's SQL tracker store (PostgreSQL), or None when Rasa keeps trackers in memory."""
+        if not self.rasa_tracker_db_host:
+            return None
+        from sqlalchemy.engine import URL
+
+        return URL.create("postgresql", username=self.rasa_tracker_db_user,
+                          password=self.rasa_tracker_db_password or None, host=self.rasa_tracker_db_host,
+                          port=self.rasa_tracker_db_port,
+                          database=self.rasa_tracker_db_name).render_as_string(hide_password=False)
 
     @property
     def rasa_models_dir(self) -> Path:

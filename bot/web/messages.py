@@ -120,3 +120,30 @@ CASE_REFUSALS = {
     "note_too_long": "回复内容太长了，请精简到2000字以内。",
 }
 CASE_NO_TRANSCRIPT = "没有保存聊天记录（例如批量导入的评价）。"
+
+# --- erasure on request and the right of access (/admin/privacy) --------------------------
+PAGE_PRIVACY = "客户个人信息（查询与删除）"
+PRIVACY_KIND_NAMES = {
+    "ratings": "评分回复原文",
+    "reasons": "不满意原因文字",
+    "flags": "标记（投诉、求助等）的文字",
+    "surveys": "待确认的原因文字",
+    "transcript_messages": "聊天记录（条）",
+    "receipts": "消息回执",
+    "channel_messages": "收到的短信/微信消息",
+    "outbound_messages": "发给客户的消息",
+    "identities": "通话中的客户标识（号码、openid）",
+}
+PRIVACY_NOTHING = "没有找到与该标识有关的任何记录。请确认号码或标识是否正确（网页会话标识须与接入时完全一致）。"
+PRIVACY_ALREADY = "找到 {n} 份问卷，但其中已没有该客户的文字或标识（可能已删除过）。仍可再次执行，以清除 Rasa 对话记录。"
+PRIVACY_WHY_MISSING = "请填写删除理由（如客户申请的编号），并勾选确认。"
+PRIVACY_WHY_TOO_LONG = "理由太长了，请精简到500字以内。"
+PRIVACY_TRACKER = {
+    "sql": "Rasa 对话记录（SQL 存储）：已删除 {events} 条事件，涉及 {conversations} 段对话。",
+    "http": "Rasa 对话记录（内存存储，经 Rasa 接口）：已删除 {events} 条事件，涉及 {conversations} 段对话。",
+    "empty": "Rasa 对话记录：没有该客户的对话。",
+    "none": "Rasa 对话记录未能清除：未配置 Rasa 的 SQL 存储（RASA_TRACKER_DB_*），Rasa 接口也未开启"
+            "（RASA_API_TOKEN）。内存中的记录在 Rasa 重启后消失；配置后请再次执行删除。",
+    "error": "Rasa 对话记录未能清除：无法连接 Rasa 或其存储（{error}）。我们数据库中的内容已删除，请稍后再次执行删除。",
+    "left": "Rasa 对话记录未能完全清除：读回时仍有内容（{way}）。请检查 Rasa 的存储配置后再次执行删除。",
+}
