@@ -77,6 +77,26 @@ def escalate_overdue_appeals(settings: Settings) -> int:
         return int(do_escalate_overdue_appeals(s, datetime.now(UTC)) or 0)
 
 
+def deliver_notifications(settings: Settings) -> dict[str, int]:
+    """Send the queued notification deliveries that are due (WeCom, DingTalk, e-mail); retried with back-off."""
+    from bot.notifications.deliveries import deliver_due
+
+    tally = deliver_due(settings)
+    if tally:
+        log.info("notification deliveries: %s", tally)
+    return tally
+
+
+def weekly_digest(settings: Settings) -> list[str]:
+    """Queue last week's digest for every owner of non-staff causes (once per department and week)."""
+    from bot.notifications.digest import do_queue_digests
+
+    with open_session(settings.database_url) as s, s.begin():
+        queued = do_queue_digests(s, datetime.now(UTC), settings.timezone)
+    log.info("weekly digest queued for %d department(s)", len(queued))
+    return queued
+
+
 def worker_heartbeat(settings: Settings) -> None:
     """Refresh this worker's heartbeat row (``/healthz`` checks its age)."""
     with open_session(settings.database_url) as s, s.begin():
@@ -99,5 +119,11 @@ OPEN_CASES = Job("open_cases", "Open a complaint case for each new complaint or 
 ESCALATE_CASES = Job("escalate_cases", "Escalate complaint cases nobody answered in time",
                      cases_jobs.escalate_cases, retries=2, retry_delay_s=30, every=crontab())
 
+# Each delivery row carries its own attempts and back-off; the job only has to run often.
+DELIVER_NOTIFICATIONS = Job("deliver_notifications", "Send queued notifications (WeCom, DingTalk, e-mail)",
+                            deliver_notifications, retries=1, retry_delay_s=30, every=crontab())
+WEEKLY_DIGEST = Job("weekly_digest", "Weekly digest for the owners of non-staff causes", weekly_digest,
+                    retries=2, retry_delay_s=300, every=crontab(minute="5", hour="0", day_of_week="1"))  # Mon 08:05 Beijing
+
 PERIODIC: tuple[Job, ...] = (SWEEP_IDLE_SURVEYS, HOUSEKEEPING, RETENTION, ESCALATE_APPEALS, WORKER_HEARTBEAT, OPEN_CASES,
-                              ESCALATE_CASES)
+                              ESCALATE_CASES, DELIVER_NOTIFICATIONS, WEEKLY_DIGEST)

@@ -34,13 +34,16 @@ def due(runner, at: datetime) -> set[str]:
 
 def test_the_periodic_jobs_are_registered_on_their_schedules(sqlite_url, tmp_path):
     runner = build_runner(settings_for(sqlite_url, tmp_path))
-    every_minute = {"worker_heartbeat", "open_cases", "escalate_cases"}
+    every_minute = {"worker_heartbeat", "open_cases", "escalate_cases", "deliver_notifications"}
     assert due(runner, datetime(2026, 12, 7, 10, 5)) == {"sweep_idle_surveys"} | every_minute
     assert due(runner, datetime(2026, 12, 7, 10, 6)) == every_minute
     assert due(runner, datetime(2026, 12, 7, 12, 17)) == {"housekeeping"} | every_minute
     assert due(runner, datetime(2026, 12, 7, 13, 17)) == every_minute
     assert due(runner, datetime(2026, 12, 7, 10, 15)) == {"sweep_idle_surveys", "escalate_overdue_appeals"} | every_minute
     assert due(runner, datetime(2026, 12, 7, 19, 43)) == {"retention"} | every_minute
+    # 2026-12-07 is a Monday: the digest runs at 00:05 UTC (08:05 in Beijing), on Mondays only.
+    assert due(runner, datetime(2026, 12, 7, 0, 5)) == {"sweep_idle_surveys", "weekly_digest"} | every_minute
+    assert due(runner, datetime(2026, 12, 8, 0, 5)) == {"sweep_idle_surveys"} | every_minute
     assert runner.tasks["sweep_idle_surveys"].retries == 2
 
 
