@@ -17,10 +17,11 @@ from sqlalchemy.orm import Session
 
 from bot.db.audit import audit
 from bot.db.notifications import WEBHOOK_KINDS, CauseOwner, Delivery
-from bot.domain import NON_STAFF_CAUSES
+from bot.domain import ATTRIBUTION, CAUSES, Attribution
 
-#: The causes an owner can be given, in taxonomy order (every cause that is not the agent's).
-OWNABLE: tuple[str, ...] = tuple(c for c in NON_STAFF_CAUSES)
+#: The causes an owner can be given, in taxonomy order: the non-staff ones (not the agent's, and not ``none``,
+#: which is no dissatisfaction at all).
+OWNABLE: tuple[str, ...] = tuple(c for c in CAUSES if ATTRIBUTION[c] == Attribution.NON_STAFF)
 MAX_DEPARTMENT = 64
 MAX_EMAILS = 10
 # Deliberately plain: one @, no spaces or commas, a dot in the domain (the SMTP server has the last word).

@@ -109,7 +109,7 @@ def test_a_refused_delivery_is_retried_on_the_backoff_then_failed_and_never_sent
         assert deliveries.deliver_due(settings, now=lambda: clock) == {}
         for wait in (timedelta(minutes=1), timedelta(minutes=5)):
             clock += wait
-            assert deliveries.deliver_due(settings, now=lambda: clock) == {"queued": 1}
+            assert deliveries.deliver_due(settings, now=lambda at=clock: at) == {"queued": 1}
         clock += timedelta(minutes=30)
         assert deliveries.deliver_due(settings, now=lambda: clock) == {"failed": 1}
         clock += timedelta(days=1)

@@ -83,7 +83,7 @@ def test_the_owners_page_is_the_admins_and_every_form_needs_its_csrf_token(site)
     assert "产品运营部" in shown and "已加签" in shown and "SECsecretvalue" not in shown
 
     r = adm.post("/admin/owners/set", data={**OWNER_FORM, "emails": "not-an-address", "csrf_token": token(shown)})
-    assert r.status_code == 200 and "邮箱地址格式不对" in r.text
+    assert r.status_code == 200 and "邮箱地址格式不对" in r.text and 'value="not-an-address"' in r.text
     r = adm.post("/admin/owners/set", data={**OWNER_FORM, "cause": "staff.attitude", "csrf_token": token(shown)})
     assert "只能为非服务原因指定负责人" in r.text
     assert _owner(db_url).emails == "ops@example.com,pm@example.com"  # refused forms changed nothing

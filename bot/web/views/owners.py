@@ -23,8 +23,11 @@ def _masked_url(url: str | None) -> str:
     return base + ("?…" if "?" in url else "")
 
 
-def owners_context(s: Session, tz: str) -> dict[str, Any]:
-    """One card per ownable cause; the latest digest deliveries with their fate."""
+def owners_context(s: Session, tz: str, typed: owners.OwnerInput | None = None) -> dict[str, Any]:
+    """One card per ownable cause; the latest digest deliveries with their fate.
+
+    ``typed``: a refused form's values, shown back in its cause's form (never its secret).
+    """
     current = owners.all_owners(s)
     cards = []
     for code in owners.OWNABLE:
@@ -34,8 +37,12 @@ def owners_context(s: Session, tz: str) -> dict[str, Any]:
             "department": o.department if o else "", "emails": (o.emails or "").replace(",", ", ") if o else "",
             "webhook_kind": (o.webhook_kind or "") if o else "", "webhook_shown": _masked_url(o.webhook_url if o else None),
             "webhook_url": (o.webhook_url or "") if o else "", "signed": bool(o and o.webhook_secret),
-            "updated": local_time(o.updated_at, tz) if o else "", "updated_by": o.updated_by if o else "",
+            "updated": local_time(o.updated_at, tz) if o else "",
+            "updated_by": o.updated_by.split(":", 1)[-1] if o else "",
         })
+        if typed is not None and typed.cause == code:
+            cards[-1].update(department=typed.department, emails=typed.emails, webhook_kind=typed.webhook_kind,
+                             webhook_url=typed.webhook_url)
     recent = [{"at": local_time(d.created_at, tz), "subject": d.subject,
                "channel": messages.CHANNEL_NAMES.get(d.channel, d.channel),
                "to": d.address or (messages.CHANNEL_NAMES.get(d.channel, d.channel)),
