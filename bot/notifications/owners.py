@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from bot.db.audit import audit
 from bot.db.notifications import WEBHOOK_KINDS, CauseOwner, Delivery
 from bot.domain import ATTRIBUTION, CAUSES, Attribution
+from zhtext.clean import has_forbidden
 
 #: The causes an owner can be given, in taxonomy order: the non-staff ones (not the agent's, and not ``none``,
 #: which is no dissatisfaction at all).
@@ -32,6 +33,7 @@ class OwnerRefusal(StrEnum):
     """Why an owner was not stored (keys of ``bot.web.messages.OWNER_REFUSALS``)."""
 
     UNKNOWN_CAUSE = "unknown_cause"  # not a non-staff cause code
+    CONTROL_CHARACTERS = "control_characters"  # NUL or another control character in any field
     NO_DEPARTMENT = "no_department"
     DEPARTMENT_TOO_LONG = "department_too_long"
     BAD_EMAIL = "bad_email"
@@ -78,6 +80,9 @@ def do_set_owner(s: Session, data: OwnerInput, *, actor: str, now: datetime) -> 
     """
     if data.cause not in OWNABLE:
         return OwnerRefusal.UNKNOWN_CAUSE
+    if any(has_forbidden(v or "") for v in (data.department, data.emails, data.webhook_kind, data.webhook_url,
+                                            data.webhook_secret)):
+        return OwnerRefusal.CONTROL_CHARACTERS  # PostgreSQL refuses NUL: say so instead of a 500
     department = " ".join((data.department or "").split())
     if not department:
         return OwnerRefusal.NO_DEPARTMENT

@@ -133,6 +133,7 @@ OWNER_SAVED = "负责人已保存。"
 OWNER_REMOVED = "负责人已移除。"
 OWNER_REFUSALS = {
     "unknown_cause": "只能为非服务原因指定负责人。",
+    "control_characters": "内容里有无法保存的控制字符，请删除后重试。",
     "no_department": "请填写负责部门。",
     "department_too_long": "部门名称最多64个字。",
     "bad_email": "邮箱地址格式不对，请检查（多个地址用逗号分隔）。",

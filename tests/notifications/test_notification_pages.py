@@ -86,6 +86,8 @@ def test_the_owners_page_is_the_admins_and_every_form_needs_its_csrf_token(site)
     assert r.status_code == 200 and "邮箱地址格式不对" in r.text and 'value="not-an-address"' in r.text
     r = adm.post("/admin/owners/set", data={**OWNER_FORM, "cause": "staff.attitude", "csrf_token": token(shown)})
     assert "只能为非服务原因指定负责人" in r.text
+    r = adm.post("/admin/owners/set", data={**OWNER_FORM, "department": "产品\x00部", "csrf_token": token(shown)})
+    assert r.status_code == 200 and "控制字符" in r.text  # PostgreSQL refuses NUL: a message, never a 500
     assert _owner(db_url).emails == "ops@example.com,pm@example.com"  # refused forms changed nothing
 
     assert adm.post("/admin/owners/remove", data={"cause": "company.product"}).status_code == 403
@@ -122,6 +124,7 @@ def test_an_appeal_filed_reaches_the_local_webhook_and_each_persons_inbox(site):
     entry_id = int(re.search(r'href="/inbox/(\d+)"', page).group(1))
     assert f"申诉 #{appeal_id} 等待你决定" in page and "待决定申诉" in page
     assert client("A2").get(f"/inbox/{entry_id}", follow_redirects=False).status_code == 404  # not A2's
+    assert s1.get(f"/inbox/{2**31}").status_code == 422 and s1.get("/inbox/0").status_code == 422  # never a 500
     r = s1.get(f"/inbox/{entry_id}", follow_redirects=False)
     assert (r.status_code, r.headers["location"]) == (303, f"/appeals/{appeal_id}")
     assert 'class="badge"' not in s1.get("/inbox").text

@@ -1,7 +1,9 @@
 """The in-app inbox (/inbox) of every role: appeals to decide or decided, cases assigned or escalated, digests."""
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from bot.notifications import inbox
@@ -9,6 +11,7 @@ from bot.web import messages
 from bot.web.access import NotFound
 from bot.web.auth import CsrfCheck, CurrentUser, now_utc
 from bot.web.deps import SessionDep, SettingsDep
+from bot.web.ids import RowId
 from bot.web.templating import templates
 from bot.web.views.inbox import inbox_rows
 
@@ -26,7 +29,7 @@ def inbox_page(request: Request, s: SessionDep, settings: SettingsDep, user: Cur
 
 
 @router.get("/inbox/{entry_id}")
-def open_entry(s: SessionDep, user: CurrentUser, entry_id: int):
+def open_entry(s: SessionDep, user: CurrentUser, entry_id: Annotated[RowId, Path()]):
     """Mark one of the user's own entries read and go to its item (404 for anyone else's: same answer)."""
     with s.begin():
         entry = inbox.entry(s, user.agent_id, entry_id)
