@@ -14,7 +14,9 @@ from sqlalchemy import select
 from bot.db.cases import Notification
 from bot.db.notifications import CauseOwner, Delivery
 from bot.db.session import open_session
-from bot.notifications import deliveries
+from bot.db.jobs import JobRun
+from bot.domain import JobStatus
+from bot.jobs.runner import build_runner
 from bot.ops.stack import free_port
 from bot.settings import Settings
 from bot.web.app import create_app
@@ -38,7 +40,8 @@ def site(db_url, tmp_path):
     hook_ctx = webhook_server()
     hook = hook_ctx.__enter__()
     settings = Settings(database_url_override=db_url, rasa_url=f"http://127.0.0.1:{free_port()}",
-                        public_base_url="https://qa.centre.example", notify_wecom_webhook=f"{hook.url}/wecom?key=K")
+                        public_base_url="https://qa.centre.example", notify_wecom_webhook=f"{hook.url}/wecom?key=K",
+                        jobs_sqlite_path_override=tmp_path / "jobs.sqlite3")
     app = create_app(settings)
 
     def client(who: str) -> TestClient:
@@ -107,7 +110,11 @@ def test_an_appeal_filed_reaches_the_local_webhook_and_each_persons_inbox(site):
         assert appeal_id is not None
         assert s.scalar(select(Delivery.status).where(Delivery.channel == "wecom")) == "queued"
 
-    assert deliveries.deliver_due(settings) == {"sent": 1, "skipped": 2}  # WeCom configured; DingTalk, e-mail not
+    # The worker's job, run by the job runner (in process): WeCom is configured, DingTalk and e-mail are not.
+    run_id = build_runner(settings, immediate=True).enqueue("deliver_notifications")
+    with open_session(db_url) as s:
+        assert s.get(JobRun, run_id).status == JobStatus.SUCCEEDED
+        assert sorted(s.scalars(select(Delivery.status))) == ["sent", "skipped", "skipped"]
     [got] = hook.received
     content = got.body["markdown"]["content"]
     assert got.body["msgtype"] == "markdown" and got.query == {"key": ["K"]}
