@@ -24,6 +24,9 @@ log = logging.getLogger(__name__)
 #: Job runs and login attempts older than this are deleted by the housekeeping job.
 KEEP_JOB_RUNS = timedelta(days=30)
 KEEP_LOGIN_ATTEMPTS = timedelta(days=30)  # the rate limit looks back minutes; a month serves an audit
+#: Settled notification deliveries (sent, failed, skipped) are kept this long: a digest's body quotes (redacted)
+#: customer words, which must not outlive their purpose; the owners page shows the recent ones.
+KEEP_DELIVERIES = timedelta(days=30)
 #: A worker silent this long is gone (restarted, moved): its heartbeat row is dropped.
 KEEP_HEARTBEATS = timedelta(days=1)
 
@@ -45,7 +48,9 @@ def sweep_idle_surveys(settings: Settings) -> int:
 
 
 def housekeeping(settings: Settings) -> dict[str, int]:
-    """Delete old job runs, login attempts and silent workers' heartbeats; returns how many of each."""
+    """Delete old job runs, login attempts, settled deliveries and silent workers' heartbeats; returns how many."""
+    from bot.db.notifications import Delivery
+
     now = datetime.now(UTC)
     with open_session(settings.database_url) as s, s.begin():
         deleted = {
@@ -53,6 +58,9 @@ def housekeeping(settings: Settings) -> dict[str, int]:
             "login_attempts": cast(CursorResult, s.execute(
                 delete(LoginAttempt).where(LoginAttempt.at < now - KEEP_LOGIN_ATTEMPTS))).rowcount,
             "worker_heartbeats": heartbeat.forget_older_than(s, now - KEEP_HEARTBEATS),
+            "notification_deliveries": cast(CursorResult, s.execute(
+                delete(Delivery).where(Delivery.status != "queued",
+                                       Delivery.created_at < now - KEEP_DELIVERIES))).rowcount,
         }
     log.info("housekeeping deleted %s", deleted)
     return deleted
@@ -105,7 +113,7 @@ def worker_heartbeat(settings: Settings) -> None:
 
 SWEEP_IDLE_SURVEYS = Job("sweep_idle_surveys", "Finish live surveys nobody answered for too long",
                          sweep_idle_surveys, retries=2, retry_delay_s=60, every=crontab(minute="*/5"))
-HOUSEKEEPING = Job("housekeeping", "Delete job runs and login attempts older than 30 days",
+HOUSEKEEPING = Job("housekeeping", "Delete job runs, login attempts and settled notifications older than 30 days",
                    housekeeping, retries=1, retry_delay_s=300, every=crontab(minute="17", hour="*/6"))
 RETENTION = Job("retention", "Remove customers' free text past the retention period", retention,
                 retries=1, retry_delay_s=600, every=crontab(minute="43", hour="19"))  # 03:43 Beijing time

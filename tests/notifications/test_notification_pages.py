@@ -12,9 +12,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from bot.db.cases import Notification
+from bot.db.jobs import JobRun
 from bot.db.notifications import CauseOwner, Delivery
 from bot.db.session import open_session
-from bot.db.jobs import JobRun
 from bot.domain import JobStatus
 from bot.jobs.runner import build_runner
 from bot.ops.stack import free_port
