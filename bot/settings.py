@@ -51,6 +51,10 @@ class Settings(BaseSettings):
                           description="Runtime files: SQLite database, logs, Rasa models, classifier models")
     database_url_override: str | None = Field(None, validation_alias=_env("DATABASE_URL"))
     model_dir_override: Path | None = Field(None, validation_alias=_env("FEEDBACKBOT_MODEL_DIR"))
+    classifier_corpus_override: Path | None = Field(
+        None, validation_alias=_env("FEEDBACKBOT_CLASSIFIER_CORPUS"),
+        description="Directory of the corpus (*.jsonl items) retraining starts from; unset: the committed "
+                    "classifiers/data/items (a small corpus makes a quick trial run, as the browser tests do)")
     integration_token: str = Field(DEV_INTEGRATION_TOKEN, validation_alias=_env("FEEDBACKBOT_INTEGRATION_TOKEN"))
     session_secret: str = Field(DEV_SESSION_SECRET, validation_alias=_env("FEEDBACKBOT_SESSION_SECRET"),
                                 description="Signs staff session cookies and CSRF tokens")

@@ -13,6 +13,7 @@ from bot.db import (  # noqa: F401
     promotions,
     receipts,
     review,
+    shadow,
     staff,
     survey_facts,
 )

@@ -105,6 +105,15 @@ def weekly_digest(settings: Settings) -> list[str]:
     return queued
 
 
+def shadow_readings(settings: Settings) -> int:
+    """Let the classifier version in shadow mode read the reasons recorded since the last run; returns how many."""
+    from bot.learning.shadow import do_read_new_reasons
+    from classifiers.api import classify_many_with
+
+    with open_session(settings.database_url) as s, s.begin():
+        return do_read_new_reasons(s, classify_many_with, now=datetime.now(UTC))
+
+
 def worker_heartbeat(settings: Settings) -> None:
     """Refresh this worker's heartbeat row (``/healthz`` checks its age)."""
     with open_session(settings.database_url) as s, s.begin():
@@ -132,6 +141,8 @@ DELIVER_NOTIFICATIONS = Job("deliver_notifications", "Send queued notifications 
                             deliver_notifications, retries=1, retry_delay_s=30, every=crontab())
 WEEKLY_DIGEST = Job("weekly_digest", "Weekly digest for the owners of non-staff causes", weekly_digest,
                     retries=2, retry_delay_s=300, every=crontab(minute="5", hour="0", day_of_week="1"))  # Mon 08:05 Beijing
-
+# Not logged: most minutes there is nothing to read (and no shadow run at all); the page shows the readings.
+SHADOW_READINGS = Job("shadow_readings", "Shadow classifier version reads new reasons", shadow_readings,
+                      every=crontab(), logged=False)
 PERIODIC: tuple[Job, ...] = (SWEEP_IDLE_SURVEYS, HOUSEKEEPING, RETENTION, ESCALATE_APPEALS, WORKER_HEARTBEAT, OPEN_CASES,
-                              ESCALATE_CASES, DELIVER_NOTIFICATIONS, WEEKLY_DIGEST)
+                              ESCALATE_CASES, DELIVER_NOTIFICATIONS, WEEKLY_DIGEST, SHADOW_READINGS)

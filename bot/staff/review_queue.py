@@ -7,7 +7,9 @@ An item is a reason (its id) that is its counted rating's current reason and
 * ``disagreement``: the customer chose a cause the model read otherwise
   (``model_cause`` kept beside the customer's choice, ``bot.dialogue.stages``);
 * ``near_threshold``: an automatic staff attribution whose confidence is
-  within the margin setting of the model's staff threshold.
+  within the margin setting of the model's staff threshold;
+* ``shadow``: a candidate version in shadow mode (``bot.learning.shadow``)
+  read the words otherwise than the promoted model (and no other kind holds it).
 
 Open appeals are listed as items too (decided on their own page,
 ``/appeals/{id}``). Order: items whose decision moves an agent's attributed
@@ -26,6 +28,7 @@ from sqlalchemy.orm import Session, aliased
 
 from bot.db.models import Agent, Call, Rating, Reason, Survey
 from bot.db.review import ReviewLabel
+from bot.db.shadow import ShadowReading, ShadowRun
 from bot.db.staff import Appeal, Team
 from bot.db.survey_facts import SurveyFact
 from bot.domain import AppealStatus, Attribution, ReasonSource
@@ -33,6 +36,7 @@ from bot.domain import AppealStatus, Attribution, ReasonSource
 UNCERTAIN = "uncertain"
 DISAGREEMENT = "disagreement"
 NEAR_THRESHOLD = "near_threshold"
+SHADOW = "shadow"
 APPEAL = "appeal"
 #: Source filter values: a reason's source, or the appeals.
 SOURCE_FILTERS = (ReasonSource.MODEL.value, ReasonSource.CUSTOMER.value, APPEAL)
@@ -145,6 +149,16 @@ def _branches(threshold: float | None, margin: float, reviewer_id: str, f: Queue
         kinds.append(select(*columns).select_from(Reason).join(sf, sf.reason_id == Reason.id)
                      .where(Reason.source == ReasonSource.MODEL, Reason.attribution == Attribution.STAFF,
                             Reason.confidence < threshold + margin, Reason.needs_review.is_(false())))
+    # The active shadow version read the words otherwise; items another kind already holds are left to it.
+    clear_of_threshold = (true() if threshold is None else
+                          or_(Reason.attribution != Attribution.STAFF, Reason.confidence >= threshold + margin))
+    kinds.append(select(literal(SHADOW).label("kind"), *columns[1:]).select_from(ShadowReading)
+                 .join(ShadowRun, and_(ShadowRun.version == ShadowReading.version, ShadowRun.stopped_at.is_(None)))
+                 .join(Reason, Reason.id == ShadowReading.reason_id)
+                 .join(sf, sf.reason_id == Reason.id)
+                 .where(ShadowReading.disagrees.is_(true()), Reason.needs_review.is_(false()),
+                        or_(and_(Reason.source == ReasonSource.MODEL, clear_of_threshold),
+                            and_(Reason.source == ReasonSource.CUSTOMER, Reason.model_cause == Reason.cause))))
     out = []
     for k in kinds:
         k = k.where(~_has_open_appeal(), ~_labelled_by(reviewer_id), ~_awaiting_adjudication())

@@ -66,3 +66,21 @@ assert len(REVIEW_KEYS) == len(CAUSES) == 11, "one key per cause"
 
 #: The classifier's twelfth training label, shown among its top guesses.
 LABEL_NAMES = {**CAUSE_NAMES, "unclear": "不明确"}
+
+#: The frozen evaluation sets of the classifier's gate (classifiers/data/frozen/manifest.json), by name.
+FROZEN_SET_NAMES = {"test_split_v1": "冻结测试集（v1）", "independent_eval": "独立评估集一",
+                    "independent_eval_2": "独立评估集二"}
+#: The gate's figures per frozen set: report key → (Chinese name, whether a higher value is better).
+GATE_METRICS: tuple[tuple[str, str, bool], ...] = (
+    ("binary_f1", "二分类F1（客服/非客服）", True),
+    ("cause_macro_f1", "11类宏F1", True),
+    ("false_blame", "误归客服（条，未询问即归给客服）", False),
+    ("false_blame_rate", "误归客服率", False),
+    ("staff_coverage", "客服原因覆盖率", True),
+)
+#: A background job run's status, as the model page shows it.
+JOB_STATUS_NAMES = {"queued": "排队中", "running": "进行中", "succeeded": "已完成", "failed": "失败", "retrying": "等待重试"}
+#: The KPI figures a re-attribution preview shows per agent (``bot.learning.reattribution.KPI_FIGURES``).
+REATTRIBUTION_FIGURES = {"staff_low": "客服原因差评（条）", "non_staff_low": "非客服原因差评（条）",
+                         "unattributed_low": "未归因差评（条）", "attributed_csat": "归因满意度",
+                         "staff_low_rate": "客服原因差评率"}

@@ -78,7 +78,7 @@ PAGE_ADJUDICATION = "分歧裁定"
 PAGE_AGREEMENT = "审核一致性"
 PAGE_ACCOUNTS = "账号管理"
 REVIEW_KIND_NAMES = {"uncertain": "模型不确定", "disagreement": "客户选择与模型不同", "near_threshold": "接近阈值",
-                     "appeal": "申诉待裁决"}
+                     "appeal": "申诉待裁决", "shadow": "影子版本判断不同"}
 REVIEW_SOURCE_NAMES = {"model": "模型判断", "customer": "客户选择", "appeal": "申诉"}
 REVIEW_OUTCOMES = {
     "decided": "已保存：原因已更新，相关客服的归因满意度随之更新。",

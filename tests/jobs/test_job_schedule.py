@@ -35,7 +35,7 @@ def due(runner, at: datetime) -> set[str]:
 
 def test_the_periodic_jobs_are_registered_on_their_schedules(sqlite_url, tmp_path):
     runner = build_runner(settings_for(sqlite_url, tmp_path))
-    every_minute = {"worker_heartbeat", "open_cases", "escalate_cases", "deliver_notifications"}
+    every_minute = {"worker_heartbeat", "open_cases", "escalate_cases", "deliver_notifications", "shadow_readings"}
     assert due(runner, datetime(2026, 12, 7, 10, 5)) == {"sweep_idle_surveys"} | every_minute
     assert due(runner, datetime(2026, 12, 7, 10, 6)) == every_minute
     assert due(runner, datetime(2026, 12, 7, 12, 17)) == {"housekeeping"} | every_minute

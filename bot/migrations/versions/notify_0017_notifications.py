@@ -1,14 +1,14 @@
 """Outbound notifications (deliveries per channel), owners of non-staff causes, inbox links to appeals
 
 Revision ID: notify_0017_notifications
-Revises: 0013_review
+Revises: shadow_0017_shadow
 Create Date: 2026-12-07
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "notify_0017_notifications"
-down_revision = "0013_review"
+down_revision = "shadow_0017_shadow"
 branch_labels = None
 depends_on = None
 
