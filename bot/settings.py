@@ -269,6 +269,57 @@ class Settings(BaseSettings):
         return self.identity_secret_override or self.session_secret
     # --- end of SMS and WeChat survey channels ---------------------------------------------------
 
+    # --- outbound staff notifications (bot/notifications) ----------------------------------------
+    # Development default: nothing configured, nothing sent (deliveries are recorded ``skipped``).
+    notify_wecom_webhook: str = Field(
+        "", validation_alias=_env("FEEDBACKBOT_NOTIFY_WECOM_WEBHOOK"),
+        description="WeCom (企业微信) group robot URL (https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…) "
+                    "for staff notifications; empty: none")
+    notify_dingtalk_webhook: str = Field(
+        "", validation_alias=_env("FEEDBACKBOT_NOTIFY_DINGTALK_WEBHOOK"),
+        description="DingTalk group robot URL (https://oapi.dingtalk.com/robot/send?access_token=…); empty: none")
+    notify_dingtalk_secret: str = Field(
+        "", validation_alias=_env("FEEDBACKBOT_NOTIFY_DINGTALK_SECRET"),
+        description="The DingTalk robot's 加签 secret (SEC…); empty: the robot checks keywords or IPs instead")
+    notify_email_to_csv: str = Field(
+        "", validation_alias=_env("FEEDBACKBOT_NOTIFY_EMAIL_TO"),
+        description="Comma-separated addresses that receive staff notifications by e-mail; empty: none")
+    smtp_host: str = Field("", validation_alias=_env("FEEDBACKBOT_SMTP_HOST"),
+                           description="SMTP server for notification e-mail; empty: no e-mail is sent")
+    smtp_port: int = Field(587, gt=0, lt=65536, validation_alias=_env("FEEDBACKBOT_SMTP_PORT"))
+    smtp_security: Literal["starttls", "ssl", "none"] = Field(
+        "starttls", validation_alias=_env("FEEDBACKBOT_SMTP_SECURITY"),
+        description="starttls (port 587), ssl (SMTPS, port 465) or none (a relay on the local network)")
+    smtp_user: str = Field("", validation_alias=_env("FEEDBACKBOT_SMTP_USER"))
+    smtp_password: str = Field("", validation_alias=_env("FEEDBACKBOT_SMTP_PASSWORD"))
+    smtp_from: str = Field("", validation_alias=_env("FEEDBACKBOT_SMTP_FROM"),
+                           description="From: address of notification e-mail")
+    notify_timeout_seconds: float = Field(10.0, gt=0, le=60, validation_alias=_env("FEEDBACKBOT_NOTIFY_TIMEOUT"),
+                                          description="Seconds one webhook call or SMTP session may take")
+
+    @field_validator("notify_wecom_webhook", "notify_dingtalk_webhook")
+    @classmethod
+    def _webhook_url(cls, v: str) -> str:
+        if v and not v.startswith(("http://", "https://")):
+            raise ValueError(f"{v[:40]!r}…: a webhook URL starts with https:// (or http:// for a local relay)")
+        return v
+
+    @model_validator(mode="after")
+    def _check_notifications(self) -> Settings:
+        if self.notify_email_to and not (self.smtp_host and self.smtp_from):
+            raise ValueError("FEEDBACKBOT_NOTIFY_EMAIL_TO needs FEEDBACKBOT_SMTP_HOST and FEEDBACKBOT_SMTP_FROM")
+        if self.smtp_host and not self.smtp_from:
+            raise ValueError("FEEDBACKBOT_SMTP_HOST needs FEEDBACKBOT_SMTP_FROM (the From: address)")
+        if self.notify_dingtalk_secret and not self.notify_dingtalk_webhook:
+            raise ValueError("FEEDBACKBOT_NOTIFY_DINGTALK_SECRET needs FEEDBACKBOT_NOTIFY_DINGTALK_WEBHOOK")
+        return self
+
+    @property
+    def notify_email_to(self) -> tuple[str, ...]:
+        """``FEEDBACKBOT_NOTIFY_EMAIL_TO`` as a tuple of addresses (empty: no staff e-mail)."""
+        return tuple(a.strip() for a in self.notify_email_to_csv.split(",") if a.strip())
+    # --- end of outbound staff notifications -----------------------------------------------------
+
     @classmethod
     def settings_customise_sources(
         cls,

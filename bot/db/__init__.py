@@ -9,6 +9,7 @@ from bot.db import (  # noqa: F401
     funnel,
     jobs,
     models,
+    notifications,
     promotions,
     receipts,
     review,

@@ -18,12 +18,15 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.orm import Session
+
 from bot.clock import utcnow
 from bot.db.migrate import upgrade
 from bot.db.session import open_session
 from bot.db.staff import Account
 from bot.demo.sentences import REASONS, SCORE_FORMS, UNCLEAR
 from bot.importing import history
+from bot.notifications import digest, owners
 from bot.settings import Settings
 from bot.staff import accounts, roster
 
@@ -187,7 +190,32 @@ def load(settings: Settings, *, progress: bool = True) -> list[DemoLogin]:
         write_csv(calls_csv, history.COLUMNS,
                   month_rows(now, ZoneInfo(settings.timezone), settings.survey_window_minutes))
         history.import_file(settings, calls_csv, progress=progress)
+    with open_session(settings.database_url) as s, s.begin():
+        _owners(s, now)
+        # Last week's digest, as Monday's job would have queued it: the admin's inbox shows one. Its deliveries
+        # go nowhere in development (no SMTP server configured; the demo addresses are .example ones).
+        digest.do_queue_digests(s, now, settings.timezone)
     return logins()
+
+
+#: Owners of the non-staff causes the centre can act on (customers' own mistakes have none).
+DEMO_OWNERS = {
+    "company.policy": ("业务运营部", "policy@demo.example"),
+    "company.product": ("产品与资费部", "product@demo.example"),
+    "company.system": ("IT与流程部", "it@demo.example"),
+    "company.network": ("网络运维部", "noc@demo.example"),
+    "survey.issue": ("质检办", "qa@demo.example"),
+}
+
+
+def _owners(s: Session, now: datetime) -> None:
+    """Give each cause of :data:`DEMO_OWNERS` its owner unless it has one (an admin's choice is kept)."""
+    current = owners.all_owners(s)
+    for cause, (department, email) in DEMO_OWNERS.items():
+        if cause not in current:
+            refusal = owners.do_set_owner(s, owners.OwnerInput(cause=cause, department=department, emails=email),
+                                          actor="demo-centre", now=now)
+            assert refusal is None, refusal
 
 
 def describe_logins(demo: list[DemoLogin], base_url: str) -> str:

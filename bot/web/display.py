@@ -1,26 +1,15 @@
 """Chinese names shown on the staff pages and in exports: causes, statuses, column headers.
 
-The cause names are written here once; templates, the explanation sentence
+The cause names are written once in ``bot.domain.cause_names``; templates, the explanation sentence
 and the exports all read them from this module.
 """
 from __future__ import annotations
 
 from bot.domain import CAUSES, AppealStatus
+from bot.domain.cause_names import CAUSE_NAMES as DOMAIN_CAUSE_NAMES
 
-#: Every cause code → its Chinese name on the staff pages (the 11 codes of the taxonomy).
-CAUSE_NAMES: dict[str, str] = {
-    "staff.attitude": "员工态度",
-    "staff.competence": "专业能力",
-    "staff.resolution": "问题未解决",
-    "company.policy": "公司规定",
-    "company.product": "产品与价格",
-    "company.system": "系统与排队",
-    "company.network": "网络信号",
-    "survey.issue": "调查本身",
-    "customer.misreply": "客户误操作",
-    "customer.other": "客户其他原因",
-    "none": "无明确原因",
-}
+#: Every cause code → its Chinese name on the staff pages (written once, in the domain: notifications use it too).
+CAUSE_NAMES: dict[str, str] = dict(DOMAIN_CAUSE_NAMES)
 assert set(CAUSE_NAMES) == set(CAUSES), "every cause code needs a Chinese name"
 
 ATTRIBUTION_NAMES = {"staff": "服务原因", "non_staff": "非服务原因", "none": "未归因"}

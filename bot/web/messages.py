@@ -121,6 +121,7 @@ CASE_REFUSALS = {
 }
 CASE_NO_TRANSCRIPT = "没有保存聊天记录（例如批量导入的评价）。"
 
+<<<<<<< HEAD
 # --- erasure on request and the right of access (/admin/privacy) --------------------------
 PAGE_PRIVACY = "客户个人信息（查询与删除）"
 PRIVACY_KIND_NAMES = {
@@ -147,3 +148,29 @@ PRIVACY_TRACKER = {
     "error": "Rasa 对话记录未能清除：无法连接 Rasa 或其存储（{error}）。我们数据库中的内容已删除，请稍后再次执行删除。",
     "left": "Rasa 对话记录未能完全清除：读回时仍有内容（{way}）。请检查 Rasa 的存储配置后再次执行删除。",
 }
+=======
+# --- the inbox and the owners of non-staff causes -------------------------------------------------
+PAGE_INBOX = "我的提醒"
+INBOX_KIND_NAMES = {
+    "appeal_to_decide": "待决定申诉", "appeal_decided": "申诉结果", "appeal_escalated": "申诉升级",
+    "case_assigned": "新案件", "case_escalated": "案件升级", "digest": "每周摘要",
+}
+INBOX_ALL_READ = "已全部标为已读。"
+PAGE_OWNERS = "非服务原因负责人"
+OWNER_SAVED = "负责人已保存。"
+OWNER_REMOVED = "负责人已移除。"
+OWNER_REFUSALS = {
+    "unknown_cause": "只能为非服务原因指定负责人。",
+    "control_characters": "内容里有无法保存的控制字符，请删除后重试。",
+    "no_department": "请填写负责部门。",
+    "department_too_long": "部门名称最多64个字。",
+    "bad_email": "邮箱地址格式不对，请检查（多个地址用逗号分隔）。",
+    "too_many_emails": "每个原因最多填写10个邮箱。",
+    "no_contact": "请至少填写一个邮箱或一个群机器人地址，否则每周摘要发不出去。",
+    "bad_webhook_kind": "请选择群机器人类型（企业微信或钉钉）。",
+    "bad_webhook_url": "群机器人地址应以 https:// 开头。",
+    "secret_without_dingtalk": "加签密钥只适用于钉钉机器人。",
+}
+DELIVERY_STATUS_NAMES = {"queued": "待发送", "sent": "已发送", "failed": "发送失败", "skipped": "未配置，未发送"}
+CHANNEL_NAMES = {"wecom": "企业微信群", "dingtalk": "钉钉群", "email": "邮件"}
+>>>>>>> notify

@@ -5,7 +5,9 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.clock import utcnow
+from bot.db.cases import Notification
 from bot.db.models import Agent, AuditLog, Call, Rating, Reason
+from bot.db.notifications import CauseOwner
 from bot.db.session import open_session
 from bot.db.staff import Account, Team
 from bot.demo import centre
@@ -30,10 +32,16 @@ def test_demo_centre_loads_once_and_covers_every_cause(sqlite_url):
                                                                           counting.is_current_reason())))
         assert causes == set(CAUSES)
         assert all(s.scalars(select(Account.is_demo)))
-        before = {m.__name__: s.scalar(select(func.count()).select_from(m)) for m in (Call, Rating, Reason, AuditLog)}
+        # Owners of the non-staff causes, and last week's digest in the admin's inbox (one per department).
+        assert {o.cause: o.department for o in s.scalars(select(CauseOwner))} == {
+            c: d for c, (d, _) in centre.DEMO_OWNERS.items()}
+        assert s.scalar(select(func.count()).select_from(Notification).where(Notification.kind == "digest")) == 5
+        before = {m.__name__: s.scalar(select(func.count()).select_from(m)) for m in (Call, Rating, Reason, AuditLog,
+                                                                                   Notification, CauseOwner)}
     centre.load(settings, progress=False)
     with open_session(sqlite_url) as s:
-        after = {m.__name__: s.scalar(select(func.count()).select_from(m)) for m in (Call, Rating, Reason, AuditLog)}
+        after = {m.__name__: s.scalar(select(func.count()).select_from(m))
+                 for m in (Call, Rating, Reason, AuditLog, Notification, CauseOwner)}
     assert after == before
     # Demo passwords work in development only.
     with open_session(sqlite_url) as s:
