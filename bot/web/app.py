@@ -30,11 +30,8 @@ from bot.web.routes import (
     inbox_pages,
     integration,
     model_pages,
-<<<<<<< HEAD
-    privacy_pages,
-=======
     owner_pages,
->>>>>>> notify
+    privacy_pages,
     review_pages,
     team_pages,
 )
@@ -77,10 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     access.install(app)
     app.state.jobs = build_runner(settings)  # producer side of the job runner: the web app only enqueues
     for module in (health, docs, integration, chat, callbacks, auth, agent_pages, team_pages, admin_pages, appeal_pages,
-<<<<<<< HEAD
-                   case_pages, model_pages, privacy_pages, review_pages, account_pages, exports):
-=======
-                   case_pages, model_pages, review_pages, account_pages, exports, inbox_pages, owner_pages):
->>>>>>> notify
+                   case_pages, model_pages, privacy_pages, review_pages, account_pages, exports, inbox_pages,
+                   owner_pages):
         app.include_router(module.router)
     return app

@@ -121,7 +121,6 @@ CASE_REFUSALS = {
 }
 CASE_NO_TRANSCRIPT = "没有保存聊天记录（例如批量导入的评价）。"
 
-<<<<<<< HEAD
 # --- erasure on request and the right of access (/admin/privacy) --------------------------
 PAGE_PRIVACY = "客户个人信息（查询与删除）"
 PRIVACY_KIND_NAMES = {
@@ -148,7 +147,7 @@ PRIVACY_TRACKER = {
     "error": "Rasa 对话记录未能清除：无法连接 Rasa 或其存储（{error}）。我们数据库中的内容已删除，请稍后再次执行删除。",
     "left": "Rasa 对话记录未能完全清除：读回时仍有内容（{way}）。请检查 Rasa 的存储配置后再次执行删除。",
 }
-=======
+
 # --- the inbox and the owners of non-staff causes -------------------------------------------------
 PAGE_INBOX = "我的提醒"
 INBOX_KIND_NAMES = {
@@ -173,4 +172,3 @@ OWNER_REFUSALS = {
 }
 DELIVERY_STATUS_NAMES = {"queued": "待发送", "sent": "已发送", "failed": "发送失败", "skipped": "未配置，未发送"}
 CHANNEL_NAMES = {"wecom": "企业微信群", "dingtalk": "钉钉群", "email": "邮件"}
->>>>>>> notify
