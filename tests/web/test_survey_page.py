@@ -1,15 +1,12 @@
 """The survey page (/surveys/{id}), the channel on the staff pages and the team page's own non-staff causes,
 on SQLite and PostgreSQL.
 
-Data: ``tests/staff_data.py`` (every call there is a web survey) plus, written here through the services:
-
-* an SMS survey of A1 (一组) to 138****5678: a 2, the model's reason (员工态度, awaiting review), relabelled by
-  reviewer R1 (孙审核) as 系统与排队 with a note, and a redacted transcript;
-* a web survey of B1 (二组): a 1 with the customer's choice 公司规定 and a quote only 二组's pages may show;
-* reviewers R1 and R2; R2 sits on the blind panel of an appeal on the SMS survey.
+Data: ``tests/staff_data.py`` (every call there is a web survey) plus ``tests/channel_data.py`` (an SMS survey of
+A1 relabelled by a reviewer, a web survey of B1 with a non-staff cause, an unanswered WeChat survey of A2, two
+reviewers, one of them on a blind appeal panel).
 
 Channels, counted by hand: 一组 web 28 invited (A1 15, A2 3, A3 10) of which 27 answered (A1's late reply does
-not count), SMS 1 of 1; the centre's web 31 invited (二组 3), 30 answered. Non-staff causes: 一组 公司规定 1,
+not count), SMS 1 of 1, WeChat 1 of 0; the centre's web 31 invited (二组 3), 30 answered. Non-staff causes: 一组 公司规定 1,
 网络信号 1; 二组 公司规定 1; the centre 公司规定 2, 网络信号 1.
 """
 from __future__ import annotations
@@ -17,69 +14,18 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import timedelta
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select
 
-from bot.conversation import calls, transcripts
-from bot.db.models import Agent, Call, Survey
-from bot.db.session import open_session
-from bot.db.staff import Account, Appeal, AppealPanelist, Team
-from bot.domain import SurveyStatus
-from tests import rows
-from tests.staff_data import password_hash
+from tests.channel_data import B2_QUOTE, PHONE, SMS_WORDS, add_channel_surveys
 from tests.web.test_staff_pages import centre  # noqa: F401 - the fixture: the staff centre and a client factory
-
-PHONE = "13812345678"
-B2_QUOTE = "二组客户说退货规定太死板了"
-SMS_WORDS = "排队等了四十分钟才接通"
 
 
 @pytest.fixture()
 def survey_centre(centre, db_url):  # noqa: F811 - the imported fixture
     built, client = centre
-    now = built.days[0]
-    with open_session(db_url) as s, s.begin():
-        for rid, name in (("R1", "孙审核"), ("R2", "周审核")):
-            s.add(Agent(id=rid, name=name, role="reviewer", created_at=now - timedelta(days=60)))
-            s.flush()
-            s.add(Account(agent_id=rid, password_hash=password_hash(), updated_at=now))
-        teams = {t.name: t.id for t in s.scalars(select(Team))}
-        ended = built.days[3]
-
-        def survey(call_id: str, agent: str, team: str, channel: str, masked: str | None) -> Survey:
-            req = calls.CallRequest(call_id=call_id, agent_ids=[agent], ended_at=ended, channel=channel,
-                                    channel_masked=masked)
-            sv, _ = calls.register_call(s, req, window_minutes=60, template_version="v1", now=ended)
-            s.get(Call, sv.call_id).team_id = teams[team]
-            s.flush()
-            return sv
-
-        sms = survey("sms-001", "A1", "一组", "sms", "138****5678")
-        rating = rows.record_rating(s, sms, 2, "2", ended + timedelta(minutes=5))
-        model = rows.record_reason(s, rating, SMS_WORDS, cause="staff.attitude", attribution="staff",
-                                   source="model", confidence=0.55, model_version="v-test", evidence="排队",
-                                   needs_review=True, now=ended + timedelta(minutes=6))
-        rows.record_reason(s, rating, SMS_WORDS, cause="company.system", attribution="non_staff", source="reviewer",
-                           now=ended + timedelta(hours=2), actor="reviewer:R1", model_cause="staff.attitude",
-                           model_confidence=0.55)
-        rows.set_status(s, sms, SurveyStatus.COMPLETED, ended + timedelta(minutes=7))
-        transcripts.append(s, sms, ended + timedelta(minutes=5), customer=f"2分，有事打我手机{PHONE}",
-                           bot=[("请问是什么原因让您不满意？", [])])
-        appeal = Appeal(reason_id=model.id, agent_id="A1", text="这是排队系统的问题", status="open", mode="panel",
-                        created_at=ended + timedelta(hours=3))
-        s.add(appeal)
-        s.flush()
-        s.add(AppealPanelist(appeal_id=appeal.id, reviewer_id="R2", drawn_at=ended + timedelta(hours=3)))
-
-        b2 = survey("web-b2", "B1", "二组", "web", None)
-        r2 = rows.record_rating(s, b2, 1, "1", ended + timedelta(minutes=5))
-        rows.record_reason(s, r2, B2_QUOTE, cause="company.policy", attribution="non_staff", source="customer",
-                           now=ended + timedelta(minutes=6))
-        ids = {"sms": sms.id, "b2": b2.id}
-    return built, client, ids
+    return built, client, add_channel_surveys(db_url, built)
 
 
 def test_who_may_open_a_survey(survey_centre):
@@ -159,13 +105,16 @@ def channel_rows(html: str, section: str) -> dict[str, list[str]]:
 def test_team_and_admin_pages_show_the_response_rate_per_channel(survey_centre):
     _, client, _ = survey_centre
     team = client("S1").get("/team").text
-    assert channel_rows(team, 'id="team-1"') == {"web": ["28", "27", "96.4%"], "sms": ["1", "1", "100.0%"]}
+    assert channel_rows(team, 'id="team-1"') == {"web": ["28", "27", "96.4%"], "sms": ["1", "1", "100.0%"],
+                                                  "wechat": ["1", "0", "0.0%"]}
     admin = client("ADM").get("/admin").text
-    assert channel_rows(admin, 'id="centre-h"') == {"web": ["31", "30", "96.8%"], "sms": ["1", "1", "100.0%"]}
+    assert channel_rows(admin, 'id="centre-h"') == {"web": ["31", "30", "96.8%"], "sms": ["1", "1", "100.0%"],
+                                                        "wechat": ["1", "0", "0.0%"]}
     book = load_workbook(io.BytesIO(client("S1").get("/export/kpi?team=一组&format=xlsx").content))
     sheet = book["各渠道回复率-一组"]
     assert [list(r) for r in sheet.iter_rows(values_only=True)] == [
-        ["渠道", "邀请数", "已评分", "回复率"], ["网页", 28, 27, round(27 / 28, 4)], ["短信", 1, 1, 1]]
+        ["渠道", "邀请数", "已评分", "回复率"], ["网页", 28, 27, round(27 / 28, 4)], ["短信", 1, 1, 1],
+        ["微信", 1, 0, 0]]
 
 
 def non_staff(html: str) -> dict[str, dict[str, str]]:
