@@ -186,13 +186,14 @@ def time_scoring(url: str, runs: int = 3) -> tuple[list[float], dict]:
 
 
 def time_team_page_parts(url: str, runs: int = 3) -> dict[str, float]:
-    """Best-of-``runs`` seconds of what the team and admin pages add: the response rate per channel (centre, one
-    team) and the cause report (centre, one team)."""
+    """Best-of-``runs`` seconds of what the team and admin pages run besides the scoreboard: the response rate per
+    channel (admin: the centre; team page: per team), the cause report (admin: the centre; team page: the team's,
+    with the centre's non-staff counts beside it)."""
     from sqlalchemy import select
 
     from bot.db.session import open_session
     from bot.db.staff import Team
-    from bot.scoring.cause_report import cause_report
+    from bot.scoring.cause_report import cause_report, non_staff_counts
     from bot.scoring.channels import response_by_channel
 
     best: dict[str, float] = {}
@@ -203,6 +204,7 @@ def time_team_page_parts(url: str, runs: int = 3) -> dict[str, float]:
             "channels, one team": lambda: response_by_channel(s, "2026-11", tz=TZ, team_ids=[team]),
             "cause report, centre": lambda: cause_report(s, "2026-11", tz=TZ),
             "cause report, one team": lambda: cause_report(s, "2026-11", tz=TZ, team_ids=[team]),
+            "non-staff counts, centre": lambda: non_staff_counts(s, "2026-11", tz=TZ),
         }
         for name, part in parts.items():
             times = []

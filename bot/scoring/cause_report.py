@@ -134,6 +134,14 @@ def cause_report(s: Session, period: Period | str, *, tz: str, quotes_per_cause:
     return CauseReport(p.label, prev.label, non_staff, _staff_by_team(s, p, tz))
 
 
+def non_staff_counts(s: Session, period: Period | str, *, tz: str, team_ids: Collection[int] | None = None
+                     ) -> tuple[CauseCount, ...]:
+    """The non-staff part of :func:`cause_report` without quotes (the centre column beside a team's report)."""
+    p = _period(period)
+    now, before = _non_staff_counts(s, p, tz, team_ids), _non_staff_counts(s, p.previous(), tz, team_ids)
+    return tuple(CauseCount(code, now.get(code, 0), before.get(code, 0), ()) for code in NON_STAFF_CODES)
+
+
 @dataclass(frozen=True)
 class DayPoint:
     """One local day of a trend chart (ratios None on a day without responses)."""

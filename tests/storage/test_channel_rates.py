@@ -139,3 +139,25 @@ def test_a_team_cause_report_counts_only_its_own_calls(db_url):
     assert counts(centre) == {"company.policy": 2, "company.network": 1}
     quotes = {c.cause: c.quotes for c in south.non_staff}
     assert quotes["company.policy"] == ("原因 company.policy",) and quotes["company.network"] == ()
+
+
+def test_the_migration_fills_the_channel_of_existing_fact_rows(db_url):
+    from alembic import command
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import inspect, text
+
+    from bot.db.migrate import alembic_config, upgrade
+
+    build(db_url)
+    before = rates(db_url)
+    cfg = alembic_config(db_url)
+    previous = ScriptDirectory.from_config(cfg).get_revision("chanpages_fact_channel").down_revision
+    command.downgrade(cfg, previous)
+    engine_for.cache_clear()
+    assert "channel" not in {c["name"] for c in inspect(engine_for(db_url)).get_columns("survey_facts")}
+    upgrade(db_url)
+    engine_for.cache_clear()
+    with engine_for(db_url).connect() as conn:
+        counts = dict(conn.execute(text("SELECT channel, count(*) FROM survey_facts GROUP BY channel")).all())
+    assert counts == {"web": 5, "sms": 7, "wechat": 3}  # November 4/6/3, plus October's sms and December's web
+    assert rates(db_url) == before

@@ -17,7 +17,7 @@ from bot.db.models import Agent
 from bot.db.staff import Team
 from bot.scoring import agent_feedback
 from bot.scoring.board import Scoreboard, score_period
-from bot.scoring.cause_report import CauseReport, cause_report, daily_series
+from bot.scoring.cause_report import CauseCount, CauseReport, cause_report, daily_series, non_staff_counts
 from bot.scoring.channels import ChannelRate, response_by_channel
 from bot.settings import Settings
 from bot.web import display
@@ -67,11 +67,11 @@ def team_ids(s: Session, teams: list[str]) -> list[int]:
 
 
 def team_cause_reports(s: Session, settings: Settings, choice: PeriodChoice, teams: list[str]
-                       ) -> tuple[CauseReport, CauseReport]:
-    """The cause report of ``teams``' calls (non-staff part) and the centre's, for the side column."""
+                       ) -> tuple[CauseReport, tuple[CauseCount, ...]]:
+    """The cause report of ``teams``' calls (non-staff part) and the centre's non-staff counts, for the side column."""
     tz = settings.timezone
     return (cause_report(s, choice.period, tz=tz, team_ids=team_ids(s, teams)),
-            cause_report(s, choice.period, tz=tz))
+            non_staff_counts(s, choice.period, tz=tz))
 
 
 def causes_context(s: Session, settings: Settings, choice: PeriodChoice, teams: list[str], *,
@@ -85,8 +85,8 @@ def causes_context(s: Session, settings: Settings, choice: PeriodChoice, teams: 
         report, centre = cause_report(s, choice.period, tz=settings.timezone), None
     else:
         report, centre = team_cause_reports(s, settings, choice, teams)
-    return {"report": report, "centre_report": centre, "cause_scope": scope,
-            "centre_counts": {c.cause: c for c in centre.non_staff} if centre else {},
+    return {"report": report, "centre_report": centre is not None, "cause_scope": scope,
+            "centre_counts": {c.cause: c for c in centre} if centre else {},
             "staff_teams": [t for t in teams if t in report.staff_by_team]}
 
 

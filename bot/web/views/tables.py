@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.domain import STAFF_CAUSES
 from bot.scoring.agent_feedback import FeedbackItem
-from bot.scoring.cause_report import CauseReport
+from bot.scoring.cause_report import CauseCount, CauseReport
 from bot.scoring.channels import ChannelRate
 from bot.scoring.kpi import Kpi
 from bot.web import display
@@ -87,7 +87,7 @@ def channel_table(rates: Sequence[ChannelRate], title: str = "各渠道回复率
                  [(display.channel_name(r.channel), r.invited, r.answered, _r(r.response_rate)) for r in rates])
 
 
-def cause_tables(report: CauseReport, teams: Sequence[str], *, centre: CauseReport | None = None,
+def cause_tables(report: CauseReport, teams: Sequence[str], *, centre: Sequence[CauseCount] | None = None,
                  scope: str | None = None) -> list[Table]:
     """The cause report: non-staff causes (count, previous, quotes) and staff causes of ``teams``.
 
@@ -95,7 +95,7 @@ def cause_tables(report: CauseReport, teams: Sequence[str], *, centre: CauseRepo
     count and previous count in columns headed 全中心.
     """
     extra: tuple[str, ...] = ("全中心本期", "全中心上期") if centre else ()
-    by_code = {c.cause: c for c in centre.non_staff} if centre else {}
+    by_code = {c.cause: c for c in centre} if centre else {}
     non_staff = Table(f"非服务原因-{scope or '全中心'}",
                       ("原因", "本期", "上期", "变化", "客户原话1", "客户原话2", "客户原话3", *extra), [
         (display.cause_name(c.cause), c.count, c.previous, c.count - c.previous,
