@@ -63,6 +63,9 @@ def test_the_survey_page_shows_channel_call_reasons_and_the_redacted_transcript(
     assert "非服务原因" in page  # the counted 2 is not the agent's fault now
     assert PHONE not in page and "[手机号]" in page and "请问是什么原因让您不满意" in page
     assert "申诉中" in page
+    # The agent reads the same history without the name of who labelled it.
+    own = client("A1").get(f"/surveys/{ids['sms']}").text
+    assert "审核员标注" in own and "系统与排队" in own and "孙审核" not in own
 
 
 def test_a_panel_member_sees_the_survey_blind(survey_centre):

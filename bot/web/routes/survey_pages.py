@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse
 
+from bot.domain import Role
 from bot.web import messages
 from bot.web.access import check_survey
 from bot.web.auth import CurrentUser
@@ -22,6 +23,6 @@ def survey_page(request: Request, s: SessionDep, settings: SettingsDep, user: Cu
                 survey_id: Annotated[RowId, Path()]):
     """One survey as ``user`` may see it (bot.web.access.check_survey); an appeal panel member sees it blind."""
     access = check_survey(s, user, survey_id)
-    context = survey_context(s, access, settings.timezone)
+    context = survey_context(s, access, settings.timezone, staff_names=user.role != Role.AGENT)
     context.update(title=f"{messages.PAGE_SURVEY} #{survey_id}")
     return templates.TemplateResponse(request, "staff/survey.html", context)

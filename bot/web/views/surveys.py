@@ -36,8 +36,8 @@ def _who(s: Session, actor: str | None) -> str | None:
     return (agent.name or agent.id) if agent else agent_id
 
 
-def _reason_history(s: Session, rating_ids: list[int], tz: str, blind: bool) -> dict[int, list[dict[str, Any]]]:
-    """Every reason of ``rating_ids``, oldest first, with who set it (not for a blind viewer) and the note."""
+def _reason_history(s: Session, rating_ids: list[int], tz: str, names: bool) -> dict[int, list[dict[str, Any]]]:
+    """Every reason of ``rating_ids``, oldest first, with who set it and their note (only when ``names``)."""
     reasons = list(s.scalars(select(Reason).where(Reason.rating_id.in_(rating_ids)).order_by(Reason.id)))
     audits: dict[str, dict[str, AuditLog]] = {}
     if reasons:
@@ -55,19 +55,23 @@ def _reason_history(s: Session, rating_ids: list[int], tz: str, blind: bool) -> 
             "source_code": r.source, "cause": r.cause, "attribution": display.ATTRIBUTION_NAMES.get(r.attribution),
             "confidence": r.confidence, "model_version": r.model_version, "evidence": r.evidence, "text": r.text,
             "needs_review": r.needs_review, "model_cause": r.model_cause if r.model_cause != r.cause else None,
-            "by": None if blind else _who(s, created.actor if created else None),
-            "note": None if blind else note,
+            "by": _who(s, created.actor if created else None) if names else None,
+            "note": note if names else None,
         })
     for reasons_of in history.values():
         reasons_of[-1]["current"] = True
     return history
 
 
-def survey_context(s: Session, access: SurveyAccess, tz: str) -> dict[str, Any]:
-    """Everything the survey page shows of ``access.survey`` (blind: nothing that names the agent or staff)."""
+def survey_context(s: Session, access: SurveyAccess, tz: str, *, staff_names: bool) -> dict[str, Any]:
+    """Everything the survey page shows of ``access.survey`` (blind: nothing that names the agent or staff).
+
+    ``staff_names``: whether the viewer may see who labelled a reason and their note (not the agent whose
+    survey it is: the people who judge them are not named to them, as on the appeal page).
+    """
     survey, call, blind = access.survey, access.call, access.blind
     items = survey_feedback(s, survey.id)
-    history = _reason_history(s, [i.rating_id for i in items], tz, blind)
+    history = _reason_history(s, [i.rating_id for i in items], tz, staff_names and not blind)
     agent = None if blind else s.get(Agent, call.credited_agent_id)
     team = None if blind or call.team_id is None else s.scalar(select(Team.name).where(Team.id == call.team_id))
     appeals = list(s.scalars(select(Appeal).join(Reason, Reason.id == Appeal.reason_id)
