@@ -1,7 +1,7 @@
 """survey_facts.channel: the call's channel on the fact row, so the response rate per channel reads the facts alone
 
 Revision ID: chanpages_fact_channel
-Revises: 0013_review
+Revises: shadow_0017_shadow
 Create Date: 2026-12-07
 
 Joining a period's facts to surveys and calls for the channel cost 2.2 s at 1,000,000 ratings on PostgreSQL
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "chanpages_fact_channel"
-down_revision = "0013_review"
+down_revision = "shadow_0017_shadow"
 branch_labels = None
 depends_on = None
 
