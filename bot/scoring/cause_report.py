@@ -7,6 +7,7 @@ to the teams' ``staff_low``. Quotes are reason texts, redacted when stored.
 """
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session
 from bot.db.models import Reason
 from bot.db.staff import Team
 from bot.domain import STAFF_CAUSES
-from bot.ledger.fact_table import fact_rows
+from bot.ledger.fact_table import F, fact_rows
 from bot.ledger.per_survey import NON_STAFF_LOW, STAFF_LOW, count_if
 from bot.scoring.board import UnknownEntity
 from bot.scoring.kpi import NON_STAFF_CODES, Counts
@@ -64,14 +65,23 @@ class CauseReport:
                 "non_staff": [c.to_dict() for c in self.non_staff], "staff_by_team": self.staff_by_team}
 
 
-def _non_staff_counts(s: Session, p: Period, tz: str) -> dict[str, int]:
-    f = fact_rows(*p.bounds(tz)).subquery()
+def _facts(p: Period, tz: str, team_ids: Collection[int] | None):
+    """The period's fact rows, only those of calls of ``team_ids`` when given (None: the whole centre)."""
+    rows = fact_rows(*p.bounds(tz))
+    if team_ids is not None:
+        rows = rows.where(F.c.team_id.in_(list(team_ids)))
+    return rows.subquery()
+
+
+def _non_staff_counts(s: Session, p: Period, tz: str, team_ids: Collection[int] | None) -> dict[str, int]:
+    f = _facts(p, tz, team_ids)
     stmt = select(f.c.cause, func.count()).where(f.c.bucket == NON_STAFF_LOW).group_by(f.c.cause)
     return {cause: n for cause, n in s.execute(stmt)}
 
 
-def _quotes(s: Session, p: Period, tz: str, per_cause: int) -> dict[str, list[str]]:
-    f = fact_rows(*p.bounds(tz)).subquery()
+def _quotes(s: Session, p: Period, tz: str, per_cause: int, team_ids: Collection[int] | None
+            ) -> dict[str, list[str]]:
+    f = _facts(p, tz, team_ids)
     ranked = (
         select(f.c.cause, Reason.text,
                func.row_number().over(partition_by=f.c.cause, order_by=f.c.reason_id.desc()).label("n"))
@@ -98,7 +108,8 @@ def _staff_by_team(s: Session, p: Period, tz: str) -> dict[str, dict[str, int]]:
     return table
 
 
-def cause_report(s: Session, period: Period | str, *, tz: str, quotes_per_cause: int = 3) -> CauseReport:
+def cause_report(s: Session, period: Period | str, *, tz: str, quotes_per_cause: int = 3,
+                 team_ids: Collection[int] | None = None) -> CauseReport:
     """Non-staff causes with trend and quotes, and staff causes per team, for ``period``.
 
     Args:
@@ -106,6 +117,9 @@ def cause_report(s: Session, period: Period | str, *, tz: str, quotes_per_cause:
         period: A :class:`Period` or its string.
         tz: The centre's time zone.
         quotes_per_cause: How many of the most recent reason texts to quote per cause.
+        team_ids: The non-staff part (counts, previous period, quotes) only of calls of these teams
+            (``calls.team_id``, as the team KPIs count them); None: the whole centre. The staff part is
+            per team either way.
 
     Returns:
         The report; counts are of counted 1–3 ratings in the ``non_staff_low``
@@ -113,11 +127,19 @@ def cause_report(s: Session, period: Period | str, *, tz: str, quotes_per_cause:
     """
     p = _period(period)
     prev = p.previous()
-    now, before = _non_staff_counts(s, p, tz), _non_staff_counts(s, prev, tz)
-    quotes = _quotes(s, p, tz, quotes_per_cause)
+    now, before = _non_staff_counts(s, p, tz, team_ids), _non_staff_counts(s, prev, tz, team_ids)
+    quotes = _quotes(s, p, tz, quotes_per_cause, team_ids)
     non_staff = tuple(CauseCount(code, now.get(code, 0), before.get(code, 0), tuple(quotes.get(code, ())))
                       for code in NON_STAFF_CODES)
     return CauseReport(p.label, prev.label, non_staff, _staff_by_team(s, p, tz))
+
+
+def non_staff_counts(s: Session, period: Period | str, *, tz: str, team_ids: Collection[int] | None = None
+                     ) -> tuple[CauseCount, ...]:
+    """The non-staff part of :func:`cause_report` without quotes (the centre column beside a team's report)."""
+    p = _period(period)
+    now, before = _non_staff_counts(s, p, tz, team_ids), _non_staff_counts(s, p.previous(), tz, team_ids)
+    return tuple(CauseCount(code, now.get(code, 0), before.get(code, 0), ()) for code in NON_STAFF_CODES)
 
 
 @dataclass(frozen=True)

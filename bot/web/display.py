@@ -5,7 +5,7 @@ and the exports all read them from this module.
 """
 from __future__ import annotations
 
-from bot.domain import CAUSES, AppealStatus
+from bot.domain import CAUSES, AppealStatus, RatingStatus, ReasonSource, SurveyStatus
 from bot.domain.cause_names import CAUSE_NAMES as DOMAIN_CAUSE_NAMES
 
 #: Every cause code → its Chinese name on the staff pages (written once, in the domain: notifications use it too).
@@ -13,6 +13,37 @@ CAUSE_NAMES: dict[str, str] = dict(DOMAIN_CAUSE_NAMES)
 assert set(CAUSE_NAMES) == set(CAUSES), "every cause code needs a Chinese name"
 
 ATTRIBUTION_NAMES = {"staff": "服务原因", "non_staff": "非服务原因", "none": "未归因"}
+
+#: Where a survey went and its replies came from (``calls.channel``), in the order the pages list them.
+CHANNEL_NAMES: dict[str, str] = {"web": "网页", "sms": "短信", "wechat": "微信"}
+
+#: Who set a reason's cause (``reasons.source``), as the survey page's reason history says it.
+REASON_SOURCE_NAMES: dict[str, str] = {"model": "模型判断", "customer": "客户选择", "reviewer": "审核员标注",
+                                       "import": "历史导入", "appeal": "申诉决定"}
+
+#: A stored score's status (``ratings.status``) on the survey page.
+RATING_STATUS_NAMES: dict[str, str] = {"valid": "有效", "late": "超时，不计入", "corrected": "已被更正，不计入",
+                                       "opted_out": "客户退出评价，不计入"}
+
+#: A survey's life cycle (``surveys.status``) on the survey page.
+SURVEY_STATUS_NAMES: dict[str, str] = {"pending": "已发送，未回复", "in_progress": "进行中", "completed": "已完成",
+                                       "closed_no_score": "已结束，未评分", "opted_out": "客户退出评价",
+                                       "expired": "已过期"}
+
+assert set(REASON_SOURCE_NAMES) == {v.value for v in ReasonSource}, "every reason source needs a Chinese name"
+assert set(RATING_STATUS_NAMES) == {v.value for v in RatingStatus}, "every rating status needs a Chinese name"
+assert set(SURVEY_STATUS_NAMES) == {v.value for v in SurveyStatus}, "every survey status needs a Chinese name"
+
+
+def channel_name(code: str | None) -> str:
+    """The Chinese name of a channel code (网页, 短信, 微信; the code itself if unknown)."""
+    return CHANNEL_NAMES.get(code or "", code or "—")
+
+
+def channel_order(code: str) -> int:
+    """Sort key: the channels in :data:`CHANNEL_NAMES` order, unknown ones last."""
+    order = list(CHANNEL_NAMES)
+    return order.index(code) if code in order else len(order)
 
 #: What an appeal's status is called on every page: the agent and the supervisor see 申诉中 until a decision.
 APPEAL_STATUS_NAMES = {AppealStatus.OPEN.value: "申诉中", AppealStatus.ESCALATED.value: "申诉中",
