@@ -25,7 +25,8 @@ from datetime import datetime
 from typing import Any
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import Engine, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.channels import outbox
@@ -66,6 +67,48 @@ class Identity:
     value: str  # the normalised number or openid
     key: str  # optouts.channel_hash(value): the calls' and the opt-out list's key
     masked: str
+
+
+@dataclass(frozen=True)
+class Received:
+    """One message of a provider's push, as it will be stored (the text is redacted on the way in)."""
+
+    who: Identity
+    provider: str
+    dedupe_key: str
+    text: str
+    sent_at: datetime | None
+    received_at: datetime
+    extend: str | None
+
+
+def _row(m: Received) -> dict[str, Any]:
+    return {"dedupe_key": m.dedupe_key[:128], "channel": m.who.channel, "provider": m.provider,
+            "channel_hash": m.who.key, "text": redact(m.text)[:2000], "sent_at": m.sent_at,
+            "received_at": m.received_at, "extend": m.extend, "status": "queued"}
+
+
+def do_store_push(engine: Engine, messages: list[Received]) -> list[tuple[int, Received]]:
+    """Store a push's messages, each unless its dedupe key is known; the rows inserted with their message.
+
+    One ``INSERT … ON CONFLICT (dedupe_key) DO NOTHING RETURNING`` for the
+    whole push on ``engine``, an autocommit engine
+    (``bot.db.connection.autocommit_engine_for``), so the statement is its own transaction: all of the push or
+    none of it, and a single round trip to the database, which is what the
+    provider's acknowledgement waits on. A concurrent or repeated delivery of
+    a message loses on the unique key and is not returned. Takes no session:
+    it must not join a caller's transaction.
+    """
+    if not messages:
+        return []
+    insert_for = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+    stmt = (insert_for(InboundMessage).values([_row(m) for m in messages])
+            .on_conflict_do_nothing(index_elements=["dedupe_key"])
+            .returning(InboundMessage.id, InboundMessage.dedupe_key))
+    with engine.connect() as conn:
+        inserted = {key: row_id for row_id, key in conn.execute(stmt)}
+    by_key = {m.dedupe_key[:128]: m for m in messages}
+    return sorted((row_id, by_key[key]) for key, row_id in inserted.items())
 
 
 def do_store(s: Session, *, who: Identity, provider: str, dedupe_key: str, text: str, sent_at: datetime | None,

@@ -10,7 +10,7 @@ from sqlalchemy.engine import make_url
 from bot.settings import Settings
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, autocommit: bool = False) -> Engine:
     """Create an engine for ``url`` with the settings each backend needs.
 
     SQLite gets a 30 s busy timeout and WAL so the web app and the action
@@ -29,14 +29,19 @@ def make_engine(url: str) -> Engine:
     it, an error names the statement only, and on PostgreSQL the server's
     ``DETAIL`` line is dropped too (:func:`_without_row_detail`), so no log
     line of ours carries a customer's text (tests/storage/test_privacy.py).
+
+    ``autocommit``: every statement is its own transaction, with no BEGIN or
+    COMMIT round trip and no switching of a pooled connection's mode (see
+    :func:`autocommit_engine_for`).
     """
+    options: dict = {"isolation_level": "AUTOCOMMIT"} if autocommit else {}
     parsed = make_url(url)
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.drivername.startswith("sqlite"):
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(parsed, connect_args={"timeout": 30}, hide_parameters=True)
+        engine = create_engine(parsed, connect_args={"timeout": 30}, hide_parameters=True, **options)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - trivial
@@ -49,7 +54,7 @@ def make_engine(url: str) -> Engine:
         return engine
     pool_size = Settings.from_env().db_pool_size
     engine = create_engine(parsed, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size,
-                           hide_parameters=True)
+                           hide_parameters=True, **options)
     event.listen(engine, "handle_error", _without_row_detail)
     return engine
 
@@ -75,3 +80,14 @@ def _without_row_detail(ctx) -> None:
 def engine_for(url: str) -> Engine:
     """Return a process-wide engine for ``url``, created on first use."""
     return make_engine(url)
+
+
+@lru_cache(maxsize=8)
+def autocommit_engine_for(url: str) -> Engine:
+    """A process-wide engine for ``url`` whose connections run each statement as its own transaction.
+
+    For a write that is one statement and must not wait on more round trips
+    than that one (an SMS callback's acknowledgement): its own small pool, so
+    no connection of :func:`engine_for` is switched in and out of autocommit.
+    """
+    return make_engine(url, autocommit=True)
