@@ -8,7 +8,7 @@ Who calls it:
 
 * every ORM write, once :func:`install` ran (each process's entry point
   calls it): a session listener notes the surveys
-  whose calls, surveys, ratings, reasons or appeals a flush touched and
+  whose calls, surveys, ratings, reasons, appeals or review labels a flush touched and
   refreshes them just before the outermost transaction commits, so a
   dialogue turn, ``register_call``, a reviewer's relabel or an appeal
   decision can never leave the table stale, whoever writes them;
@@ -29,8 +29,10 @@ from sqlalchemy import Delete, Insert, Select, Subquery, Table, bindparam, delet
 from sqlalchemy.orm import Session
 
 from bot.db.models import Call, Rating, Reason, Survey
+from bot.db.review import ReviewLabel
 from bot.db.staff import Appeal
 from bot.db.survey_facts import SurveyFact
+from bot.ledger import review_items
 from bot.ledger.per_survey import per_survey
 
 F = cast(Table, SurveyFact.__table__)
@@ -43,19 +45,22 @@ _COLUMNS = {c.name: ("agent_id" if c.name == "credited_agent_id" else c.name) fo
 def refresh_facts(s: Session, survey_ids: Iterable[int] | None) -> None:
     """Delete and re-insert the fact rows of ``survey_ids`` (all surveys when None) from the canonical query.
 
-    Runs in the caller's transaction.
+    Runs in the caller's transaction; the surveys' ``review_items`` rows follow
+    (:mod:`bot.ledger.review_items` reads the facts).
     """
     source, pick = _canonical()
     target = list(_COLUMNS)
     if survey_ids is None:
         s.execute(delete(F))
         s.execute(insert(F).from_select(target, pick))
+        review_items.refresh_review_items(s, None)
         return
     ids = sorted(set(survey_ids))
     for i in range(0, len(ids), _CHUNK):
         chunk = ids[i:i + _CHUNK]
         s.execute(delete(F).where(F.c.survey_id.in_(chunk)))
         s.execute(insert(F).from_select(target, pick.where(source.c.survey_id.in_(chunk))))
+    review_items.refresh_review_items(s, ids)
 
 
 @cache  # built once: constructing the canonical query costs more than running it for one survey
@@ -78,6 +83,7 @@ def refresh_survey_facts(s: Session, survey_id: int) -> None:
     c = s.connection()
     c.execute(remove, {"sid": survey_id})
     c.execute(add, {"sid": survey_id})
+    review_items.refresh_survey_items(s, survey_id)
 
 
 def fact_rows(start: datetime, end: datetime) -> Select:
@@ -91,7 +97,8 @@ def fact_rows(start: datetime, end: datetime) -> Select:
 _PENDING = "survey_facts_pending"
 # Which id of a changed object leads to its survey, by mapped class.
 _KEYS = {Survey: ("survey", "id"), Call: ("call", "id"), Rating: ("survey", "survey_id"),
-         Reason: ("rating", "rating_id"), Appeal: ("reason", "reason_id")}
+         Reason: ("rating", "rating_id"), Appeal: ("reason", "reason_id"),
+         ReviewLabel: ("reason", "reason_id")}  # a second label sends an item to adjudication
 
 
 def _affected_surveys(s: Session, keys: dict[str, set[int]]) -> set[int]:
