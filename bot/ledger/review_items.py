@@ -144,10 +144,18 @@ def refresh_review_items(s: Session, survey_ids: Iterable[int] | None) -> None:
         s.execute(insert(T).from_select(list(COLUMNS), candidates()))
         return
     ids = sorted(set(survey_ids))
+    remove, add = _some_surveys()
     for i in range(0, len(ids), _CHUNK):
         chunk = ids[i:i + _CHUNK]
-        s.execute(delete(T).where(T.c.survey_id.in_(chunk)))
-        s.execute(insert(T).from_select(list(COLUMNS), candidates(SurveyFact.survey_id.in_(chunk))))
+        s.execute(remove, {"ids": chunk})
+        s.execute(add, {"ids": chunk})
+
+
+@cache  # built once: building the selection costs more than running it for a few surveys
+def _some_surveys() -> tuple[Delete, Insert]:
+    ids = bindparam("ids", expanding=True)
+    return (delete(T).where(T.c.survey_id.in_(ids)),
+            insert(T).from_select(list(COLUMNS), candidates(SurveyFact.survey_id.in_(ids))))
 
 
 @cache

@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, case, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.db.models import Agent, Call, Rating, Reason, Survey
@@ -93,9 +93,12 @@ def _item(row) -> QueueItem:
 
 def _open_items(reviewer_id: str, threshold: float | None, margin: float, f: QueueFilter) -> list[ColumnElement[bool]]:
     """Which ``review_items`` rows are items for ``reviewer_id`` under the filters (conditions on ``ReviewItem``)."""
-    near = ReviewItem.kind == review_items.NEAR_THRESHOLD
+    others = ReviewItem.kind.in_((UNCERTAIN, DISAGREEMENT))
     # Near-threshold rows are candidates: the promoted model's threshold decides (rows store the confidence).
-    wanted = [~near if threshold is None else or_(~near, ReviewItem.sort_confidence < threshold + margin),
+    # Written as two ranges of ix_review_items_kind_confidence, so the count never reads the confident ones.
+    near = and_(ReviewItem.kind == NEAR_THRESHOLD, ReviewItem.sort_confidence < threshold + margin) \
+        if threshold is not None else None
+    wanted = [others if near is None else or_(others, near),
               ~exists().where(ReviewLabel.reason_id == ReviewItem.reason_id, ReviewLabel.reviewer_id == reviewer_id)]
     if f.cause:
         wanted.append(ReviewItem.cause == f.cause)
@@ -125,13 +128,12 @@ def reason_items(s: Session, *, reviewer_id: str, threshold: float | None, margi
     if f.source == APPEAL:
         return [], 0
     wanted = _open_items(reviewer_id, threshold, margin, f)
-    # Items whose agent has no row would not show (the old inner join): agents are never deleted, kept for safety.
-    known_agent = exists().where(Agent.id == ReviewItem.credited_agent_id)
-    total = s.scalar(select(func.count()).select_from(ReviewItem).where(*wanted, known_agent)) or 0
+    # (No check that the credited agent exists, as the old inner join had: calls.credited_agent_id is a foreign key.)
+    total = s.scalar(select(func.count()).select_from(ReviewItem).where(*wanted)) or 0
     if total == 0:
         return [], 0
     order = (ReviewItem.rank, ReviewItem.sort_confidence, ReviewItem.created_at, ReviewItem.reason_id)
-    page = (select(ReviewItem.survey_id, ReviewItem.kind, *order).where(*wanted, known_agent)
+    page = (select(ReviewItem.survey_id, ReviewItem.kind, *order).where(*wanted)
             .order_by(*order).limit(limit).subquery("page"))
     rows = s.execute(
         select(page.c.kind, Reason.id, SurveyFact.survey_id, SurveyFact.score, Reason.text, Reason.cause,
