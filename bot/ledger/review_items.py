@@ -31,6 +31,7 @@ from functools import cache
 from typing import cast
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     Delete,
     Insert,
@@ -153,7 +154,7 @@ def refresh_review_items(s: Session, survey_ids: Iterable[int] | None) -> None:
 
 @cache  # built once: building the selection costs more than running it for a few surveys
 def _some_surveys() -> tuple[Delete, Insert]:
-    ids = bindparam("ids", expanding=True)
+    ids: BindParameter[list[int]] = bindparam("ids", expanding=True)
     return (delete(T).where(T.c.survey_id.in_(ids)),
             insert(T).from_select(list(COLUMNS), candidates(SurveyFact.survey_id.in_(ids))))
 
