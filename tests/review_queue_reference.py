@@ -1,8 +1,9 @@
 """The review queue's reason items as the scanning query computed them before ``review_items`` (the reference).
 
 Kept verbatim (only renamed) from ``bot.staff.review_queue`` as it stood
-before the queue read the materialised table: ``tests/storage/test_review_items.py``
-checks that the table-backed queue gives the same items in the same order.
+before the queue read the materialised table (main at 0882ff2, with the
+shadow kind): ``tests/storage/test_review_items.py`` checks that the
+table-backed queue gives the same items in the same order.
 """
 from __future__ import annotations
 
@@ -11,11 +12,12 @@ from sqlalchemy.orm import Session, aliased
 
 from bot.db.models import Agent, Reason
 from bot.db.review import ReviewLabel
+from bot.db.shadow import ShadowReading, ShadowRun
 from bot.db.staff import Appeal, Team
 from bot.db.survey_facts import SurveyFact
 from bot.domain import AppealStatus, Attribution, ReasonSource
 from bot.staff import review_queue
-from bot.staff.review_queue import DISAGREEMENT, NEAR_THRESHOLD, UNCERTAIN, QueueFilter, QueueItem
+from bot.staff.review_queue import DISAGREEMENT, NEAR_THRESHOLD, SHADOW, UNCERTAIN, QueueFilter, QueueItem
 
 
 def _has_open_appeal() -> ColumnElement[bool]:
@@ -84,6 +86,16 @@ def _branches(threshold: float | None, margin: float, reviewer_id: str, f: Queue
         kinds.append(select(*columns).select_from(Reason).join(sf, sf.reason_id == Reason.id)
                      .where(Reason.source == ReasonSource.MODEL, Reason.attribution == Attribution.STAFF,
                             Reason.confidence < threshold + margin, Reason.needs_review.is_(false())))
+    # The active shadow version read the words otherwise; items another kind already holds are left to it.
+    clear_of_threshold = (true() if threshold is None else
+                          or_(Reason.attribution != Attribution.STAFF, Reason.confidence >= threshold + margin))
+    kinds.append(select(literal(SHADOW).label("kind"), *columns[1:]).select_from(ShadowReading)
+                 .join(ShadowRun, and_(ShadowRun.version == ShadowReading.version, ShadowRun.stopped_at.is_(None)))
+                 .join(Reason, Reason.id == ShadowReading.reason_id)
+                 .join(sf, sf.reason_id == Reason.id)
+                 .where(ShadowReading.disagrees.is_(true()), Reason.needs_review.is_(false()),
+                        or_(and_(Reason.source == ReasonSource.MODEL, clear_of_threshold),
+                            and_(Reason.source == ReasonSource.CUSTOMER, Reason.model_cause == Reason.cause))))
     out = []
     for k in kinds:
         k = k.where(~_has_open_appeal(), ~_labelled_by(reviewer_id), ~_awaiting_adjudication())

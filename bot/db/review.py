@@ -46,8 +46,10 @@ class ReviewItem(Base):
     awaits review, a customer's choice disagrees with the model, or it is an
     automatic staff attribution (a *near-threshold candidate*: whether it is
     near the promoted model's threshold is decided when the queue is read, as
-    the threshold moves with promotions). Reasons with an open appeal or two
-    reviewers' labels (adjudication) have no row.
+    the threshold moves with promotions), or a shadow version's disagreeing
+    reading (a candidate too: whether its run is active, and whether the
+    reason is near the threshold instead, is read with the queue). Reasons
+    with an open appeal or two reviewers' labels (adjudication) have no row.
     """
 
     __tablename__ = "review_items"
@@ -59,8 +61,9 @@ class ReviewItem(Base):
     )
 
     reason_id: Mapped[int] = mapped_column(ForeignKey("reasons.id"), primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # uncertain, disagreement, near_threshold, shadow
+    version: Mapped[str] = mapped_column(String(64), primary_key=True)  # the shadow version ('' for other kinds)
     survey_id: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[str] = mapped_column(String(16))  # uncertain, disagreement, near_threshold (a candidate)
     rank: Mapped[int] = mapped_column(Integer)  # 0: deciding it can move an agent's attributed KPI; 1: not
     sort_confidence: Mapped[float] = mapped_column(Float)  # the model's confidence in its guess, 0 when unknown
     created_at: Mapped[datetime]  # the reason's
@@ -68,3 +71,6 @@ class ReviewItem(Base):
     source: Mapped[str] = mapped_column(String(16))  # the reason's (filter)
     credited_agent_id: Mapped[str] = mapped_column(String(64))
     team_id: Mapped[int | None] = mapped_column(Integer)
+    # Shadow rows of automatic staff attributions: the confidence (-1 when unknown), as a near-threshold item
+    # takes the reason instead of the shadow kind when it is below the cut; NULL for every other row.
+    staff_confidence: Mapped[float | None] = mapped_column(Float)

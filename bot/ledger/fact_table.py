@@ -8,7 +8,7 @@ Who calls it:
 
 * every ORM write, once :func:`install` ran (each process's entry point
   calls it): a session listener notes the surveys
-  whose calls, surveys, ratings, reasons, appeals or review labels a flush touched and
+  whose calls, surveys, ratings, reasons, appeals, review labels or shadow readings a flush touched and
   refreshes them just before the outermost transaction commits, so a
   dialogue turn, ``register_call``, a reviewer's relabel or an appeal
   decision can never leave the table stale, whoever writes them;
@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from bot.db.models import Call, Rating, Reason, Survey
 from bot.db.review import ReviewLabel
+from bot.db.shadow import ShadowReading
 from bot.db.staff import Appeal
 from bot.db.survey_facts import SurveyFact
 from bot.ledger import review_items
@@ -98,7 +99,8 @@ _PENDING = "survey_facts_pending"
 # Which id of a changed object leads to its survey, by mapped class.
 _KEYS = {Survey: ("survey", "id"), Call: ("call", "id"), Rating: ("survey", "survey_id"),
          Reason: ("rating", "rating_id"), Appeal: ("reason", "reason_id"),
-         ReviewLabel: ("reason", "reason_id")}  # a second label sends an item to adjudication
+         ReviewLabel: ("reason", "reason_id"),  # a second label sends an item to adjudication
+         ShadowReading: ("reason", "reason_id")}  # a shadow version's reading may make it an item
 
 
 def _affected_surveys(s: Session, keys: dict[str, set[int]]) -> set[int]:

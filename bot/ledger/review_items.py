@@ -17,6 +17,9 @@ A row is the current reason of a survey's counted rating (``survey_facts.reason_
 * ``near_threshold``: an automatic staff attribution with a confidence (a
   *candidate*: the promoted model's staff threshold and the margin setting
   decide at read time whether it is near enough, ``bot.staff.review_queue``);
+* ``shadow``: a shadow version read the words otherwise (``bot.learning.shadow``;
+  one row per version: whether its run is still active, and whether a
+  near-threshold item holds the reason instead, is read with the queue);
 
 and it has no open appeal and is not awaiting adjudication (two reviewers'
 labels). Who labelled or skipped it is read at query time (per reviewer).
@@ -34,6 +37,7 @@ from sqlalchemy import (
     BindParameter,
     ColumnElement,
     Delete,
+    Float,
     Insert,
     Select,
     Table,
@@ -46,6 +50,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    null,
     or_,
     select,
     true,
@@ -55,6 +60,7 @@ from sqlalchemy.orm import Session, aliased
 
 from bot.db.models import Reason
 from bot.db.review import ReviewItem, ReviewLabel
+from bot.db.shadow import ShadowReading
 from bot.db.staff import Appeal
 from bot.db.survey_facts import SurveyFact
 from bot.domain import AppealStatus, Attribution, ReasonSource
@@ -62,6 +68,7 @@ from bot.domain import AppealStatus, Attribution, ReasonSource
 UNCERTAIN = "uncertain"
 DISAGREEMENT = "disagreement"
 NEAR_THRESHOLD = "near_threshold"
+SHADOW = "shadow"
 
 T = cast(Table, ReviewItem.__table__)
 _CHUNK = 500  # survey ids per statement, as the fact table's
@@ -103,8 +110,8 @@ def _awaiting_adjudication() -> ColumnElement[bool]:
 
 
 #: Column order of ``review_items`` as :func:`candidates` selects it.
-COLUMNS = ("reason_id", "survey_id", "kind", "rank", "sort_confidence", "created_at", "cause", "source",
-           "credited_agent_id", "team_id")
+COLUMNS = ("reason_id", "kind", "version", "survey_id", "rank", "sort_confidence", "created_at", "cause", "source",
+           "credited_agent_id", "team_id", "staff_confidence")
 
 
 def candidates(surveys: ColumnElement[bool] | None = None) -> Select:
@@ -115,11 +122,17 @@ def candidates(surveys: ColumnElement[bool] | None = None) -> Select:
     so neither backend has to push it into a union.
     """
     sf = SurveyFact
-    columns = (Reason.id.label("reason_id"), sf.survey_id.label("survey_id"), kind().label("kind"),
-               case((consequential(), 0), else_=1).label("rank"),
-               func.coalesce(model_confidence(), 0.0).label("sort_confidence"), Reason.created_at.label("created_at"),
-               Reason.cause.label("cause"), Reason.source.label("source"),
-               sf.credited_agent_id.label("credited_agent_id"), sf.team_id.label("team_id"))
+
+    def columns(kind_of: ColumnElement[str], version: ColumnElement[str],
+                staff_confidence: ColumnElement[float | None]) -> tuple:
+        return (Reason.id.label("reason_id"), kind_of.label("kind"), version.label("version"),
+                sf.survey_id.label("survey_id"), case((consequential(), 0), else_=1).label("rank"),
+                func.coalesce(model_confidence(), 0.0).label("sort_confidence"),
+                Reason.created_at.label("created_at"), Reason.cause.label("cause"), Reason.source.label("source"),
+                sf.credited_agent_id.label("credited_agent_id"), sf.team_id.label("team_id"),
+                staff_confidence.label("staff_confidence"))
+
+    plain = columns(kind(), literal(""), null().cast(Float))
     conditions = [
         and_(sf.source == ReasonSource.MODEL, sf.needs_review.is_(true())),
         and_(Reason.source == ReasonSource.CUSTOMER, Reason.model_cause.is_not(None),
@@ -127,11 +140,20 @@ def candidates(surveys: ColumnElement[bool] | None = None) -> Select:
         and_(Reason.source == ReasonSource.MODEL, Reason.attribution == Attribution.STAFF,
              Reason.confidence.is_not(None), Reason.needs_review.is_(false())),
     ]
-    branches = []
-    for condition in conditions:
-        branch = (select(*columns).select_from(sf).join(Reason, Reason.id == sf.reason_id)
-                  .where(condition, ~_open_appeal(), ~_awaiting_adjudication()))
-        branches.append(branch if surveys is None else branch.where(surveys))
+    branches = [select(*plain).select_from(sf).join(Reason, Reason.id == sf.reason_id).where(condition)
+                for condition in conditions]
+    auto_staff = and_(Reason.source == ReasonSource.MODEL, Reason.attribution == Attribution.STAFF)
+    branches.append(
+        select(*columns(literal(SHADOW), ShadowReading.version,
+                        case((auto_staff, func.coalesce(Reason.confidence, -1.0)), else_=null())))
+        .select_from(sf).join(Reason, Reason.id == sf.reason_id)
+        .join(ShadowReading, ShadowReading.reason_id == Reason.id)
+        .where(ShadowReading.disagrees.is_(true()), Reason.needs_review.is_(false()),
+               or_(Reason.source == ReasonSource.MODEL,
+                   and_(Reason.source == ReasonSource.CUSTOMER, Reason.model_cause == Reason.cause))))
+    branches = [b.where(~_open_appeal(), ~_awaiting_adjudication()) for b in branches]
+    if surveys is not None:
+        branches = [b.where(surveys) for b in branches]
     return cast(Select, union_all(*branches))
 
 

@@ -7,7 +7,9 @@ An item is a reason (its id) that is its counted rating's current reason and
 * ``disagreement``: the customer chose a cause the model read otherwise
   (``model_cause`` kept beside the customer's choice, ``bot.dialogue.stages``);
 * ``near_threshold``: an automatic staff attribution whose confidence is
-  within the margin setting of the model's staff threshold.
+  within the margin setting of the model's staff threshold;
+* ``shadow``: a candidate version in shadow mode (``bot.learning.shadow``)
+  read the words otherwise than the promoted model (and no other kind holds it).
 
 The items are the rows of ``review_items`` (:mod:`bot.ledger.review_items`
 keeps them in every writer's transaction, with the ordering key), read
@@ -23,18 +25,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from bot.db.models import Agent, Call, Rating, Reason, Survey
 from bot.db.review import ReviewItem, ReviewLabel
+from bot.db.shadow import ShadowRun
 from bot.db.staff import Appeal, Team
 from bot.db.survey_facts import SurveyFact
 from bot.domain import AppealStatus, ReasonSource
 from bot.ledger import review_items
-from bot.ledger.review_items import DISAGREEMENT, NEAR_THRESHOLD, UNCERTAIN
+from bot.ledger.review_items import DISAGREEMENT, NEAR_THRESHOLD, SHADOW, UNCERTAIN
 
-__all__ = ["APPEAL", "DISAGREEMENT", "NEAR_THRESHOLD", "SOURCE_FILTERS", "UNCERTAIN", "QueueFilter", "QueueItem",
+__all__ = ["APPEAL", "DISAGREEMENT", "NEAR_THRESHOLD", "SHADOW", "SOURCE_FILTERS", "UNCERTAIN", "QueueFilter", "QueueItem",
            "appeal_items", "queue", "reason_items"]
 
 APPEAL = "appeal"
@@ -92,13 +95,22 @@ def _item(row) -> QueueItem:
 
 
 def _open_items(reviewer_id: str, threshold: float | None, margin: float, f: QueueFilter) -> list[ColumnElement[bool]]:
-    """Which ``review_items`` rows are items for ``reviewer_id`` under the filters (conditions on ``ReviewItem``)."""
-    others = ReviewItem.kind.in_((UNCERTAIN, DISAGREEMENT))
-    # Near-threshold rows are candidates: the promoted model's threshold decides (rows store the confidence).
-    # Written as two ranges of ix_review_items_kind_confidence, so the count never reads the confident ones.
-    near = and_(ReviewItem.kind == NEAR_THRESHOLD, ReviewItem.sort_confidence < threshold + margin) \
-        if threshold is not None else None
-    wanted = [others if near is None else or_(others, near),
+    """Which ``review_items`` rows are items for ``reviewer_id`` under the filters (conditions on ``ReviewItem``).
+
+    Near-threshold and shadow rows are candidates: the promoted model's
+    threshold decides which automatic staff attributions are near it (and
+    those are near-threshold items, never shadow ones), and a shadow row counts
+    while its version's run is active. Written as ranges of
+    ``ix_review_items_kind_confidence`` so the count never reads the confident candidates.
+    """
+    cut = threshold + margin if threshold is not None else None
+    kinds: list[ColumnElement[bool]] = [ReviewItem.kind.in_((UNCERTAIN, DISAGREEMENT))]
+    if cut is not None:
+        kinds.append(and_(ReviewItem.kind == NEAR_THRESHOLD, ReviewItem.sort_confidence < cut))
+    active = exists().where(ShadowRun.version == ReviewItem.version, ShadowRun.stopped_at.is_(None))
+    clear = true() if cut is None else or_(ReviewItem.staff_confidence.is_(None), ReviewItem.staff_confidence >= cut)
+    kinds.append(and_(ReviewItem.kind == SHADOW, active, clear))
+    wanted = [or_(*kinds),
               ~exists().where(ReviewLabel.reason_id == ReviewItem.reason_id, ReviewLabel.reviewer_id == reviewer_id)]
     if f.cause:
         wanted.append(ReviewItem.cause == f.cause)

@@ -4,12 +4,13 @@ The reference is the queue's old query, kept verbatim in ``tests/review_queue_re
 After every step that can open or close an item (a dialogue turn and the
 idle sweep, the bulk import's store, a skip, a single decision, a double
 review's first and disagreeing second label, the admin's adjudication, an
-appeal filed and decided, a customer's corrected rating) the table-backed
+appeal filed and decided, a customer's corrected rating, a shadow version's readings, its run stopped) the table-backed
 queue must give the same items in the same order, and the same total, as the
 reference, for several reviewers, thresholds, margins, filters and page
 sizes. The first step also checks the order itself against a list written by
 hand, so both cannot be wrong together; the last checks that the table kept
-step by step equals a rebuild and the migration's frozen backfill.
+step by step equals a rebuild and the migration's frozen backfill. A shadow
+run reading every reason otherwise (started, read, stopped) is part of the way.
 """
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from bot.db.staff import Team
 from bot.db.survey_facts import SurveyFact
 from bot.domain import ATTRIBUTION, AppealMode
 from bot.importing import bulk_store
+from bot.learning import shadow
 from bot.ledger import fact_table, review_items
 from bot.staff import appeals, review, review_queue
 from bot.staff.appeals import AppealPolicy
@@ -65,6 +67,11 @@ def order(url: str, reviewer: str = "R1", threshold: float | None = 0.57, margin
         items, total = review_queue.reason_items(s, reviewer_id=reviewer, threshold=threshold, margin=margin)
     assert total == len(items)
     return [i.reason_id for i in items]
+
+
+def reads_policy(version: str, texts: list[str]) -> list[CauseResult]:
+    """A shadow version that reads every reason as a rule of the company."""
+    return [CauseResult("company.policy", "non_staff", 0.8, False, "", version) for _ in texts]
 
 
 def fake(result: CauseResult):
@@ -161,7 +168,7 @@ class Centre:
 def snapshot(url: str) -> list[tuple]:
     with Session(engine_for(url)) as s:
         return [tuple(getattr(r, c) for c in review_items.COLUMNS)
-                for r in s.scalars(select(ReviewItem).order_by(ReviewItem.reason_id))]
+                for r in s.scalars(select(ReviewItem).order_by(ReviewItem.reason_id, ReviewItem.kind, ReviewItem.version))]
 
 
 def test_the_table_backed_queue_equals_the_scanning_query_through_every_path(db_url, tmp_path):
@@ -173,6 +180,18 @@ def test_the_table_backed_queue_equals_the_scanning_query_through_every_path(db_
     assert c.names(order(db_url)) == expected
     assert c.names(order(db_url, threshold=None)) == [n for n in expected if n not in ("n1", "bulk", "n2", "n4")]
     assert c.names(order(db_url, threshold=0.57, margin=0.0)) == [n for n in expected if n not in ("n1", "bulk", "n2")]
+    same_as_reference(db_url, filters=FILTERS, limits=(50,))
+
+    with open_session(db_url) as s, s.begin():  # a shadow version reads every reason otherwise
+        shadow.do_start_shadow(s, "shadow-2", actor="admin:ADM", now=NOW - timedelta(days=3), current="test-model-1",
+                               known=["shadow-2"])
+        assert shadow.do_read_new_reasons(s, reads_policy, now=NOW) > 0
+    with Session(engine_for(db_url)) as s:
+        items, _ = review_queue.reason_items(s, reviewer_id="R1", threshold=0.57, margin=0.1)
+    shadowed = [i.reason_id for i in items if i.kind == "shadow"]
+    # n3 (0.70, clear of 0.57 + 0.1) becomes a shadow item; the near-threshold ones stay near-threshold items.
+    assert "n3" in c.names(shadowed)
+    assert c.names([i.reason_id for i in items if i.kind != "shadow"]) == expected
     same_as_reference(db_url, filters=FILTERS, limits=(50,))
 
     with open_session(db_url) as s, s.begin():  # a skip leaves the skipper's queue only
@@ -221,6 +240,10 @@ def test_the_table_backed_queue_equals_the_scanning_query_through_every_path(db_
     same_as_reference(db_url, ("R1", "R3"))
 
     same_as_reference(db_url, ("R1", "R2", "R3"), filters=FILTERS, limits=(50,))
+    with open_session(db_url) as s, s.begin():  # the shadow run stops: its items leave the queue
+        shadow.do_stop_shadow(s, actor="admin:ADM", now=NOW + timedelta(hours=2))
+    assert not set(shadowed) & set(order(db_url, "R3"))
+    same_as_reference(db_url, ("R3",))
 
     kept = snapshot(db_url)
     assert len(kept) >= 10
@@ -232,7 +255,7 @@ def test_the_table_backed_queue_equals_the_scanning_query_through_every_path(db_
 
     from bot.db.migrate import alembic_config, upgrade
 
-    command.downgrade(alembic_config(db_url), "0013_review")  # the migration's frozen backfill gives the same
+    command.downgrade(alembic_config(db_url), "chanpages_fact_channel")  # the migration's frozen backfill gives the same
     engine_for.cache_clear()
     upgrade(db_url)
     assert snapshot(db_url) == kept
