@@ -56,7 +56,7 @@ from sqlalchemy import (
     true,
     union_all,
 )
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from bot.db.models import Reason
 from bot.db.review import ReviewItem, ReviewLabel
@@ -123,7 +123,7 @@ def candidates(surveys: ColumnElement[bool] | None = None) -> Select:
     """
     sf = SurveyFact
 
-    def columns(kind_of: ColumnElement[str], version: ColumnElement[str],
+    def columns(kind_of: ColumnElement[str], version: ColumnElement[str] | InstrumentedAttribute[str],
                 staff_confidence: ColumnElement[float | None]) -> tuple:
         return (Reason.id.label("reason_id"), kind_of.label("kind"), version.label("version"),
                 sf.survey_id.label("survey_id"), case((consequential(), 0), else_=1).label("rank"),
