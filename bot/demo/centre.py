@@ -335,7 +335,6 @@ def _appeal_once(s: Session, team: str, text: str, policy: appeals.AppealPolicy,
 
 def describe_logins(demo: list[DemoLogin], base_url: str) -> str:
     """The demo logins as lines for the terminal."""
-    names = {"admin": "admin", "supervisor": "supervisor", "agent": "agent"}
     lines = [f"demo logins at {base_url}/login (password for all: {DEMO_PASSWORD}):"]
-    lines += [f"  {names[d.role]:<10} {d.agent_id:<6} {d.name}{'  ' + d.team if d.team else ''}" for d in demo]
+    lines += [f"  {d.role:<10} {d.agent_id:<6} {d.name}{'  ' + d.team if d.team else ''}" for d in demo]
     return "\n".join(lines)
