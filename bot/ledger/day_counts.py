@@ -172,7 +172,9 @@ def local_day(column: ColumnElement[datetime], tz: str, dialect: str) -> ColumnE
     shift = tree(0, len(offs) - 1)
     if pg:
         return sql_cast(func.timezone("UTC", column) + shift, Date)
-    return cast(ColumnElement[date], func.date(column, shift, type_=Date))
+    # Whole seconds first: SQLite's date functions round fractions to the millisecond, which would move
+    # 23:59:59.9996 to the next day.
+    return cast(ColumnElement[date], func.date(func.substr(column, 1, 19), shift, type_=Date))
 
 
 # --- maintenance -----------------------------------------------------------------------

@@ -99,14 +99,16 @@ def _one_pass(source: RowSource, spans: Sequence[tuple[datetime, datetime]]) -> 
     return select(which, f.c.agent_id, f.c.team_id, *_counts(f)).group_by(which, f.c.agent_id, f.c.team_id)
 
 
-def _survey_groups(s: Session, spans: Sequence[tuple[datetime, datetime]], source: RowSource
-                   ) -> list[dict[GroupKey, _Group]]:
+def _survey_groups(s: Session, spans: Sequence[tuple[datetime, datetime]], source: RowSource,
+                   adjacent: bool = True) -> list[dict[GroupKey, _Group]]:
+    """Groups per span from per-survey rows; ``adjacent`` spans may be read in one pass on SQLite."""
     groups: list[dict[GroupKey, _Group]] = [{} for _ in spans]
     if not spans:
         return groups
-    shape = _per_span if s.get_bind().dialect.name == "postgresql" else _one_pass
+    shape = _one_pass if adjacent and s.get_bind().dialect.name != "postgresql" else _per_span
     for i, agent_id, team_id, last, *n in s.execute(shape(source, spans)):
-        groups[i][(agent_id, team_id)] = _Group(_counts_of(n), last)
+        if i >= 0:  # -1: a row between spans (none when they are adjacent)
+            groups[i][(agent_id, team_id)] = _Group(_counts_of(n), last)
     return groups
 
 
@@ -139,7 +141,9 @@ def _day_groups(s: Session, spans: Sequence[tuple[datetime, datetime]]) -> list[
     if whole:
         for i, agent_id, team_id, last, *n in s.execute(day_counts.day_sums(whole)):
             _merge(groups[i], (agent_id, team_id), _Group(_counts_of(n), last))
-    for (i, _), found in zip(facts, _survey_groups(s, [span for _, span in facts], fact_rows), strict=True):
+    # Edges are short and far apart: one small GROUP BY each, not one pass over the days between them.
+    edges = _survey_groups(s, [span for _, span in facts], fact_rows, adjacent=False)
+    for (i, _), found in zip(facts, edges, strict=True):
         for key, group in found.items():
             _merge(groups[i], key, group)
     return groups
