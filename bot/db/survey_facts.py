@@ -25,6 +25,8 @@ class SurveyFact(Base):
         # The review queue finds current reasons through the fact table (bot.staff.review_queue).
         Index("ix_survey_facts_source_review", "source", "needs_review"),
         Index("ix_survey_facts_reason", "reason_id"),
+        # The cause report's newest quotes per cause (bot.scoring.cause_report._quotes).
+        Index("ix_survey_facts_quotes", "bucket", "cause", "reason_id", "ended_at"),
     )
 
     survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id"), primary_key=True, autoincrement=False)

@@ -335,3 +335,65 @@ def day_sums(spans: Iterable[tuple[int, date, date]], *extra: ColumnElement[bool
     from sqlalchemy import union_all
 
     return cast(Select, union_all(*parts))
+
+
+def summed(s: Session, start: datetime, end: datetime, names: Sequence[str], by: str | None = None
+           ) -> dict[object, list[int]]:
+    """The measures ``names`` summed over ``[start, end)``, per ``by`` (``agent_id``, ``team_id``) or in total.
+
+    Whole local days come from the day rows, the edges (and everything
+    before the table is built) from the fact rows, as :func:`split` says.
+    Keys are agent ids, team ids (None: no team) or None for the total;
+    groups without surveys are left out.
+    """
+    from bot.ledger.fact_table import fact_rows  # the keeper imports this module
+
+    part = split(built_zone(s), start, end)
+    spans = [(start, end)] if part is None else list(part.edges)
+    out: dict[object, list[int]] = {}
+
+    def add(key: object, values: Sequence[int]) -> None:
+        had = out.setdefault(key, [0] * len(names))
+        for i, v in enumerate(values):
+            had[i] += int(v or 0)
+
+    if part is not None:
+        key_col = {"agent_id": D.c.credited_agent_id,
+                   "team_id": case((D.c.team_id == NO_TEAM, null()), else_=D.c.team_id)}.get(by or "")
+        stmt = (select(*([key_col] if key_col is not None else []), func.sum(D.c.invited),
+                       *(func.sum(D.c[n]) for n in names))
+                .where(D.c.day >= part.first, D.c.day < part.stop))
+        if by is not None:
+            stmt = stmt.group_by(D.c.credited_agent_id if by == "agent_id" else D.c.team_id)
+        for row in s.execute(stmt):
+            key, invited, values = (row[0], row[1], row[2:]) if by else (None, row[0], row[1:])
+            if invited:
+                add(key, values)
+    measures = dict(MEASURES)
+    for a, b in spans:
+        f = fact_rows(a, b).subquery()
+        stmt = select(*([f.c[by]] if by else []), func.count(), *(measures[n](f) for n in names))
+        if by is not None:
+            stmt = stmt.group_by(f.c[by])
+        for row in s.execute(stmt):
+            key, invited, values = (row[0], row[1], row[2:]) if by else (None, row[0], row[1:])
+            if invited:
+                add(key, values)
+    return out
+
+
+def daily(s: Session, tz: str, days: Sequence[tuple[date, datetime, datetime]], names: Sequence[str],
+          *where: ColumnElement[bool]) -> dict[date, list[int]] | None:
+    """The measures ``names`` per local day of ``tz`` from the day rows (``where`` on them), or None when the
+    day rows are keyed by another zone or not built (the caller then counts the fact rows)."""
+    if not days or built_zone(s) != tz:
+        return None
+    whole = split(tz, days[0][1], days[-1][2])
+    if whole is None or whole.edges or (whole.first, whole.stop) != (days[0][0], days[-1][0] + timedelta(days=1)):
+        return None
+    stmt = (select(D.c.day, *(func.sum(D.c[n]) for n in names))
+            .where(D.c.day >= days[0][0], D.c.day <= days[-1][0], *where).group_by(D.c.day))
+    out: dict[date, list[int]] = {}
+    for day, *values in s.execute(stmt):
+        out[day if isinstance(day, date) else date.fromisoformat(str(day))] = [int(v or 0) for v in values]
+    return out

@@ -1,4 +1,5 @@
-"""KPI day sums survey_fact_days (per local day, credited agent and call team) and the zone they are keyed by
+"""KPI day sums survey_fact_days (per local day, credited agent and call team), the zone they are keyed by,
+and the cause report's quotes index
 
 Revision ID: dayagg_0017_survey_fact_days
 Revises: 0013_review
@@ -41,6 +42,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False),
         sa.Column("timezone", sa.String(64), nullable=False),
     )
+    op.create_index("ix_survey_facts_quotes", "survey_facts", ["bucket", "cause", "reason_id", "ended_at"])
     bind = op.get_bind()
     if bind.execute(sa.text("SELECT count(*) FROM survey_facts")).scalar() == 0:
         from bot.settings import Settings
@@ -53,5 +55,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_survey_facts_quotes", table_name="survey_facts")
     op.drop_table("survey_fact_days_zone")
     op.drop_table("survey_fact_days")
