@@ -25,6 +25,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -358,7 +359,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.keep:
                 print(f"kept sqlite:///{path}")
             else:
-                path.unlink(missing_ok=True)
+                shutil.rmtree(tmp, ignore_errors=True)
 
     if not args.no_pg:
         import psycopg

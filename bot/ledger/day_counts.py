@@ -210,6 +210,8 @@ def _delta_statement(tz: str, dialect: str, sign: int) -> Insert:
     if sign < 0:
         grouped = grouped.with_only_columns(*grouped.selected_columns[:4],
                                             *(-c for c in grouped.selected_columns[4:]))
+    # Day rows locked in key order: two writers of overlapping days (import batches) queue instead of deadlocking.
+    grouped = grouped.order_by(*grouped.selected_columns[:3])
     upsert = (postgresql.insert(D) if dialect == "postgresql" else sqlite.insert(D)).from_select(_TARGET, grouped)
     new = upsert.excluded
     changes: dict[str, Any] = {name: D.c[name] + new[name] for name in NAMES}

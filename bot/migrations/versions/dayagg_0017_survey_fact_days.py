@@ -12,6 +12,8 @@ the sums (the zone is that of the settings). On a database that already holds fa
 rebuild`` fills it: the fill is the application's query, kept out of a
 frozen migration.
 """
+import os
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -45,9 +47,8 @@ def upgrade() -> None:
     op.create_index("ix_survey_facts_quotes", "survey_facts", ["bucket", "cause", "reason_id", "ended_at"])
     bind = op.get_bind()
     if bind.execute(sa.text("SELECT count(*) FROM survey_facts")).scalar() == 0:
-        from bot.settings import Settings
-
-        tz = Settings.from_env().timezone  # the settings are valid wherever the product runs
+        # The setting FEEDBACKBOT_TIMEZONE and its default (bot.settings); migrations import no application code.
+        tz = os.environ.get("FEEDBACKBOT_TIMEZONE") or "Asia/Shanghai"
         bind.execute(sa.text("INSERT INTO survey_fact_days_zone (id, timezone) VALUES (1, :tz)"), {"tz": tz})
     else:
         print("survey_fact_days created empty: run `feedbackbot facts rebuild` to fill it "
