@@ -61,6 +61,8 @@ class SurveyFactDay(Base):
     """
 
     __tablename__ = "survey_fact_days"
+    # SQLite: stored in key order, so a period's days are one sequential range, not a lookup per row.
+    __table_args__ = {"sqlite_with_rowid": False}
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     credited_agent_id: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -14,9 +14,9 @@ field names).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select, text, union_all
 from sqlalchemy.orm import Session
@@ -121,7 +121,8 @@ def _merge(into: dict[GroupKey, _Group], key: GroupKey, group: _Group) -> None:
     into[key] = _Group(had.counts + group.counts, max(lasts) if lasts else None)
 
 
-def _day_groups(s: Session, spans: Sequence[tuple[datetime, datetime]]) -> list[dict[GroupKey, _Group]]:
+def _day_groups(s: Session, spans: Sequence[tuple[datetime, datetime]], lean: Sequence[int] = ()
+                ) -> list[dict[GroupKey, _Group]]:
     """The groups of each span from the day sums for its whole local days and the fact rows for its edges.
 
     Spans with no whole day of the day table (or before it is built) are read
@@ -139,7 +140,7 @@ def _day_groups(s: Session, spans: Sequence[tuple[datetime, datetime]]) -> list[
             facts.extend((i, edge) for edge in part.edges)
     groups: list[dict[GroupKey, _Group]] = [{} for _ in spans]
     if whole:
-        for i, agent_id, team_id, last, *n in s.execute(day_counts.day_sums(whole)):
+        for i, agent_id, team_id, last, *n in s.execute(day_counts.day_sums(whole, lean=lean)):
             _merge(groups[i], (agent_id, team_id), _Group(_counts_of(n), last))
     # Edges are short and far apart: one small GROUP BY each, not one pass over the days between them.
     edges = _survey_groups(s, [span for _, span in facts], fact_rows, adjacent=False)
@@ -156,9 +157,12 @@ def _tune(s: Session) -> None:
         s.execute(text("SET LOCAL jit = off"))
 
 
-def group_counts(s: Session, periods: Sequence[Period], tz: str, source: RowSource = fact_rows
-                 ) -> list[dict[GroupKey, _Group]]:
+def group_counts(s: Session, periods: Sequence[Period], tz: str, source: RowSource = fact_rows,
+                 lean: Sequence[int] = ()) -> list[dict[GroupKey, _Group]]:
     """Counts per (credited agent, call team) for each of ``periods`` (adjacent ones), in one query.
+
+    ``lean``: indexes of periods only compared against (``Change``): from the day sums they may come with
+    only ``day_counts.CHANGE_NAMES`` counted.
 
     Returns:
         One mapping per period, in the order given.
@@ -166,15 +170,25 @@ def group_counts(s: Session, periods: Sequence[Period], tz: str, source: RowSour
     _tune(s)
     spans = [p.bounds(tz) for p in periods]
     if source is fact_rows:  # the stored facts: their day sums where whole days allow
-        return _day_groups(s, spans)
+        return _day_groups(s, spans, lean)
     return _survey_groups(s, spans, source)
 
 
+_FIELDS = tuple(f.name for f in fields(Counts))
+
+
 def _sum(counts: Iterable[Counts]) -> Counts:
-    total = Counts()
-    for c in counts:
-        total = total + c
-    return total
+    """The field-wise total (one :class:`Counts` built, not one per addition: a centre adds thousands)."""
+    items = list(counts)
+    if len(items) == 1:
+        return items[0]
+    if not items:
+        return Counts()
+    totals: dict[str, Any] = {}
+    for name in _FIELDS:
+        values = [getattr(c, name) for c in items]
+        totals[name] = tuple(map(sum, zip(*values, strict=True))) if isinstance(values[0], tuple) else sum(values)
+    return Counts(**totals)
 
 
 @dataclass(frozen=True)
@@ -312,7 +326,8 @@ def _score_facts(s: Session, period: Period | str, *, tz: str, min_sample: int) 
 def _score(s: Session, period: Period | str, *, tz: str, min_sample: int, source: RowSource) -> Scoreboard:
     p = parse_period(period) if isinstance(period, str) else period
     prev_p = p.previous()
-    now, before = (_rollup(g) for g in group_counts(s, [p, prev_p], tz, source))
+    # The previous period only feeds the change (Change.between): its other counts need not be summed.
+    now, before = (_rollup(g) for g in group_counts(s, [p, prev_p], tz, source, lean=[1]))
     team_names: dict[int, str] = {i: n for i, n in s.execute(select(Team.id, Team.name))}
     agent_names: dict[str, str | None] = {i: n for i, n in s.execute(select(Agent.id, Agent.name))}
 

@@ -38,6 +38,7 @@ def upgrade() -> None:
         sa.Column("team_id", sa.Integer(), primary_key=True, autoincrement=False),
         sa.Column("last_ended", sa.DateTime(timezone=True), nullable=True),
         *(sa.Column(name, sa.Integer(), nullable=False, server_default="0") for name in MEASURES),
+        sqlite_with_rowid=False,  # SQLite: rows in key order, a period is one sequential range
     )
     op.create_table(
         "survey_fact_days_zone",
