@@ -1,23 +1,28 @@
-"""Benchmark: the monthly KPI of every agent over 1,000,000 ratings, on SQLite and PostgreSQL.
+"""Benchmark: the monthly KPI of every agent, an agent's page and a team page, at 10,000,000 ratings.
 
-Loads two months (October and November 2026) of synthetic calls for 300
-agents in 20 teams (a few move team mid-November) into a fresh SQLite file
-and a fresh PostgreSQL database, with every kind of case the scoring knows:
-no reply, opt-outs, late replies, corrections, reasons from the model (some
-awaiting review), the customer, reviewers and imports, and upheld appeals.
-Then it times ``score_period`` for ``2026-11`` (the call ``feedbackbot
-score`` makes, including the previous month for the change) and prints the
-load rate, the timings and the centre's figures. Targets: ≤ 1 s on
-PostgreSQL, ≤ 3 s on SQLite.
+Loads a year (December 2025 to November 2026, Beijing time) of synthetic
+calls for 1,000 agents in 50 teams (a few move team mid-November), with
+every kind of case the scoring knows: no reply, opt-outs, late replies,
+corrections, reasons from the model (some awaiting review), the customer,
+reviewers and imports, and upheld appeals. Rows are generated and written a
+chunk at a time (``executemany`` on SQLite, ``COPY`` on PostgreSQL) straight
+into the tables, so memory stays flat; then ``survey_facts`` and the day sums
+``survey_fact_days`` are rebuilt from the canonical query (timed separately).
+This measures the queries, not the dialogue path (the import rate through
+the dialogue core is ``benchmarks/import_ratings.py``).
 
-The rows are written in bulk (``executemany`` on SQLite, ``COPY`` on
-PostgreSQL) straight into the tables, then ``survey_facts`` is rebuilt from
-the canonical query (``refresh_facts(s, None)``, timed separately); this
-measures the query, not the dialogue path. The import rate of ``feedbackbot
-import-ratings`` through the dialogue core is measured by
-``benchmarks/import_ratings.py``.
+Timed: ``score_period("2026-11")`` (what ``feedbackbot score`` and every
+staff page call, the previous month included for the change), the same from
+the fact rows alone (the path before the day sums) and, with ``--direct``,
+straight from the source tables, each compared field by field; the day sums
+against a recount; an agent's page (``agent_context``: KPI, daily series,
+feedback list) and a supervisor's team page (the ``/team?team=`` route's
+work short of rendering). Targets (issue 22): monthly KPI ≤ 0.5 s on
+PostgreSQL, ≤ 2 s on SQLite; each page ≤ 150 ms. The load average is
+printed with the figures.
 
-    .venv/bin/python benchmarks/scoring.py [--ratings 1000000] [--pg-url URL] [--no-pg] [--no-sqlite]
+    .venv/bin/python benchmarks/scoring.py [--ratings 10000000] [--agents 1000] [--teams 50] [--direct]
+        [--no-pg] [--no-sqlite] [--keep] [--reuse URL ...]
 """
 from __future__ import annotations
 
