@@ -229,3 +229,31 @@ def test_nothing_but_the_keepers_writes_the_kpi_tables():
     # The pattern does find such writes (it is not vacuous).
     assert _WRITE.search("s.execute(delete(SurveyFact).where(x))")
     assert _WRITE.search('text("UPDATE survey_fact_days SET invited = 0")')
+
+
+def test_the_migration_on_a_database_with_facts_waits_for_a_rebuild(db_url, tmp_path: Path, monkeypatch, capsys):
+    """On existing facts the migration leaves the day sums unbuilt (scoring reads the facts, exact); a rebuild
+    fills them. The application code never writes day rows for an unbuilt table."""
+    from alembic import command
+
+    from bot.cli.main import main
+    from bot.db.connection import engine_for
+    from bot.db.migrate import alembic_config, upgrade
+
+    fact_table.install()
+    build_with_reviewers(db_url, tmp_path, NOW)
+    command.downgrade(alembic_config(db_url), "0013_review")
+    engine_for.cache_clear()
+    upgrade(db_url)
+    with open_session(db_url) as s:
+        assert day_counts.built_zone(s) is None
+        assert s.scalar(select(func.count()).select_from(SurveyFactDay)) == 0
+        assert _rows(score_period(s, "2026-12", tz=TZ, min_sample=3)) == _rows(
+            _score_direct(s, "2026-12", tz=TZ, min_sample=3))
+    _live_call(db_url, "after-migration", "A2", NOW - timedelta(hours=2), ["5"], STAFF)
+    with open_session(db_url) as s:
+        assert s.scalar(select(func.count()).select_from(SurveyFactDay)) == 0
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("FEEDBACKBOT_TIMEZONE", TZ)
+    assert main(["facts", "rebuild"]) == 0
+    check(db_url)
