@@ -127,7 +127,7 @@ def offsets(tz: str) -> tuple[tuple[datetime, ...], tuple[int, ...]]:
     offs = [off(_SCAN_FROM)]
     t = _SCAN_FROM
     while t < _SCAN_TO:
-        nxt = t + timedelta(hours=12)
+        nxt = t + timedelta(days=1)  # offset changes are weeks apart in every zone since 1970
         if off(nxt) != offs[-1]:
             lo, hi = t, nxt  # off(lo) is the old offset, off(hi) the new: bisect to the second
             while hi - lo > timedelta(seconds=1):
