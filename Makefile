@@ -42,7 +42,7 @@ var/models/classifier/CURRENT: | $(VENV)/.installed
 
 setup: $(VENV)/.installed $(RASA_VENV)/.installed var/models/classifier/CURRENT
 
-# DEMO=0 skips loading the demo centre (teams, a month of calls, demo logins).
+# DEMO=0 skips loading the demo centre (teams, 60 days of calls, cases, appeals, demo logins).
 run: setup
 	$(VENV)/bin/feedbackbot run $(if $(filter 0,$(DEMO)),--no-demo)
 

@@ -168,7 +168,18 @@ def measure(url: str, decisions: int) -> dict[str, list[float]]:
         t = time.perf_counter()
         c.get("/review?team=team-07&source=customer")
         filtered.append(time.perf_counter() - t)
-    return {"GET /review": pages, "POST /review/label": labels, "GET /review (team + source filter)": filtered}
+    from bot.db.session import open_session
+    from bot.staff import review_queue
+    from bot.web.views.review import threshold
+
+    queries = []  # the queue's own queries, without the page around them (template, classifier re-read, session)
+    for _ in range(decisions):
+        with open_session(url) as s:
+            t = time.perf_counter()
+            review_queue.queue(s, reviewer_id="R1", threshold=threshold(), margin=MARGIN)
+            queries.append(time.perf_counter() - t)
+    return {"GET /review": pages, "POST /review/label": labels, "GET /review (team + source filter)": filtered,
+            "queue queries alone (review_queue.queue)": queries}
 
 
 def report(name: str, figures: dict[str, list[float]]) -> None:

@@ -62,7 +62,8 @@ CHUNK_CALLS = 200_000  # rows are generated and written a chunk at a time: memor
 TABLE_COLUMNS = {
     "agents": ("id", "name", "role", "created_at"),
     "teams": ("id", "name", "supervisor_id", "created_at"),
-    "calls": ("id", "external_id", "ended_at", "customer_channel_id", "credited_agent_id", "team_id", "created_at"),
+    "calls": ("id", "external_id", "ended_at", "customer_channel_id", "credited_agent_id", "team_id", "created_at",
+              "channel"),
     "surveys": ("id", "token", "call_id", "template_version", "sent_at", "expires_at", "status", "needs_followup",
                 "created_at"),
     "ratings": ("id", "survey_id", "score", "raw_reply", "received_at", "status", "supersedes_id", "created_at"),
@@ -107,7 +108,9 @@ def generate(n_ratings: int, agents: int, teams: int, seed: int = 8) -> Iterator
             if agent < movers and day >= MOVE_DAY:
                 team = team % teams + 1
             name = agent_name(agent)
-            chunk["calls"].append((call_id, f"bench-{call_id}", ended, None, name, team, ended))
+            # The channel from the call id (half SMS, 30 % web, 20 % WeChat), not the random stream.
+            channel = "sms" if call_id % 10 < 5 else "web" if call_id % 10 < 8 else "wechat"
+            chunk["calls"].append((call_id, f"bench-{call_id}", ended, None, name, team, ended, channel))
             r = rnd.random()
             status = "opted_out" if 0.06 <= r < 0.08 else "completed" if r >= 0.08 else "expired"
             chunk["surveys"].append((call_id, f"t{call_id}", call_id, "v1", ended, ended + timedelta(hours=1),
@@ -234,7 +237,7 @@ def measure(url: str, name: str, *, runs: int, direct: bool) -> dict:
     from bot.settings import Settings
     from bot.web.auth import StaffUser
     from bot.web.views.common import choose_period
-    from bot.web.views.pages import agent_context, causes_context, team_blocks
+    from bot.web.views.pages import agent_context, cause_scope, causes_context, team_blocks
 
     settings = Settings.from_env({**os.environ, "DATABASE_URL": url, "FEEDBACKBOT_TIMEZONE": TZ})
     choice = choose_period(TZ, kind="month", month=MONTH)
@@ -285,7 +288,8 @@ def measure(url: str, name: str, *, runs: int, direct: bool) -> dict:
         def run() -> object:  # what the /team?team= route does for one team, short of rendering the template
             with open_session(url) as s:
                 board = score_period(s, choice.period, tz=TZ, min_sample=settings.min_sample)
-                return team_blocks(s, supervisor, board, [team]), causes_context(s, settings, choice, [team])
+                return (team_blocks(s, settings, supervisor, board, choice, [team]),
+                        causes_context(s, settings, choice, [team], scope=cause_scope([team])))
         return run
 
     out["team_page"] = [_timed(team_page(f"team-{rnd.randrange(1, n_teams + 1):02d}"), 1)[0][0] for _ in range(runs)]

@@ -6,7 +6,7 @@ one in ten a repeated delivery of an earlier one, and prints the acknowledgement
 answers that were not ``{"result": 0}``, and the inbound rows stored against the distinct replies sent
 (processing is the worker's, not measured here: the acknowledgement is what the provider waits for).
 
-Usage: .venv/bin/python benchmarks/sms_callbacks.py [--rate 200] [--seconds 10]
+Usage: .venv/bin/python benchmarks/sms_callbacks.py [--rate 200] [--seconds 10] [--jobs sqlite|redis]
 """
 from __future__ import annotations
 
@@ -68,19 +68,22 @@ def main() -> None:
     ap.add_argument("--rate", type=float, default=200.0)
     ap.add_argument("--seconds", type=float, default=10.0)
     ap.add_argument("--workers", type=int, default=2, help="web app processes")
+    ap.add_argument("--jobs", choices=("sqlite", "redis"), default="sqlite",
+                    help="job queue backend: sqlite (development) or redis (the production profile's; local Redis)")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="sms-bench-"))
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp / 'bench.db'}"
+    jobs_env = ({"FEEDBACKBOT_JOBS_SQLITE_PATH": str(tmp / "jobs.sqlite3")} if args.jobs == "sqlite" else
+                {"FEEDBACKBOT_JOBS_BACKEND": "redis", "FEEDBACKBOT_JOBS_QUEUE": f"sms-bench-{tmp.name}"})
     stack = Stack(database_url=url, log_dir=tmp / "log",
-                  extra_env={"FEEDBACKBOT_SMS_CALLBACK_SECRET": SECRET,
-                             "FEEDBACKBOT_JOBS_SQLITE_PATH": str(tmp / "jobs.sqlite3")}).start_web_only(workers=args.workers)
+                  extra_env={"FEEDBACKBOT_SMS_CALLBACK_SECRET": SECRET, **jobs_env}).start_web_only(workers=args.workers)
     try:
         load = os.getloadavg()[0]
         latencies, failures, distinct = asyncio.run(run(stack.web_url, args.rate, args.seconds))
         with open_session(url) as s:
             stored = s.scalar(select(func.count()).select_from(InboundMessage))
         q = statistics.quantiles(latencies, n=100)
-        print(f"database {url.split(':')[0]}, {args.workers} web processes, {args.rate:.0f} callbacks/s for "
+        print(f"database {url.split(':')[0]}, job queue {args.jobs}, {args.workers} web processes, {args.rate:.0f} callbacks/s for "
               f"{args.seconds:.0f} s ({len(latencies)} posted, {len(latencies) - distinct} repeats), "
               f"load {load:.1f} -> {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
         print(f"acknowledgement ms: p50 {q[49]:.1f}  p95 {q[94]:.1f}  p99 {q[98]:.1f}  max {max(latencies):.1f}"
@@ -89,6 +92,11 @@ def main() -> None:
               f"replies: lost {max(0, distinct - stored)}, doubled {max(0, stored - distinct)}")
     finally:
         stack.stop()
+        if args.jobs == "redis":  # the queued jobs of this run (no worker ran them) leave the shared Redis
+            from bot.jobs.runner import build_huey
+            from bot.settings import Settings
+
+            build_huey(Settings.from_env(stack.env())).storage.flush_all()
 
 
 if __name__ == "__main__":

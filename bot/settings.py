@@ -51,6 +51,10 @@ class Settings(BaseSettings):
                           description="Runtime files: SQLite database, logs, Rasa models, classifier models")
     database_url_override: str | None = Field(None, validation_alias=_env("DATABASE_URL"))
     model_dir_override: Path | None = Field(None, validation_alias=_env("FEEDBACKBOT_MODEL_DIR"))
+    classifier_corpus_override: Path | None = Field(
+        None, validation_alias=_env("FEEDBACKBOT_CLASSIFIER_CORPUS"),
+        description="Directory of the corpus (*.jsonl items) retraining starts from; unset: the committed "
+                    "classifiers/data/items (a small corpus makes a quick trial run, as the browser tests do)")
     integration_token: str = Field(DEV_INTEGRATION_TOKEN, validation_alias=_env("FEEDBACKBOT_INTEGRATION_TOKEN"))
     session_secret: str = Field(DEV_SESSION_SECRET, validation_alias=_env("FEEDBACKBOT_SESSION_SECRET"),
                                 description="Signs staff session cookies and CSRF tokens")
@@ -99,6 +103,13 @@ class Settings(BaseSettings):
     rabbitmq_password: str = Field("guest", validation_alias=_env("RABBITMQ_PASSWORD"))
     rabbitmq_queue: str = Field("rasa_production_events", validation_alias=_env("RABBITMQ_QUEUE"),
                                 description="Queue Rasa publishes its events to; the funnel consumer reads it")
+    # Rasa's SQL tracker store (endpoints.production.yml reads the same variables): erasure on
+    # request deletes a customer's conversations from it (bot/privacy/tracker.py). Unset host: none.
+    rasa_tracker_db_host: str | None = Field(None, validation_alias=_env("RASA_TRACKER_DB_HOST"))
+    rasa_tracker_db_port: int = Field(5432, validation_alias=_env("RASA_TRACKER_DB_PORT"))
+    rasa_tracker_db_name: str = Field("rasa", validation_alias=_env("RASA_TRACKER_DB_NAME"))
+    rasa_tracker_db_user: str = Field("postgres", validation_alias=_env("RASA_TRACKER_DB_USER"))
+    rasa_tracker_db_password: str = Field("", validation_alias=_env("RASA_TRACKER_DB_PASSWORD"))
     redis_host: str = Field("127.0.0.1", validation_alias=_env("REDIS_HOST"))
     redis_port: int = Field(6379, validation_alias=_env("REDIS_PORT"))
     redis_db: int = Field(0, ge=0, validation_alias=_env("REDIS_DB"))
@@ -258,6 +269,57 @@ class Settings(BaseSettings):
         return self.identity_secret_override or self.session_secret
     # --- end of SMS and WeChat survey channels ---------------------------------------------------
 
+    # --- outbound staff notifications (bot/notifications) ----------------------------------------
+    # Development default: nothing configured, nothing sent (deliveries are recorded ``skipped``).
+    notify_wecom_webhook: str = Field(
+        "", validation_alias=_env("FEEDBACKBOT_NOTIFY_WECOM_WEBHOOK"),
+        description="WeCom (企业微信) group robot URL (https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…) "
+                    "for staff notifications; empty: none")
+    notify_dingtalk_webhook: str = Field(
+        "", validation_alias=_env("FEEDBACKBOT_NOTIFY_DINGTALK_WEBHOOK"),
+        description="DingTalk group robot URL (https://oapi.dingtalk.com/robot/send?access_token=…); empty: none")
+    notify_dingtalk_secret: str = Field(
+        "", validation_alias=_env("FEEDBACKBOT_NOTIFY_DINGTALK_SECRET"),
+        description="The DingTalk robot's 加签 secret (SEC…); empty: the robot checks keywords or IPs instead")
+    notify_email_to_csv: str = Field(
+        "", validation_alias=_env("FEEDBACKBOT_NOTIFY_EMAIL_TO"),
+        description="Comma-separated addresses that receive staff notifications by e-mail; empty: none")
+    smtp_host: str = Field("", validation_alias=_env("FEEDBACKBOT_SMTP_HOST"),
+                           description="SMTP server for notification e-mail; empty: no e-mail is sent")
+    smtp_port: int = Field(587, gt=0, lt=65536, validation_alias=_env("FEEDBACKBOT_SMTP_PORT"))
+    smtp_security: Literal["starttls", "ssl", "none"] = Field(
+        "starttls", validation_alias=_env("FEEDBACKBOT_SMTP_SECURITY"),
+        description="starttls (port 587), ssl (SMTPS, port 465) or none (a relay on the local network)")
+    smtp_user: str = Field("", validation_alias=_env("FEEDBACKBOT_SMTP_USER"))
+    smtp_password: str = Field("", validation_alias=_env("FEEDBACKBOT_SMTP_PASSWORD"))
+    smtp_from: str = Field("", validation_alias=_env("FEEDBACKBOT_SMTP_FROM"),
+                           description="From: address of notification e-mail")
+    notify_timeout_seconds: float = Field(10.0, gt=0, le=60, validation_alias=_env("FEEDBACKBOT_NOTIFY_TIMEOUT"),
+                                          description="Seconds one webhook call or SMTP session may take")
+
+    @field_validator("notify_wecom_webhook", "notify_dingtalk_webhook")
+    @classmethod
+    def _webhook_url(cls, v: str) -> str:
+        if v and not v.startswith(("http://", "https://")):
+            raise ValueError(f"{v[:40]!r}…: a webhook URL starts with https:// (or http:// for a local relay)")
+        return v
+
+    @model_validator(mode="after")
+    def _check_notifications(self) -> Settings:
+        if self.notify_email_to and not (self.smtp_host and self.smtp_from):
+            raise ValueError("FEEDBACKBOT_NOTIFY_EMAIL_TO needs FEEDBACKBOT_SMTP_HOST and FEEDBACKBOT_SMTP_FROM")
+        if self.smtp_host and not self.smtp_from:
+            raise ValueError("FEEDBACKBOT_SMTP_HOST needs FEEDBACKBOT_SMTP_FROM (the From: address)")
+        if self.notify_dingtalk_secret and not self.notify_dingtalk_webhook:
+            raise ValueError("FEEDBACKBOT_NOTIFY_DINGTALK_SECRET needs FEEDBACKBOT_NOTIFY_DINGTALK_WEBHOOK")
+        return self
+
+    @property
+    def notify_email_to(self) -> tuple[str, ...]:
+        """``FEEDBACKBOT_NOTIFY_EMAIL_TO`` as a tuple of addresses (empty: no staff e-mail)."""
+        return tuple(a.strip() for a in self.notify_email_to_csv.split(",") if a.strip())
+    # --- end of outbound staff notifications -----------------------------------------------------
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -388,6 +450,18 @@ class Settings(BaseSettings):
     def worker_heartbeat_max_age(self) -> timedelta:
         """Oldest worker heartbeat ``/healthz`` accepts."""
         return timedelta(seconds=self.worker_heartbeat_max_age_s)
+
+    @property
+    def rasa_tracker_url(self) -> str | None:
+        """SQLAlchemy URL of Rasa's SQL tracker store (PostgreSQL), or None when Rasa keeps trackers in memory."""
+        if not self.rasa_tracker_db_host:
+            return None
+        from sqlalchemy.engine import URL
+
+        return URL.create("postgresql", username=self.rasa_tracker_db_user,
+                          password=self.rasa_tracker_db_password or None, host=self.rasa_tracker_db_host,
+                          port=self.rasa_tracker_db_port,
+                          database=self.rasa_tracker_db_name).render_as_string(hide_password=False)
 
     @property
     def rasa_models_dir(self) -> Path:

@@ -50,6 +50,7 @@ __all__ = [
     "CauseResult",
     "classify",
     "classify_many",
+    "classify_many_with",
     "CAUSES",
     "ATTRIBUTION",
     "ModelNotAvailableError",
@@ -165,6 +166,36 @@ def classify_many(texts: list[str]) -> list[CauseResult]:
     return results_for(model, version, list(texts))
 
 
+_named_lock = threading.Lock()
+_named: dict[tuple[Path, str], object] = {}  # at most two versions besides the promoted one (shadow readings)
+
+
+def classify_many_with(version: str, texts: list[str]) -> list[CauseResult]:
+    """Attribute messages with a named version of the store, promoted or not (a shadow version's readings).
+
+    The version is loaded once per process and kept (the two most recently used).
+
+    Raises:
+        ModelNotAvailableError: ``version`` is not in the store or cannot be loaded.
+    """
+    from .model import CauseModel
+
+    key = (model_root(), version)
+    with _named_lock:
+        model = _named.get(key)
+        if model is None:
+            try:
+                model = CauseModel.load(version_dir(version, key[0]) / "model")
+            except ModelNotAvailableError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - corrupt artefacts are "not available" to the caller
+                raise ModelNotAvailableError(f"cannot load model {version!r} from {key[0]}: {exc}") from exc
+            while len(_named) >= 2:
+                _named.pop(next(iter(_named)))
+            _named[key] = model
+    return results_for(model, version, list(texts))
+
+
 def current_model_version() -> str:
     """Version id of the model :func:`classify` uses now (loads it if needed)."""
     return _holder.get()[0]
@@ -172,6 +203,8 @@ def current_model_version() -> str:
 
 def _reset_for_tests() -> None:
     _holder.reset()
+    with _named_lock:
+        _named.clear()
 
 
 def ranked_causes(texts: list[str], top: int = 3) -> tuple[str, list[list[tuple[str, float]]]]:

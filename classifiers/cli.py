@@ -237,6 +237,7 @@ def _cmd_classify(args) -> int:
                         "confidence": r.confidence,
                         "needs_confirmation": r.needs_confirmation,
                         "evidence": r.evidence,
+                        "model_version": r.model_version,
                     },
                     ensure_ascii=False,
                 )

@@ -110,9 +110,10 @@ def db_url(request, tmp_path: Path) -> str:
 def _drop_db(name: str) -> None:
     import psycopg
 
-    from bot.db.connection import engine_for
+    from bot.db.connection import autocommit_engine_for, engine_for
 
     engine_for.cache_clear()
+    autocommit_engine_for.cache_clear()
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 

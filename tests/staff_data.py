@@ -125,3 +125,32 @@ def build(db_url: str, tmp_path: Path, now: datetime | None = None) -> Built:
         b.rated("B1", day[2], 5, "二组")
         secret = b.rated("B1", day[2], 1, "二组", B1_SECRET, "staff.attitude", source="customer")
         return Built(attitude.id, script.id, review.id, policy.id, secret.id, day)
+
+
+#: A customer of the erasure-on-request page (tests/web/test_privacy_page.py, the browser test): an SMS survey
+#: of A1 with a 2 and this reason, written through the production writer (turns, transcripts).
+CUSTOMER_PHONE = "13955550123"
+CUSTOMER_WORDS = "客服小王说会回电给我却一直没有回"
+
+
+def add_customer(db_url: str) -> str:
+    """The customer above; returns the survey's token."""
+    from bot.conversation import transcripts, turns
+    from bot.settings import DEV_SESSION_SECRET
+    from classifiers import CauseResult
+
+    staff = CauseResult("staff.resolution", "staff", 0.95, False, "一直没有回", "test-model")
+    at = datetime.now(UTC) - timedelta(hours=2)
+    with open_session(db_url) as s, s.begin():
+        req = calls.CallRequest(call_id="privacy-1", agent_ids=["A1"], ended_at=at,
+                                customer_channel_id=CUSTOMER_PHONE, channel="sms", channel_masked="139****0123")
+        survey, _ = calls.register_call(s, req, window_minutes=60, template_version="v1", now=at,
+                                        channel_secret=DEV_SESSION_SECRET)
+        token = survey.token
+    for said in ("2", CUSTOMER_WORDS):
+        with open_session(db_url) as s, s.begin():
+            turns.reply_turn(s, token, said, at + timedelta(minutes=1), lambda t: staff,
+                             channel_secret=DEV_SESSION_SECRET)
+        with open_session(db_url) as s, s.begin():
+            transcripts.append(s, calls.survey_by_token(s, token), at, customer=said)
+    return token

@@ -71,9 +71,15 @@ class WebServer:
 
 
 def reset_staff_state(database_url: str) -> None:
-    """Back to the centre as built: no login attempts, sessions, appeals (nor their audit rows); accounts as seeded."""
+    """Back to the centre as built: no login attempts, sessions, appeals (nor their panels, notifications and audit
+    rows); accounts as seeded."""
+    from bot.db.cases import Notification
+    from bot.db.staff import AppealPanelist
+
     with open_session(database_url) as s, s.begin():
-        for table in (LoginAttempt, StaffSession, Appeal):
+        # What refers to an appeal goes first: its notifications and its panel.
+        s.execute(delete(Notification).where(Notification.appeal_id.is_not(None)))
+        for table in (LoginAttempt, StaffSession, AppealPanelist, Appeal):
             s.execute(delete(table))
         s.execute(delete(AuditLog).where(AuditLog.entity.in_(("staff_session", "account", "appeal"))))
         s.execute(update(Account).values(password_hash=password_hash(), disabled=False, is_demo=False))

@@ -33,10 +33,12 @@ from bot.cases import regulators
 from bot.cases.policy import Level, parse_levels
 from bot.clock import as_utc
 from bot.db.audit import audit
-from bot.db.cases import RUNNING, Case, Notification
+from bot.db.cases import RUNNING, Case
 from bot.db.models import Agent, Call, Flag, Survey
 from bot.db.staff import Team
-from bot.domain import FlagKind, Role
+from bot.domain import FlagKind, NotificationKind, Role
+from bot.notifications import inbox
+from bot.notifications.inbox import do_notify
 from bot.settings import Settings
 
 DEFAULT_LEVELS: tuple[Level, ...] = parse_levels(Settings.model_fields["case_levels"].default)
@@ -136,7 +138,7 @@ def _open(s: Session, flag: Flag, credited: str, team_id: int | None, now: datet
           level=level, level_name=levels[level].name, handler=handler, due_at=case.due_at.isoformat(),
           regulator=case.regulator, regulator_due=case.regulator_due.isoformat() if case.regulator_due else None,
           why="regulator_named" if regulator else None)
-    _notify(s, case, "case_assigned", f"新案件 #{case.id} 已分派到{levels[level].name}", now)
+    _notify(s, case, NotificationKind.CASE_ASSIGNED, f"新案件 #{case.id} 已分派到{levels[level].name}，请及时处理", now)
     return case
 
 
@@ -163,7 +165,8 @@ def do_escalate_overdue_cases(s: Session, now: datetime, *, levels: Sequence[Lev
             audit(s, at=now, actor=SYSTEM, entity="case", entity_id=case.id, action="escalated",
                   from_level=old_level, level=case.level, level_name=levels[case.level].name,
                   missed_due_at=passed.isoformat(), due_at=case.due_at.isoformat(), handler=case.handler_id)
-            _notify(s, case, "case_escalated", f"案件 #{case.id} 超时未回复，已升级到{levels[case.level].name}", now)
+            _notify(s, case, NotificationKind.CASE_ESCALATED,
+                    f"案件 #{case.id} 超时未回复，已升级到{levels[case.level].name}", now)
         moved.append(case)
     s.flush()
     return moved
@@ -231,25 +234,20 @@ def act(s: Session, case: Case, action: str, *, actor: str, role: str, now: date
 
 # --- notifications -------------------------------------------------------------------
 
-def _notify(s: Session, case: Case, kind: str, text: str, now: datetime) -> None:
-    """One inbox entry per person who must act on ``case`` (our own words only, never the customer's)."""
-    for agent_id in handlers_of(s, case):
-        s.add(Notification(agent_id=agent_id, kind=kind, case_id=case.id, text=text[:255], created_at=now))
+def _notify(s: Session, case: Case, kind: NotificationKind, text: str, now: datetime) -> None:
+    """Tell every person who must act on ``case`` (our own words only, never the customer's)."""
+    do_notify(s, kind=kind, recipients=handlers_of(s, case), text=text, now=now, link=f"/cases/{case.id}",
+              case_id=case.id)
 
 
 def unread_count(s: Session, agent_id: str) -> int:
-    """Unread inbox entries of ``agent_id``."""
-    from sqlalchemy import func
-
-    return int(s.scalar(select(func.count()).select_from(Notification)
-                        .where(Notification.agent_id == agent_id, Notification.read_at.is_(None))) or 0)
+    """Unread inbox entries of ``agent_id`` (every kind, not only cases)."""
+    return inbox.unread_count(s, agent_id)
 
 
 def mark_read(s: Session, agent_id: str, case_id: int, now: datetime) -> None:
     """Mark ``agent_id``'s entries about ``case_id`` read (they opened the case)."""
-    for n in s.scalars(select(Notification).where(Notification.agent_id == agent_id, Notification.case_id == case_id,
-                                                  Notification.read_at.is_(None))):
-        n.read_at = now
+    inbox.do_mark_read(s, agent_id, now, case_id=case_id)
 
 
 def regulator_clock(case: Case, today: date) -> tuple[regulators.Regulator, date, int, bool] | None:

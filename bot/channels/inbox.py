@@ -11,7 +11,10 @@ and acknowledges at once; the job runner then runs :func:`process` for it:
   an SMS conversation stores exactly what the same words store in the web chat;
 * the gateway decides (bounds, redaction, Rasa, the transcript, opt-out), and
   the answer goes back on the same channel through the outbox; "TD" or "退订"
-  with no open survey still puts the identity on the opt-out list.
+  with no open survey still puts the identity on the opt-out list; with no open
+  survey, a message is still played to the identity's latest survey where the
+  web link would take it (a completed survey within its validity window, for a
+  correction; an opted-out one, for "重新订阅"), so the core decides the same.
 """
 from __future__ import annotations
 
@@ -22,7 +25,8 @@ from datetime import datetime
 from typing import Any
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import Engine, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.channels import outbox
@@ -43,6 +47,7 @@ from bot.db.channels import InboundMessage
 from bot.db.models import Call, Survey
 from bot.db.session import open_session
 from bot.db.upsert import insert_or_ignore
+from bot.dialogue.cues import is_opt_in
 from bot.domain import OPEN_SURVEY_STATUSES, SurveyStatus
 from bot.settings import Settings
 from zhtext.redact import redact
@@ -62,6 +67,48 @@ class Identity:
     value: str  # the normalised number or openid
     key: str  # optouts.channel_hash(value): the calls' and the opt-out list's key
     masked: str
+
+
+@dataclass(frozen=True)
+class Received:
+    """One message of a provider's push, as it will be stored (the text is redacted on the way in)."""
+
+    who: Identity
+    provider: str
+    dedupe_key: str
+    text: str
+    sent_at: datetime | None
+    received_at: datetime
+    extend: str | None
+
+
+def _row(m: Received) -> dict[str, Any]:
+    return {"dedupe_key": m.dedupe_key[:128], "channel": m.who.channel, "provider": m.provider,
+            "channel_hash": m.who.key, "text": redact(m.text)[:2000], "sent_at": m.sent_at,
+            "received_at": m.received_at, "extend": m.extend, "status": "queued"}
+
+
+def do_store_push(engine: Engine, messages: list[Received]) -> list[tuple[int, Received]]:
+    """Store a push's messages, each unless its dedupe key is known; the rows inserted with their message.
+
+    One ``INSERT … ON CONFLICT (dedupe_key) DO NOTHING RETURNING`` for the
+    whole push on ``engine``, an autocommit engine
+    (``bot.db.connection.autocommit_engine_for``), so the statement is its own transaction: all of the push or
+    none of it, and a single round trip to the database, which is what the
+    provider's acknowledgement waits on. A concurrent or repeated delivery of
+    a message loses on the unique key and is not returned. Takes no session:
+    it must not join a caller's transaction.
+    """
+    if not messages:
+        return []
+    insert_for = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+    stmt = (insert_for(InboundMessage).values([_row(m) for m in messages])
+            .on_conflict_do_nothing(index_elements=["dedupe_key"])
+            .returning(InboundMessage.id, InboundMessage.dedupe_key))
+    with engine.connect() as conn:
+        inserted = {key: row_id for row_id, key in conn.execute(stmt)}
+    by_key = {m.dedupe_key[:128]: m for m in messages}
+    return sorted((row_id, by_key[key]) for key, row_id in inserted.items())
 
 
 def do_store(s: Session, *, who: Identity, provider: str, dedupe_key: str, text: str, sent_at: datetime | None,
@@ -141,6 +188,14 @@ async def play_stored(settings: Settings, inbound_id: int, who: Identity,
                                waiting_text or "", rasa)
     match = match_reply(candidates, extend)
     if match.kind is Match.NONE:
+        # The web chat's link still takes a correction while a completed survey is valid, and "重新订阅"
+        # after "TD": with no open survey, such a message goes to that survey so the core decides the same.
+        with sessions() as s:
+            still = latest_reachable(s, who, utcnow(), opt_in=is_opt_in(text))
+        if still is not None:
+            survey_id, token, status = still
+            return await _play(settings, sessions, who, inbound_id, (token, status), survey_id, text, rasa)
+    if match.kind is Match.NONE:
         with sessions() as s, s.begin():
             if is_opt_out(text, sms=who.channel == "sms"):
                 optouts.opt_out_key(s, who.key, utcnow())
@@ -156,6 +211,27 @@ async def play_stored(settings: Settings, inbound_id: int, who: Identity,
         return "asked which call", answer
     assert match.survey_id is not None
     return await _play(settings, sessions, who, inbound_id, tokens[match.survey_id], match.survey_id, text, rasa)
+
+
+def latest_reachable(s: Session, who: Identity, now: datetime, *, opt_in: bool) -> tuple[int, str, str] | None:
+    """With no open survey: the identity's latest survey a web link would still take this message to, if any.
+
+    That is its latest survey when it is completed and still within its validity window (a correction
+    counts there), or, for an opt-in request, when it was closed by the customer's opt-out.
+    Returns ``(survey id, token, status)``.
+    """
+    row = s.execute(select(Survey.id, Survey.token, Survey.status, Survey.expires_at)
+                    .join(Call, Call.id == Survey.call_id)
+                    .where(Call.channel_hash == who.key, Call.channel == who.channel)
+                    .order_by(Call.ended_at.desc(), Survey.id.desc()).limit(1)).first()
+    if row is None:
+        return None
+    survey_id, token, status, expires_at = row
+    if status == SurveyStatus.COMPLETED and expires_at is not None and as_utc(expires_at) > now:
+        return survey_id, token, status
+    if opt_in and status == SurveyStatus.OPTED_OUT:
+        return survey_id, token, status
+    return None
 
 
 def _settle(settings: Settings, inbound_id: int, status: str, survey_id: int | None) -> None:

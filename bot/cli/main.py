@@ -15,11 +15,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="feedbackbot", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    from bot.cli import backup, demo, facts, funnel, importing, jobs, ops, privacy, rating, score, staff
+    from bot.cli import backup, demo, facts, funnel, importing, jobs, ops, owners, privacy, rating, score, staff
     from classifiers import cli as classifier
 
     for command_group in (rating, classifier, ops, staff, importing, demo, score, facts, funnel, jobs, backup,
-                          privacy):
+                          privacy, owners):
         command_group.register(sub)
     classifier.label_provider = _labels_from_database
     return parser

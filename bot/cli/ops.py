@@ -75,7 +75,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not args.no_demo and settings.env == "development":
         from bot.demo import centre
 
-        print("loading the demo centre (three teams, a month of calls; skipped when already loaded)…", flush=True)
+        print("loading the demo centre (three teams, 60 days of calls, cases, appeals; skipped when loaded)…", flush=True)
         demo_logins = centre.load(settings)
     stack = Stack(database_url=settings.database_url, log_dir=settings.log_dir, web_port=args.web_port,
                   rasa_port=5005, action_port=5055)

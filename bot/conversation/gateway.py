@@ -282,7 +282,9 @@ class Gateway:
         except (httpx.HTTPError, ValueError) as exc:
             return self._busy(exc)
         if turn_failed(replies, expects_reply):
-            log.warning("turn of %s not processed (replies: %s)", token[:6], replies)
+            # The markers only: a reply's text may quote what the customer said.
+            log.warning("turn of %s not processed (%d replies, markers %s)", token[:6], len(replies),
+                        [m.get("custom") for m in replies if m.get("custom")])
             return Reply.say(Verdict.RESEND, notices.RESEND)
         lines = [BotLine(m["text"], m.get("buttons") or []) for m in replies if m.get("text")]
         return lines, receipts.status_of(replies)

@@ -2,4 +2,18 @@
 
 # Every model module registers on one metadata; importing any loads all,
 # so foreign keys between them always resolve.
-from bot.db import cases, channels, chat, funnel, jobs, models, promotions, receipts, review, staff, survey_facts  # noqa: F401
+from bot.db import (  # noqa: F401
+    cases,
+    channels,
+    chat,
+    funnel,
+    jobs,
+    models,
+    notifications,
+    promotions,
+    receipts,
+    review,
+    shadow,
+    staff,
+    survey_facts,
+)

@@ -55,15 +55,19 @@ class Case(Base):
 
 
 class Notification(Base):
-    """One entry of a staff member's in-app inbox (never carries a customer's words)."""
+    """One entry of a staff member's in-app inbox (never carries a customer's words); written by
+    ``bot.notifications.inbox.do_notify`` only."""
 
     __tablename__ = "notifications"
     __table_args__ = (Index("ix_notifications_agent_read", "agent_id", "read_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     agent_id: Mapped[str] = mapped_column(ForeignKey("agents.id"))
-    kind: Mapped[str] = mapped_column(String(32))  # case_assigned, case_escalated
+    kind: Mapped[str] = mapped_column(String(32))  # bot.domain.NotificationKind
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    appeal_id: Mapped[int | None] = mapped_column(ForeignKey("appeals.id"))
+    # The staff page the entry is about (/cases/7, /appeals/3, /admin?period=…): relative, the inbox links it.
+    link: Mapped[str | None] = mapped_column(String(255))
     text: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime]
     read_at: Mapped[datetime | None]

@@ -46,6 +46,7 @@ class SurveyFact(Base):
     late: Mapped[int] = mapped_column(Integer)  # late rating rows of the survey
     corrected: Mapped[int] = mapped_column(Integer)  # superseded rating rows
     bucket: Mapped[str | None] = mapped_column(String(24))
+    channel: Mapped[str] = mapped_column(String(16), server_default="web")  # calls.channel: web, sms, wechat
 
 
 class SurveyFactDay(Base):

@@ -137,3 +137,14 @@ class JobStatus(StrEnum):
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     RETRYING = "retrying"
+
+
+class NotificationKind(StrEnum):
+    """What a staff notification (in-app inbox row and its outbound deliveries) is about."""
+
+    APPEAL_TO_DECIDE = "appeal_to_decide"  # a supervisor, panel member or admin must decide an appeal
+    APPEAL_DECIDED = "appeal_decided"  # the agent's own appeal has an outcome
+    APPEAL_ESCALATED = "appeal_escalated"  # an appeal went to the admin (overdue, split panel, no decider)
+    CASE_ASSIGNED = "case_assigned"
+    CASE_ESCALATED = "case_escalated"
+    DIGEST = "digest"  # the weekly digest of a non-staff cause owner (admins read it in-app)

@@ -46,7 +46,10 @@ def _promote_classifier(settings: Settings, version: str, who: str, force: bool 
 
 def _on_demand() -> tuple[Job, ...]:
     """The channels' jobs (their names are ``bot.channels.inbox.PROCESS``, ``SEND_SMS``, ``SEND_WECHAT``)."""
-    return (Job("process_inbound", "处理客户短信/微信回复", _process_inbound, retries=5, retry_delay_s=5),
+    return (Job("process_inbound", "处理客户短信/微信回复", _process_inbound, retries=5, retry_delay_s=5,
+                # One run per customer message: its state is the inbound row's status, and a job_runs
+                # row per reply would add a write to every callback's acknowledgement.
+                logged=False),
             Job("send_sms", "发送短信", _send_sms, retries=3, retry_delay_s=30),
             Job("send_wechat", "发送微信客服消息", _send_wechat, retries=2, retry_delay_s=10),
             Job("train_classifier", "用人工标注重新训练分类模型", _train_classifier),

@@ -32,7 +32,7 @@ def train_with_labels(settings: Settings, report: Any = None) -> dict[str, Any]:
         The new version, the label counts and the gate's decision (allowed or why not).
     """
     from classifiers.training.pipeline import train
-    from classifiers.training.promotion import compare_versions
+    from classifiers.training.promotion import compare_versions, save_comparison
 
     def progress(fraction: float, note: str) -> None:
         if report is not None:
@@ -41,10 +41,12 @@ def train_with_labels(settings: Settings, report: Any = None) -> dict[str, Any]:
     with open_session(settings.database_url) as s:
         labels, golden = person_labels(s), golden_appeals(s)
     progress(0.0, f"训练数据：语料 + {len(labels)} 条人工标注")
-    version = train(None, extra_labels=labels, on_progress=progress, progress=log.info)
+    version = train(settings.classifier_corpus_override, extra_labels=labels, on_progress=progress,
+                    progress=log.info)
     if report is not None:
         report(0.92, "在冻结评估集上与当前版本比较")
     decision, current, candidate = compare_versions("current", version, golden_appeals=golden)
+    save_comparison(version, decision, current, candidate)
     if report is not None:
         report(1.0, "完成")
     return {"version": version, "labels": len(labels), "golden_appeals": len(golden), "allowed": decision.allowed,

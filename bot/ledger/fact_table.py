@@ -8,7 +8,7 @@ Who calls it:
 
 * every ORM write, once :func:`install` ran (each process's entry point
   calls it): a session listener notes the surveys
-  whose calls, surveys, ratings, reasons or appeals a flush touched and
+  whose calls, surveys, ratings, reasons, appeals, review labels or shadow readings a flush touched and
   refreshes them just before the outermost transaction commits, so a
   dialogue turn, ``register_call``, a reviewer's relabel or an appeal
   decision can never leave the table stale, whoever writes them;
@@ -29,9 +29,11 @@ from sqlalchemy import Delete, Insert, Select, Subquery, Table, bindparam, delet
 from sqlalchemy.orm import Session
 
 from bot.db.models import Call, Rating, Reason, Survey
+from bot.db.review import ReviewLabel
+from bot.db.shadow import ShadowReading
 from bot.db.staff import Appeal
 from bot.db.survey_facts import SurveyFact
-from bot.ledger import day_counts
+from bot.ledger import day_counts, review_items
 from bot.ledger.per_survey import per_survey
 
 F = cast(Table, SurveyFact.__table__)
@@ -44,9 +46,10 @@ _COLUMNS = {c.name: ("agent_id" if c.name == "credited_agent_id" else c.name) fo
 def refresh_facts(s: Session, survey_ids: Iterable[int] | None) -> None:
     """Delete and re-insert the fact rows of ``survey_ids`` (all surveys when None) from the canonical query.
 
-    Runs in the caller's transaction. The day sums of ``survey_fact_days`` (when built) follow in the same
-    transaction: the replaced rows are taken away from their days before the
-    delete and the new ones added after the insert (``bot.ledger.day_counts``).
+    Runs in the caller's transaction; the surveys' ``review_items`` rows follow
+    (:mod:`bot.ledger.review_items` reads the facts). The day sums of ``survey_fact_days`` (when
+    built) follow in the same transaction: the replaced rows are taken away from their days before
+    the delete and the new ones added after the insert (``bot.ledger.day_counts``).
     """
     source, pick = _canonical()
     target = list(_COLUMNS)
@@ -56,6 +59,7 @@ def refresh_facts(s: Session, survey_ids: Iterable[int] | None) -> None:
         s.execute(insert(F).from_select(target, pick))
         if zone is not None:
             day_counts.rebuild(s, zone)
+        review_items.refresh_review_items(s, None)
         return
     ids = sorted(set(survey_ids))
     for i in range(0, len(ids), _CHUNK):
@@ -66,6 +70,7 @@ def refresh_facts(s: Session, survey_ids: Iterable[int] | None) -> None:
         s.execute(insert(F).from_select(target, pick.where(source.c.survey_id.in_(chunk))))
         if zone is not None:
             day_counts.apply_delta(s, zone, chunk, 1)
+    review_items.refresh_review_items(s, ids)
 
 
 @cache  # built once: constructing the canonical query costs more than running it for one survey
@@ -93,6 +98,7 @@ def refresh_survey_facts(s: Session, survey_id: int) -> None:
     c.execute(add, {"sid": survey_id})
     if zone is not None:
         day_counts.apply_delta(s, zone, [survey_id], 1)
+    review_items.refresh_survey_items(s, survey_id)
 
 
 def fact_rows(start: datetime, end: datetime) -> Select:
@@ -106,7 +112,9 @@ def fact_rows(start: datetime, end: datetime) -> Select:
 _PENDING = "survey_facts_pending"
 # Which id of a changed object leads to its survey, by mapped class.
 _KEYS = {Survey: ("survey", "id"), Call: ("call", "id"), Rating: ("survey", "survey_id"),
-         Reason: ("rating", "rating_id"), Appeal: ("reason", "reason_id")}
+         Reason: ("rating", "rating_id"), Appeal: ("reason", "reason_id"),
+         ReviewLabel: ("reason", "reason_id"),  # a second label sends an item to adjudication
+         ShadowReading: ("reason", "reason_id")}  # a shadow version's reading may make it an item
 
 
 def _affected_surveys(s: Session, keys: dict[str, set[int]]) -> set[int]:

@@ -121,7 +121,7 @@ def per_survey(*columns) -> Select:
         ``ended_at``, ``survey_status``, ``rating_id``, ``score``,
         ``reason_id``, ``attribution``, ``cause``, ``source``,
         ``needs_review``, ``appeal_upheld``, ``appeal_open``, ``late``, ``corrected``,
-        ``bucket`` and the extras.
+        ``bucket``, ``channel`` (the call's: web, sms, wechat) and the extras.
     """
     return (
         select(
@@ -142,6 +142,7 @@ def per_survey(*columns) -> Select:
             _rating_count(RatingStatus.LATE).label("late"),
             _rating_count(RatingStatus.CORRECTED).label("corrected"),
             bucket().label("bucket"),
+            Call.channel.label("channel"),
             *columns,
         )
         .select_from(Call)

@@ -14,14 +14,15 @@ keep (and the raw id of calls from before channels existed).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, delete, or_, select, update
-from sqlalchemy import text as sql
+from sqlalchemy import Select, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from bot.channels.identity import IdentityError, mask_mobile, mask_openid, normalize_mobile
 from bot.conversation import optouts
 from bot.db.audit import audit
 from bot.db.channels import InboundMessage, OutboundMessage
@@ -39,6 +40,52 @@ class Found:
     surveys: list[int] = field(default_factory=list)
     tokens: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    key: str = ""  # the identity's keyed hash (what the audit rows name, by its first 16 characters)
+
+
+#: The longest identity a call can carry (``calls.customer_channel_id``).
+MAX_IDENTITY_CHARS = 128
+# Typed like a telephone number: digits with the usual separators, or a leading "+".
+_PHONE_LIKE = re.compile(r"^[+\d\s\-().]{5,}$")
+_OPENID_LIKE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+
+
+@dataclass(frozen=True)
+class CustomerIdentity:
+    """A customer's channel identity as an admin or operator typed it, read.
+
+    Attributes:
+        value: What calls were registered with: the 11 national digits of a
+            mobile number, an openid, or a web messaging id as given.
+        kind: ``sms``, ``wechat`` or ``web`` (how it was read; a web call may carry any id).
+        masked: The form shown back to staff (``139****0123``), never the value.
+    """
+
+    value: str
+    kind: str
+    masked: str
+
+
+def read_identity(raw: str) -> CustomerIdentity:
+    """Read a typed channel identity: a mobile number in any written form, an openid, or a web messaging id.
+
+    Raises:
+        IdentityError: empty, too long, or typed like a telephone number but not
+            a valid mainland mobile number (``message_zh`` says which).
+    """
+    text = (raw or "").strip()
+    if not text:
+        raise IdentityError("empty identity", "请输入客户的手机号码、微信 openid 或网页会话标识")
+    if len(text) > MAX_IDENTITY_CHARS or any(ord(c) < 32 for c in text):
+        raise IdentityError("identity too long or with control characters",
+                            f"标识不正确：最多 {MAX_IDENTITY_CHARS} 个字符，不能含控制字符")
+    if _PHONE_LIKE.match(text) and sum(c.isdigit() for c in text) >= 5:
+        mobile = normalize_mobile(text)
+        return CustomerIdentity(mobile, "sms", mask_mobile(mobile))
+    if _OPENID_LIKE.match(text):
+        return CustomerIdentity(text, "wechat", mask_openid(text))
+    masked = f"{text[:2]}…{text[-2:]}" if len(text) >= 8 else "*" * len(text)
+    return CustomerIdentity(text, "web", masked)
 
 
 def _calls_of(channel_id: str, secret: str) -> Select:
@@ -49,7 +96,39 @@ def _calls_of(channel_id: str, secret: str) -> Select:
 def find(s: Session, channel_id: str, secret: str) -> Found:
     """The surveys of the customer with ``channel_id``."""
     rows = s.execute(select(Survey.id, Survey.token).where(Survey.call_id.in_(_calls_of(channel_id, secret)))).all()
-    return Found(surveys=[r.id for r in rows], tokens=[r.token for r in rows])
+    return Found(surveys=[r.id for r in rows], tokens=[r.token for r in rows],
+                 key=optouts.channel_hash(channel_id, secret))
+
+
+def preview(s: Session, channel_id: str, secret: str) -> Found:
+    """What :func:`do_erase` would remove for ``channel_id``, counted per kind (reads only, no content).
+
+    The counts use the same conditions as the erasure, so after an erasure
+    every count is 0 while the (anonymous) surveys are still found.
+    """
+    found = find(s, channel_id, secret)
+    key = optouts.channel_hash(channel_id, secret)
+    ids = found.surveys or [-1]
+    rating_ids = select(Rating.id).where(Rating.survey_id.in_(ids))
+
+    def count(model: Any, *where: Any) -> int:
+        return int(s.scalar(select(func.count()).select_from(model).where(*where)) or 0)
+
+    found.counts = {
+        "ratings": count(Rating, Rating.survey_id.in_(ids), Rating.raw_reply != ERASED),
+        "reasons": count(Reason, Reason.rating_id.in_(rating_ids),
+                         or_(Reason.text != ERASED, Reason.evidence.is_not(None))),
+        "flags": count(Flag, Flag.survey_id.in_(ids), Flag.text != ERASED),
+        "surveys": count(Survey, Survey.id.in_(ids), Survey.pending_reason.is_not(None)),
+        "transcript_messages": count(ChatMessage, ChatMessage.survey_id.in_(ids)),
+        "receipts": count(MessageReceipt, MessageReceipt.survey_id.in_(ids)),
+        "channel_messages": count(InboundMessage, InboundMessage.channel_hash == key),
+        "outbound_messages": count(OutboundMessage, OutboundMessage.channel_hash == key,
+                                   or_(OutboundMessage.text != ERASED, OutboundMessage.channel_masked.is_not(None))),
+        "identities": count(Call, Call.id.in_(_calls_of(channel_id, secret)),
+                            or_(Call.customer_channel_id.is_not(None), Call.channel_masked.is_not(None))),
+    }
+    return found
 
 
 def export(s: Session, channel_id: str, secret: str) -> dict[str, Any]:
@@ -78,6 +157,17 @@ def export(s: Session, channel_id: str, secret: str) -> dict[str, Any]:
     return out
 
 
+def do_export(s: Session, channel_id: str, secret: str, *, now: datetime, actor: str) -> dict[str, Any]:
+    """:func:`export`, with an audit row of who read it (counts, never content).
+
+    Runs in the caller's transaction: the audit row commits with it.
+    """
+    held = export(s, channel_id, secret)
+    audit(s, at=now, actor=actor, entity="privacy", entity_id=held["channel_identity_hash"][:16], action="exported",
+          survey_count=len(held["surveys"]), channel_messages=len(held["channel_messages"]))
+    return held
+
+
 def _scrub(s: Session, survey_ids: list[int], counts: dict[str, int]) -> None:
     """Remove the free text of ``survey_ids`` (scores, causes, statuses and the audit trail stay)."""
     if not survey_ids:
@@ -99,14 +189,15 @@ def _scrub(s: Session, survey_ids: list[int], counts: dict[str, int]) -> None:
         counts[name] = counts.get(name, 0) + int(s.execute(statement).rowcount or 0)  # type: ignore[attr-defined]
 
 
-def do_erase(s: Session, channel_id: str, secret: str, *, now: datetime, actor: str,
-             tracker: Session | None = None) -> Found:
-    """Erase one customer's words and identity everywhere we store them; audited without content.
+def do_erase(s: Session, channel_id: str, secret: str, *, now: datetime, actor: str, why: str | None = None) -> Found:
+    """Erase one customer's words and identity from our tables; audited without content.
 
-    Runs in the caller's transaction (and ``tracker``'s, Rasa's SQL tracker
-    store, when given: its events of the customer's conversations are
-    deleted). The opt-out list keeps its entry (a hash, no content): erasing
-    a customer must not start surveying them again.
+    Runs in the caller's transaction. The opt-out list keeps its entry (a
+    hash, no content): erasing a customer must not start surveying them
+    again. Rasa's tracker store is another database, Rasa's: the caller
+    erases ``found.tokens`` there after committing
+    (:func:`bot.privacy.tracker.erase_conversations`). The audit row holds
+    counts, a prefix of the identity's keyed hash and the actor's ``why``.
     """
     found = find(s, channel_id, secret)
     key = optouts.channel_hash(channel_id, secret)
@@ -114,15 +205,16 @@ def do_erase(s: Session, channel_id: str, secret: str, *, now: datetime, actor: 
     found.counts["channel_messages"] = int(s.execute(delete(InboundMessage).where(
         InboundMessage.channel_hash == key)).rowcount or 0)  # type: ignore[attr-defined]
     found.counts["outbound_messages"] = int(s.execute(update(OutboundMessage).where(
-        OutboundMessage.channel_hash == key).values(text=ERASED, channel_masked=None)).rowcount or 0)  # type: ignore[attr-defined]
-    found.counts["identities"] = int(s.execute(update(Call).where(Call.id.in_(_calls_of(channel_id, secret)))
-                                      .values(customer_channel_id=None, channel_masked=None)).rowcount or 0)  # type: ignore[attr-defined]
-    if tracker is not None and found.tokens:
-        statement = sql("DELETE FROM events WHERE sender_id IN :tokens").bindparams(
-            bindparam("tokens", expanding=True))
-        found.counts["tracker_events"] = int(tracker.execute(statement, {"tokens": found.tokens}).rowcount or 0)  # type: ignore[attr-defined]
+        OutboundMessage.channel_hash == key,
+        or_(OutboundMessage.text != ERASED, OutboundMessage.channel_masked.is_not(None)))
+        .values(text=ERASED, channel_masked=None)).rowcount or 0)  # type: ignore[attr-defined]
+    found.counts["identities"] = int(s.execute(update(Call).where(
+        Call.id.in_(_calls_of(channel_id, secret)),
+        or_(Call.customer_channel_id.is_not(None), Call.channel_masked.is_not(None)))
+        .values(customer_channel_id=None, channel_masked=None)).rowcount or 0)  # type: ignore[attr-defined]
+    extra = {"why": why} if why else {}
     audit(s, at=now, actor=actor, entity="privacy", entity_id=key[:16], action="erased",
-          survey_count=len(found.surveys), **found.counts)
+          survey_count=len(found.surveys), **found.counts, **extra)
     return found
 
 

@@ -56,6 +56,9 @@ class FeedbackItem:
     appealable: bool
     appeal_id: int | None = None
     reason_at: datetime | None = None  # when the current reason was recorded (the appeal window starts there)
+    survey_id: int | None = None  # the survey page (/surveys/{id}) shows the whole conversation
+    channel: str | None = None  # calls.channel: web, sms, wechat
+    channel_masked: str | None = None  # the customer's identity as staff may see it (138****5678)
 
 
 def _status(rating_status: str, counted: bool, score: int, bucket_value: str | None,
@@ -71,18 +74,8 @@ def _status(rating_status: str, counted: bool, score: int, bucket_value: str | N
     return "review" if attribution == Attribution.STAFF and staff_pending else "unattributed"
 
 
-def agent_feedback(s: Session, agent_id: str, period: Period, *, tz: str, cause: str | None = None
-                   ) -> list[FeedbackItem]:
-    """Every rating of the surveys of ``agent_id``'s calls that ended in ``period``, newest first.
-
-    Args:
-        s: Open session (read only).
-        agent_id: The credited agent.
-        period: The period (calls by end time in the centre's zone).
-        tz: The centre's time zone.
-        cause: Only replies whose current reason has this cause code.
-    """
-    start, end = period.bounds(tz)
+def _items_stmt():
+    """Every rating of every survey with its counted flag, bucket, current reason and latest appeal (newest call first)."""
     # The counted rating and its bucket as the KPIs store them (survey_facts, kept in every writer's
     # transaction): the list agrees with the cards by construction, and no query aggregates every appeal.
     counted = func.coalesce(SurveyFact.rating_id == Rating.id, false()).label("counted")
@@ -96,29 +89,52 @@ def agent_feedback(s: Session, agent_id: str, period: Period, *, tz: str, cause:
     latest_appeal_id = (select(Appeal.id).join(appealed, appealed.id == Appeal.reason_id)
                         .where(appealed.rating_id == Rating.id)
                         .order_by(Appeal.id.desc()).limit(1).correlate(Rating).scalar_subquery())
-    stmt = (
+    return (
         select(Rating.id, Call.external_id, Call.ended_at, Rating.received_at, Rating.score, Rating.raw_reply,
                Rating.status, counted, stored_bucket, Reason.id, Reason.text, Reason.cause,
                Reason.evidence, Reason.attribution, staff_confirmed, latest_appeal.label("appeal"),
-               latest_appeal_id.label("appeal_id"), Reason.created_at)
+               latest_appeal_id.label("appeal_id"), Reason.created_at, Survey.id, Call.channel, Call.channel_masked)
         .select_from(Call)
         .join(Survey, Survey.call_id == Call.id)
         .join(Rating, Rating.survey_id == Survey.id)
         .outerjoin(Reason, and_(Reason.rating_id == Rating.id, is_current_reason()))
         .outerjoin(SurveyFact, SurveyFact.survey_id == Survey.id)
-        .where(Call.credited_agent_id == agent_id, Call.ended_at >= start, Call.ended_at < end)
         .order_by(Call.ended_at.desc(), Rating.id.desc())
-        .limit(MAX_ITEMS)
     )
-    if cause:
-        stmt = stmt.where(Reason.cause == cause)
+
+
+def _items(s: Session, stmt) -> list[FeedbackItem]:
     items = []
     for (rid, call_id, ended, received, score, reply, rstatus, is_counted, bkt, reason_id, text, code,
-         evidence, attribution, confirmed, appeal, appeal_id, reason_at) in s.execute(stmt):
+         evidence, attribution, confirmed, appeal, appeal_id, reason_at, survey_id, channel, masked) in s.execute(stmt):
         status = _status(rstatus, bool(is_counted), score, bkt, attribution, not confirmed)
         items.append(FeedbackItem(
             rid, call_id, ended, received, score, reply, reason_id, text, code, evidence, status, appeal,
             appealable=status == "staff" and appeal is None and reason_id is not None, appeal_id=appeal_id,
-            reason_at=reason_at,
+            reason_at=reason_at, survey_id=survey_id, channel=channel, channel_masked=masked,
         ))
     return items
+
+
+def agent_feedback(s: Session, agent_id: str, period: Period, *, tz: str, cause: str | None = None
+                   ) -> list[FeedbackItem]:
+    """Every rating of the surveys of ``agent_id``'s calls that ended in ``period``, newest first.
+
+    Args:
+        s: Open session (read only).
+        agent_id: The credited agent.
+        period: The period (calls by end time in the centre's zone).
+        tz: The centre's time zone.
+        cause: Only replies whose current reason has this cause code.
+    """
+    start, end = period.bounds(tz)
+    stmt = (_items_stmt().where(Call.credited_agent_id == agent_id, Call.ended_at >= start, Call.ended_at < end)
+            .limit(MAX_ITEMS))
+    if cause:
+        stmt = stmt.where(Reason.cause == cause)
+    return _items(s, stmt)
+
+
+def survey_feedback(s: Session, survey_id: int) -> list[FeedbackItem]:
+    """Every rating of one survey (oldest first), each with why it counts or not, by the agent list's rules."""
+    return list(reversed(_items(s, _items_stmt().where(Survey.id == survey_id))))

@@ -7,6 +7,7 @@ to the teams' ``staff_low``. Quotes are reason texts, redacted when stored.
 """
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any, cast
@@ -18,7 +19,7 @@ from bot.db.models import Reason
 from bot.db.staff import Team
 from bot.domain import STAFF_CAUSES
 from bot.ledger import day_counts
-from bot.ledger.fact_table import fact_rows
+from bot.ledger.fact_table import F, fact_rows
 from bot.ledger.per_survey import NON_STAFF_LOW, STAFF_LOW, count_if
 from bot.scoring.board import UnknownEntity
 from bot.scoring.kpi import NON_STAFF_CODES, Counts
@@ -65,22 +66,34 @@ class CauseReport:
                 "non_staff": [c.to_dict() for c in self.non_staff], "staff_by_team": self.staff_by_team}
 
 
-def _non_staff_counts(s: Session, p: Period, tz: str) -> dict[str, int]:
-    """non_staff_low per cause: the day sums' cause columns (whole days) and the fact rows (edges)."""
+def _facts(p: Period, tz: str, team_ids: Collection[int] | None):
+    """The period's fact rows, only those of calls of ``team_ids`` when given (None: the whole centre)."""
+    rows = fact_rows(*p.bounds(tz))
+    if team_ids is not None:
+        rows = rows.where(F.c.team_id.in_(list(team_ids)))
+    return rows.subquery()
+
+
+def _non_staff_counts(s: Session, p: Period, tz: str, team_ids: Collection[int] | None) -> dict[str, int]:
+    """non_staff_low per cause (of ``team_ids``' calls when given): the day sums' cause columns for whole days,
+    the fact rows for edges."""
     names = [day_counts.cause_column(code) for code in NON_STAFF_CODES]
-    total = day_counts.summed(s, *p.bounds(tz), names).get(None, [0] * len(names))
+    total = [0] * len(names)
+    for team_id, counts in day_counts.summed(s, *p.bounds(tz), names, by="team_id").items():
+        if team_ids is None or team_id in team_ids:
+            total = [a + b for a, b in zip(total, counts, strict=True)]
     return {code: n for code, n in zip(NON_STAFF_CODES, total, strict=True) if n}
 
 
-def _quotes(s: Session, p: Period, tz: str, per_cause: int) -> dict[str, list[str]]:
+def _quotes(s: Session, p: Period, tz: str, per_cause: int, team_ids: Collection[int] | None
+            ) -> dict[str, list[str]]:
     """The newest ``per_cause`` non-empty reason texts of each non-staff cause in the period.
 
     One small query per cause, newest reason first down ``ix_survey_facts_quotes``
     (bucket, cause, reason id, end time): it stops after ``per_cause`` rows
     instead of ranking every low rating of the period.
     """
-    start, end = p.bounds(tz)
-    f = fact_rows(start, end).subquery()
+    f = _facts(p, tz, team_ids)
     parts = [select(f.c.cause, Reason.text, f.c.reason_id)
              .join(Reason, Reason.id == f.c.reason_id)
              .where(f.c.bucket == NON_STAFF_LOW, f.c.cause == code, func.length(func.trim(Reason.text)) > 0)
@@ -104,7 +117,8 @@ def _staff_by_team(s: Session, p: Period, tz: str) -> dict[str, dict[str, int]]:
     return table
 
 
-def cause_report(s: Session, period: Period | str, *, tz: str, quotes_per_cause: int = 3) -> CauseReport:
+def cause_report(s: Session, period: Period | str, *, tz: str, quotes_per_cause: int = 3,
+                 team_ids: Collection[int] | None = None) -> CauseReport:
     """Non-staff causes with trend and quotes, and staff causes per team, for ``period``.
 
     Args:
@@ -112,6 +126,9 @@ def cause_report(s: Session, period: Period | str, *, tz: str, quotes_per_cause:
         period: A :class:`Period` or its string.
         tz: The centre's time zone.
         quotes_per_cause: How many of the most recent reason texts to quote per cause.
+        team_ids: The non-staff part (counts, previous period, quotes) only of calls of these teams
+            (``calls.team_id``, as the team KPIs count them); None: the whole centre. The staff part is
+            per team either way.
 
     Returns:
         The report; counts are of counted 1–3 ratings in the ``non_staff_low``
@@ -119,11 +136,19 @@ def cause_report(s: Session, period: Period | str, *, tz: str, quotes_per_cause:
     """
     p = _period(period)
     prev = p.previous()
-    now, before = _non_staff_counts(s, p, tz), _non_staff_counts(s, prev, tz)
-    quotes = _quotes(s, p, tz, quotes_per_cause)
+    now, before = _non_staff_counts(s, p, tz, team_ids), _non_staff_counts(s, prev, tz, team_ids)
+    quotes = _quotes(s, p, tz, quotes_per_cause, team_ids)
     non_staff = tuple(CauseCount(code, now.get(code, 0), before.get(code, 0), tuple(quotes.get(code, ())))
                       for code in NON_STAFF_CODES)
     return CauseReport(p.label, prev.label, non_staff, _staff_by_team(s, p, tz))
+
+
+def non_staff_counts(s: Session, period: Period | str, *, tz: str, team_ids: Collection[int] | None = None
+                     ) -> tuple[CauseCount, ...]:
+    """The non-staff part of :func:`cause_report` without quotes (the centre column beside a team's report)."""
+    p = _period(period)
+    now, before = _non_staff_counts(s, p, tz, team_ids), _non_staff_counts(s, p.previous(), tz, team_ids)
+    return tuple(CauseCount(code, now.get(code, 0), before.get(code, 0), ()) for code in NON_STAFF_CODES)
 
 
 @dataclass(frozen=True)

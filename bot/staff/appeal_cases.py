@@ -211,3 +211,14 @@ def kpi_effect(s: Session, case: AppealCase, *, tz: str, min_sample: int) -> Kpi
     else:
         with_it, without = counts.replace(staff_low=counts.staff_low + 1), counts
     return KpiEffect(label, with_it.attributed_csat, without.attributed_csat, counted)
+
+
+def sits_on_panel_of_survey(s: Session, user_id: str, survey_id: int) -> bool:
+    """Whether ``user_id`` was drawn for the panel of an appeal on any reason of survey ``survey_id``.
+
+    Such a person sees the survey blind wherever it is shown (no agent, no call id), as on the appeal page.
+    """
+    stmt = (select(AppealPanelist.id).join(Appeal, Appeal.id == AppealPanelist.appeal_id)
+            .join(Reason, Reason.id == Appeal.reason_id).join(Rating, Rating.id == Reason.rating_id)
+            .where(AppealPanelist.reviewer_id == user_id, Rating.survey_id == survey_id).limit(1))
+    return s.scalar(stmt) is not None

@@ -33,7 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Protocol
 
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
@@ -51,12 +51,14 @@ from bot.domain import (
     AppealStatus,
     AppealVote,
     Attribution,
+    NotificationKind,
     ReasonSource,
     Role,
 )
 from bot.ledger import fact_table
 from bot.ledger.counting import is_counted_rating, is_current_reason
 from bot.ledger.per_survey import is_low, is_staff_attributed
+from bot.notifications.inbox import do_notify
 from bot.settings import Settings
 from bot.staff import appeal_panel, workdays
 from zhtext.clean import clean_text, has_forbidden
@@ -86,16 +88,23 @@ class AppealPolicy:
                    settings.appeal_deadline_workdays, settings.timezone)
 
 
-# --- notifications (hook) -----------------------------------------------------------
+# --- notifications -------------------------------------------------------------------
 
-def notify(s: Session, recipient_agent_id: str, kind: str, payload: dict[str, Any]) -> None:
-    """Tell a staff member something about an appeal. A stub: the notifications work replaces it.
+#: What each notification says (ids only: never the customer's words, nor the agent's name, which a blind
+#: panel must not learn from a group chat either).
+_TEXTS = {
+    NotificationKind.APPEAL_TO_DECIDE: "申诉 #{id} 等待你决定，请在期限内处理",
+    NotificationKind.APPEAL_ESCALATED: "申诉 #{id} 已转交管理员决定（{why}）",
+    NotificationKind.APPEAL_DECIDED: "你的申诉 #{id} 已有结果：{outcome}",
+}
+_WHY = {"overdue": "超过决定期限", "split": "评审小组意见不一", "no_decider": "没有可回避利益冲突的决定人"}
 
-    Kinds: ``appeal_to_decide`` (supervisor, panel member or admin), ``appeal_escalated`` (admin),
-    ``appeal_decided`` (the agent). ``payload`` carries ids only (``appeal_id``, ``status``), never a
-    customer's words. Called inside the caller's transaction: an inbox row would commit with the change.
-    """
-    log.info("notify %s: %s %s", recipient_agent_id, kind, payload)
+
+def _notify(s: Session, recipients: list[str], kind: NotificationKind, appeal: Appeal, now: datetime,
+            **words: str) -> None:
+    """Tell ``recipients`` about ``appeal`` through the one notification writer, in the caller's transaction."""
+    do_notify(s, kind=kind, recipients=recipients, text=_TEXTS[kind].format(id=appeal.id, **words), now=now,
+              link=f"/appeals/{appeal.id}", appeal_id=appeal.id)
 
 
 def _admins(s: Session) -> list[str]:
@@ -208,7 +217,7 @@ def _assign_supervisor(s: Session, appeal: Appeal, c: appeal_panel.Conflicts, no
         return
     appeal.decider_id = supervisor
     audit(s, at=now, actor="system", entity="appeal", entity_id=appeal.id, action="assigned", decider=supervisor)
-    notify(s, supervisor, "appeal_to_decide", {"appeal_id": appeal.id})
+    _notify(s, [supervisor], NotificationKind.APPEAL_TO_DECIDE, appeal, now)
 
 
 def _assign_panel(s: Session, appeal: Appeal, c: appeal_panel.Conflicts, now: datetime, policy: AppealPolicy,
@@ -221,8 +230,7 @@ def _assign_panel(s: Session, appeal: Appeal, c: appeal_panel.Conflicts, now: da
         s.add(AppealPanelist(appeal_id=appeal.id, reviewer_id=member, drawn_at=now))
     audit(s, at=now, actor="system", entity="appeal", entity_id=appeal.id, action="panel_drawn", panel=members,
           excluded=sorted(c.excluded()))
-    for member in members:
-        notify(s, member, "appeal_to_decide", {"appeal_id": appeal.id})
+    _notify(s, members, NotificationKind.APPEAL_TO_DECIDE, appeal, now)
 
 
 _ASSIGN: dict[AppealMode, Callable[..., None]] = {AppealMode.SUPERVISOR: _assign_supervisor,
@@ -273,7 +281,9 @@ def _apply(s: Session, appeal: Appeal, survey_id: int, *, upheld: bool, cause: s
     if upheld and cause is not None:
         _write_cause(s, appeal, survey_id, cause, actor, now)
     fact_table.refresh_facts(s, [survey_id])
-    notify(s, appeal.agent_id, "appeal_decided", {"appeal_id": appeal.id, "status": appeal.status})
+    outcome = "申诉成立" if upheld else "申诉未成立"
+    _notify(s, [appeal.agent_id], NotificationKind.APPEAL_DECIDED, appeal, now,
+            outcome=outcome + ("（最终决定）" if final else ""))
 
 
 def _write_cause(s: Session, appeal: Appeal, survey_id: int, cause: str, actor: str, now: datetime) -> None:
@@ -393,8 +403,7 @@ def do_request_review(s: Session, *, appeal_id: int, agent_id: str, text: str, n
     s.flush()
     audit(s, at=now, actor=f"agent:{agent_id}", entity="appeal", entity_id=appeal.id, action="review_requested")
     fact_table.refresh_facts(s, [survey_id])
-    for admin in _admins(s):
-        notify(s, admin, "appeal_to_decide", {"appeal_id": appeal.id})
+    _notify(s, _admins(s), NotificationKind.APPEAL_TO_DECIDE, appeal, now)
     return None
 
 
@@ -404,8 +413,7 @@ def _escalate(s: Session, appeal: Appeal, why: str, now: datetime) -> None:
     appeal.status, appeal.escalated_at, appeal.escalation = AppealStatus.ESCALATED, now, why
     s.flush()
     audit(s, at=now, actor="system", entity="appeal", entity_id=appeal.id, action="escalated", why=why)
-    for admin in _admins(s):
-        notify(s, admin, "appeal_escalated", {"appeal_id": appeal.id, "why": why})
+    _notify(s, _admins(s), NotificationKind.APPEAL_ESCALATED, appeal, now, why=_WHY.get(why, why))
 
 
 def do_escalate_overdue_appeals(s: Session, now: datetime) -> int:

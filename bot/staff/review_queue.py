@@ -7,9 +7,13 @@ An item is a reason (its id) that is its counted rating's current reason and
 * ``disagreement``: the customer chose a cause the model read otherwise
   (``model_cause`` kept beside the customer's choice, ``bot.dialogue.stages``);
 * ``near_threshold``: an automatic staff attribution whose confidence is
-  within the margin setting of the model's staff threshold.
+  within the margin setting of the model's staff threshold;
+* ``shadow``: a candidate version in shadow mode (``bot.learning.shadow``)
+  read the words otherwise than the promoted model (and no other kind holds it).
 
-Open appeals are listed as items too (decided on their own page,
+The items are the rows of ``review_items`` (:mod:`bot.ledger.review_items`
+keeps them in every writer's transaction, with the ordering key), read
+through its index. Open appeals are listed as items too (decided on their own page,
 ``/appeals/{id}``). Order: items whose decision moves an agent's attributed
 KPI first (a counted 1–3 whose staff/non-staff attribution is in doubt), then
 the model's uncertainty (lowest confidence first), then age. A reviewer does
@@ -21,18 +25,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, case, exists, false, func, literal, or_, select, true, union_all
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select, true
+from sqlalchemy.orm import Session
 
 from bot.db.models import Agent, Call, Rating, Reason, Survey
-from bot.db.review import ReviewLabel
+from bot.db.review import ReviewItem, ReviewLabel
+from bot.db.shadow import ShadowRun
 from bot.db.staff import Appeal, Team
 from bot.db.survey_facts import SurveyFact
-from bot.domain import AppealStatus, Attribution, ReasonSource
+from bot.domain import AppealStatus, ReasonSource
+from bot.ledger import review_items
+from bot.ledger.review_items import DISAGREEMENT, NEAR_THRESHOLD, SHADOW, UNCERTAIN
 
-UNCERTAIN = "uncertain"
-DISAGREEMENT = "disagreement"
-NEAR_THRESHOLD = "near_threshold"
+__all__ = ["APPEAL", "DISAGREEMENT", "NEAR_THRESHOLD", "SHADOW", "SOURCE_FILTERS", "UNCERTAIN", "QueueFilter", "QueueItem",
+           "appeal_items", "queue", "reason_items"]
+
 APPEAL = "appeal"
 #: Source filter values: a reason's source, or the appeals.
 SOURCE_FILTERS = (ReasonSource.MODEL.value, ReasonSource.CUSTOMER.value, APPEAL)
@@ -79,83 +86,6 @@ class QueueItem:
                 self.created_at, self.reason_id)
 
 
-def _has_open_appeal() -> ColumnElement[bool]:
-    return exists().where(Appeal.reason_id == Reason.id, Appeal.status == AppealStatus.OPEN)
-
-
-def _awaiting_adjudication() -> ColumnElement[bool]:
-    """Two reviewers labelled the reason (a double review that did not agree: agreeing ones are decided)."""
-    a, b = aliased(ReviewLabel), aliased(ReviewLabel)
-    return (exists().where(a.reason_id == Reason.id, b.reason_id == Reason.id, a.id < b.id,
-                           a.cause.is_not(None), b.cause.is_not(None)))
-
-
-def _labelled_by(reviewer_id: str) -> ColumnElement[bool]:
-    return exists().where(ReviewLabel.reason_id == Reason.id, ReviewLabel.reviewer_id == reviewer_id)
-
-
-def _kind() -> ColumnElement[str]:
-    return case((Reason.needs_review.is_(true()), literal(UNCERTAIN)),
-                (Reason.source == ReasonSource.CUSTOMER, literal(DISAGREEMENT)), else_=literal(NEAR_THRESHOLD))
-
-
-def _guess() -> ColumnElement[str]:
-    return func.coalesce(Reason.model_cause, Reason.cause)
-
-
-def _model_confidence() -> ColumnElement[float]:
-    return case((Reason.source == ReasonSource.MODEL, Reason.confidence), else_=Reason.model_confidence)
-
-
-def _consequential() -> ColumnElement[bool]:
-    """Deciding it can move an agent's attributed KPI: a 1–3 whose staff/non-staff attribution is in doubt."""
-    guess_staff = _guess().like("staff.%")
-    now_staff = Reason.attribution == Attribution.STAFF
-    return and_(SurveyFact.score <= 3, or_(Reason.source == ReasonSource.MODEL,
-                                           and_(guess_staff, ~now_staff), and_(~guess_staff, now_staff)))
-
-
-def _branches(threshold: float | None, margin: float, reviewer_id: str, f: QueueFilter) -> list:
-    """One SELECT per kind of item, each driven by its own index and carrying every column the page shows.
-
-    ``survey_facts`` (the materialised per-survey row, refreshed in every
-    writing transaction) names each counted rating's current reason: the
-    uncertain items come straight from it, the other kinds from the reasons'
-    own indexes, kept when the fact table names them current. Superseded
-    reasons (every item decided before) never reach a join, and no branch
-    needs a second pass over the fact table (PostgreSQL would hash-join it whole).
-    """
-    sf = SurveyFact
-    consequential = _consequential()
-    columns = (_kind().label("kind"), Reason.id.label("id"), sf.survey_id.label("survey_id"), sf.score.label("score"),
-               Reason.text.label("text"), Reason.cause.label("cause"), Reason.attribution.label("attribution"),
-               Reason.source.label("source"), _model_confidence().label("confidence"), _guess().label("guess"),
-               Reason.model_version.label("model_version"), Reason.evidence.label("evidence"),
-               sf.credited_agent_id.label("credited_agent_id"), sf.team_id.label("team_id"),
-               sf.ended_at.label("ended_at"), Reason.created_at.label("created_at"),
-               case((consequential, 1), else_=0).label("consequential"))
-    kinds = [
-        select(*columns).select_from(sf).join(Reason, Reason.id == sf.reason_id)
-        .where(sf.source == ReasonSource.MODEL, sf.needs_review.is_(true())),
-        select(*columns).select_from(Reason).join(sf, sf.reason_id == Reason.id)
-        .where(Reason.source == ReasonSource.CUSTOMER, Reason.model_cause.is_not(None),
-               Reason.model_cause != Reason.cause),
-    ]
-    if threshold is not None:
-        kinds.append(select(*columns).select_from(Reason).join(sf, sf.reason_id == Reason.id)
-                     .where(Reason.source == ReasonSource.MODEL, Reason.attribution == Attribution.STAFF,
-                            Reason.confidence < threshold + margin, Reason.needs_review.is_(false())))
-    out = []
-    for k in kinds:
-        k = k.where(~_has_open_appeal(), ~_labelled_by(reviewer_id), ~_awaiting_adjudication())
-        if f.cause:
-            k = k.where(Reason.cause == f.cause)
-        if f.source:
-            k = k.where(Reason.source == f.source)
-        out.append(k)
-    return out
-
-
 def _item(row) -> QueueItem:
     return QueueItem(kind=row.kind, reason_id=row.id, survey_id=row.survey_id, score=row.score, text=row.text,
                      cause=row.cause, attribution=row.attribution, source=row.source, confidence=row.confidence,
@@ -164,9 +94,40 @@ def _item(row) -> QueueItem:
                      created_at=row.created_at, consequential=bool(row.consequential))
 
 
+def _open_items(reviewer_id: str, threshold: float | None, margin: float, f: QueueFilter) -> list[ColumnElement[bool]]:
+    """Which ``review_items`` rows are items for ``reviewer_id`` under the filters (conditions on ``ReviewItem``).
+
+    Near-threshold and shadow rows are candidates: the promoted model's
+    threshold decides which automatic staff attributions are near it (and
+    those are near-threshold items, never shadow ones), and a shadow row counts
+    while its version's run is active. Written as ranges of
+    ``ix_review_items_kind_confidence`` so the count never reads the confident candidates.
+    """
+    cut = threshold + margin if threshold is not None else None
+    kinds: list[ColumnElement[bool]] = [ReviewItem.kind.in_((UNCERTAIN, DISAGREEMENT))]
+    if cut is not None:
+        kinds.append(and_(ReviewItem.kind == NEAR_THRESHOLD, ReviewItem.sort_confidence < cut))
+    active = exists().where(ShadowRun.version == ReviewItem.version, ShadowRun.stopped_at.is_(None))
+    clear = true() if cut is None else or_(ReviewItem.staff_confidence.is_(None), ReviewItem.staff_confidence >= cut)
+    kinds.append(and_(ReviewItem.kind == SHADOW, active, clear))
+    wanted = [or_(*kinds),
+              ~exists().where(ReviewLabel.reason_id == ReviewItem.reason_id, ReviewLabel.reviewer_id == reviewer_id)]
+    if f.cause:
+        wanted.append(ReviewItem.cause == f.cause)
+    if f.source:
+        wanted.append(ReviewItem.source == f.source)
+    if f.team:
+        wanted.append(ReviewItem.team_id.in_(select(Team.id).where(Team.name == f.team)))
+    return wanted
+
+
 def reason_items(s: Session, *, reviewer_id: str, threshold: float | None, margin: float,
                  f: QueueFilter = QueueFilter(), limit: int = 50) -> tuple[list[QueueItem], int]:
     """The reasons ``reviewer_id`` may label, in queue order (at most ``limit``), and how many there are.
+
+    Reads ``review_items`` (kept by every writer, :mod:`bot.ledger.review_items`)
+    through its ordering index: the first ``limit`` rows in order, then the
+    reasons' and facts' columns for those rows only.
 
     Args:
         s: Open session.
@@ -178,16 +139,27 @@ def reason_items(s: Session, *, reviewer_id: str, threshold: float | None, margi
     """
     if f.source == APPEAL:
         return [], 0
-    u = union_all(*_branches(threshold, margin, reviewer_id, f)).subquery("items")
-    stmt = (select(u, Agent.name, Team.name.label("team"), func.count().over().label("total"))
-            .join(Agent, Agent.id == u.c.credited_agent_id)
-            .outerjoin(Team, Team.id == u.c.team_id))
-    if f.team:
-        stmt = stmt.where(Team.name == f.team)
-    ordered = stmt.order_by(u.c.consequential.desc(), func.coalesce(u.c.confidence, 0.0), u.c.created_at,
-                            u.c.id).limit(limit)
-    rows = s.execute(ordered).all()
-    return [_item(r) for r in rows], (rows[0].total if rows else 0)
+    wanted = _open_items(reviewer_id, threshold, margin, f)
+    # (No check that the credited agent exists, as the old inner join had: calls.credited_agent_id is a foreign key.)
+    total = s.scalar(select(func.count()).select_from(ReviewItem).where(*wanted)) or 0
+    if total == 0:
+        return [], 0
+    order = (ReviewItem.rank, ReviewItem.sort_confidence, ReviewItem.created_at, ReviewItem.reason_id)
+    page = (select(ReviewItem.survey_id, ReviewItem.kind, *order).where(*wanted)
+            .order_by(*order).limit(limit).subquery("page"))
+    rows = s.execute(
+        select(page.c.kind, Reason.id, SurveyFact.survey_id, SurveyFact.score, Reason.text, Reason.cause,
+               Reason.attribution, Reason.source, review_items.model_confidence().label("confidence"),
+               review_items.guess().label("guess"), Reason.model_version, Reason.evidence,
+               SurveyFact.credited_agent_id, SurveyFact.ended_at, Reason.created_at,
+               case((page.c.rank == 0, 1), else_=0).label("consequential"), Agent.name, Team.name.label("team"))
+        .select_from(page)
+        .join(Reason, Reason.id == page.c.reason_id)
+        .join(SurveyFact, SurveyFact.survey_id == page.c.survey_id)
+        .join(Agent, Agent.id == SurveyFact.credited_agent_id)
+        .outerjoin(Team, Team.id == SurveyFact.team_id)
+        .order_by(page.c.rank, page.c.sort_confidence, page.c.created_at, page.c.reason_id)).all()
+    return [_item(r) for r in rows], total
 
 
 def appeal_items(s: Session, f: QueueFilter = QueueFilter(), limit: int = 200) -> list[QueueItem]:

@@ -27,9 +27,13 @@ from bot.web.routes import (
     docs,
     exports,
     health,
+    inbox_pages,
     integration,
     model_pages,
+    owner_pages,
+    privacy_pages,
     review_pages,
+    survey_pages,
     team_pages,
 )
 from bot.web.templating import HERE
@@ -71,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     access.install(app)
     app.state.jobs = build_runner(settings)  # producer side of the job runner: the web app only enqueues
     for module in (health, docs, integration, chat, callbacks, auth, agent_pages, team_pages, admin_pages, appeal_pages,
-                   case_pages, model_pages, review_pages, account_pages, exports):
+                   case_pages, model_pages, privacy_pages, review_pages, account_pages, survey_pages, exports,
+                   inbox_pages, owner_pages):
         app.include_router(module.router)
     return app

@@ -28,9 +28,9 @@ from jinja2 import pass_context
 from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 
-from bot.cases.workflow import unread_count
 from bot.db.models import Agent
 from bot.domain import Role
+from bot.notifications.inbox import unread_count
 from bot.settings import Settings
 from bot.staff import accounts, roster
 from bot.web import messages
@@ -99,7 +99,7 @@ def optional_user(request: Request, s: SessionDep) -> StaffUser | None:
             agent = s.get(Agent, row.agent_id)
             if agent is not None:
                 user = StaffUser(agent.id, agent.name, agent.role, row.csrf_token)
-                # The navigation's inbox count (cases assigned or escalated to this person).
+                # The navigation's inbox count (every unread notification of this person).
                 request.state.inbox_count = unread_count(s, agent.id)
     request.state.staff_user = user
     return user

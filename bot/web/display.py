@@ -1,29 +1,49 @@
 """Chinese names shown on the staff pages and in exports: causes, statuses, column headers.
 
-The cause names are written here once; templates, the explanation sentence
+The cause names are written once in ``bot.domain.cause_names``; templates, the explanation sentence
 and the exports all read them from this module.
 """
 from __future__ import annotations
 
-from bot.domain import CAUSES, AppealStatus
+from bot.domain import CAUSES, AppealStatus, RatingStatus, ReasonSource, SurveyStatus
+from bot.domain.cause_names import CAUSE_NAMES as DOMAIN_CAUSE_NAMES
 
-#: Every cause code → its Chinese name on the staff pages (the 11 codes of the taxonomy).
-CAUSE_NAMES: dict[str, str] = {
-    "staff.attitude": "员工态度",
-    "staff.competence": "专业能力",
-    "staff.resolution": "问题未解决",
-    "company.policy": "公司规定",
-    "company.product": "产品与价格",
-    "company.system": "系统与排队",
-    "company.network": "网络信号",
-    "survey.issue": "调查本身",
-    "customer.misreply": "客户误操作",
-    "customer.other": "客户其他原因",
-    "none": "无明确原因",
-}
+#: Every cause code → its Chinese name on the staff pages (written once, in the domain: notifications use it too).
+CAUSE_NAMES: dict[str, str] = dict(DOMAIN_CAUSE_NAMES)
 assert set(CAUSE_NAMES) == set(CAUSES), "every cause code needs a Chinese name"
 
 ATTRIBUTION_NAMES = {"staff": "服务原因", "non_staff": "非服务原因", "none": "未归因"}
+
+#: Where a survey went and its replies came from (``calls.channel``), in the order the pages list them.
+CHANNEL_NAMES: dict[str, str] = {"web": "网页", "sms": "短信", "wechat": "微信"}
+
+#: Who set a reason's cause (``reasons.source``), as the survey page's reason history says it.
+REASON_SOURCE_NAMES: dict[str, str] = {"model": "模型判断", "customer": "客户选择", "reviewer": "审核员标注",
+                                       "import": "历史导入", "appeal": "申诉决定"}
+
+#: A stored score's status (``ratings.status``) on the survey page.
+RATING_STATUS_NAMES: dict[str, str] = {"valid": "有效", "late": "超时，不计入", "corrected": "已被更正，不计入",
+                                       "opted_out": "客户退出评价，不计入"}
+
+#: A survey's life cycle (``surveys.status``) on the survey page.
+SURVEY_STATUS_NAMES: dict[str, str] = {"pending": "已发送，未回复", "in_progress": "进行中", "completed": "已完成",
+                                       "closed_no_score": "已结束，未评分", "opted_out": "客户退出评价",
+                                       "expired": "已过期"}
+
+assert set(REASON_SOURCE_NAMES) == {v.value for v in ReasonSource}, "every reason source needs a Chinese name"
+assert set(RATING_STATUS_NAMES) == {v.value for v in RatingStatus}, "every rating status needs a Chinese name"
+assert set(SURVEY_STATUS_NAMES) == {v.value for v in SurveyStatus}, "every survey status needs a Chinese name"
+
+
+def channel_name(code: str | None) -> str:
+    """The Chinese name of a channel code (网页, 短信, 微信; the code itself if unknown)."""
+    return CHANNEL_NAMES.get(code or "", code or "—")
+
+
+def channel_order(code: str) -> int:
+    """Sort key: the channels in :data:`CHANNEL_NAMES` order, unknown ones last."""
+    order = list(CHANNEL_NAMES)
+    return order.index(code) if code in order else len(order)
 
 #: What an appeal's status is called on every page: the agent and the supervisor see 申诉中 until a decision.
 APPEAL_STATUS_NAMES = {AppealStatus.OPEN.value: "申诉中", AppealStatus.ESCALATED.value: "申诉中",
@@ -77,3 +97,21 @@ assert len(REVIEW_KEYS) == len(CAUSES) == 11, "one key per cause"
 
 #: The classifier's twelfth training label, shown among its top guesses.
 LABEL_NAMES = {**CAUSE_NAMES, "unclear": "不明确"}
+
+#: The frozen evaluation sets of the classifier's gate (classifiers/data/frozen/manifest.json), by name.
+FROZEN_SET_NAMES = {"test_split_v1": "冻结测试集（v1）", "independent_eval": "独立评估集一",
+                    "independent_eval_2": "独立评估集二"}
+#: The gate's figures per frozen set: report key → (Chinese name, whether a higher value is better).
+GATE_METRICS: tuple[tuple[str, str, bool], ...] = (
+    ("binary_f1", "二分类F1（客服/非客服）", True),
+    ("cause_macro_f1", "11类宏F1", True),
+    ("false_blame", "误归客服（条，未询问即归给客服）", False),
+    ("false_blame_rate", "误归客服率", False),
+    ("staff_coverage", "客服原因覆盖率", True),
+)
+#: A background job run's status, as the model page shows it.
+JOB_STATUS_NAMES = {"queued": "排队中", "running": "进行中", "succeeded": "已完成", "failed": "失败", "retrying": "等待重试"}
+#: The KPI figures a re-attribution preview shows per agent (``bot.learning.reattribution.KPI_FIGURES``).
+REATTRIBUTION_FIGURES = {"staff_low": "客服原因差评（条）", "non_staff_low": "非客服原因差评（条）",
+                         "unattributed_low": "未归因差评（条）", "attributed_csat": "归因满意度",
+                         "staff_low_rate": "客服原因差评率"}

@@ -30,6 +30,7 @@ ROLE_NAMES = {"agent": "客服", "supervisor": "主管", "reviewer": "质检员"
 PAGE_ME = "我的评价"
 PAGE_TEAM = "团队评价"
 PAGE_ADMIN = "全部团队"
+PAGE_SURVEY = "评价详情"
 PERIOD_INVALID = "时间范围格式不正确，已显示近30天。"
 CAUSE_INVALID = "原因筛选无效，已显示全部原因。"
 NOT_FOUND_AGENT = "没有找到该客服。"
@@ -78,7 +79,7 @@ PAGE_ADJUDICATION = "分歧裁定"
 PAGE_AGREEMENT = "审核一致性"
 PAGE_ACCOUNTS = "账号管理"
 REVIEW_KIND_NAMES = {"uncertain": "模型不确定", "disagreement": "客户选择与模型不同", "near_threshold": "接近阈值",
-                     "appeal": "申诉待裁决"}
+                     "appeal": "申诉待裁决", "shadow": "影子版本判断不同"}
 REVIEW_SOURCE_NAMES = {"model": "模型判断", "customer": "客户选择", "appeal": "申诉"}
 REVIEW_OUTCOMES = {
     "decided": "已保存：原因已更新，相关客服的归因满意度随之更新。",
@@ -120,3 +121,55 @@ CASE_REFUSALS = {
     "note_too_long": "回复内容太长了，请精简到2000字以内。",
 }
 CASE_NO_TRANSCRIPT = "没有保存聊天记录（例如批量导入的评价）。"
+
+# --- erasure on request and the right of access (/admin/privacy) --------------------------
+PAGE_PRIVACY = "客户个人信息（查询与删除）"
+PRIVACY_KIND_NAMES = {
+    "ratings": "评分回复原文",
+    "reasons": "不满意原因文字",
+    "flags": "标记（投诉、求助等）的文字",
+    "surveys": "待确认的原因文字",
+    "transcript_messages": "聊天记录（条）",
+    "receipts": "消息回执",
+    "channel_messages": "收到的短信/微信消息",
+    "outbound_messages": "发给客户的消息",
+    "identities": "通话中的客户标识（号码、openid）",
+}
+PRIVACY_NOTHING = "没有找到与该标识有关的任何记录。请确认号码或标识是否正确（网页会话标识须与接入时完全一致）。"
+PRIVACY_ALREADY = "找到 {n} 份问卷，但其中已没有该客户的文字或标识（可能已删除过）。仍可再次执行，以清除 Rasa 对话记录。"
+PRIVACY_WHY_MISSING = "请填写删除理由（如客户申请的编号），并勾选确认。"
+PRIVACY_WHY_TOO_LONG = "理由太长了，请精简到500字以内。"
+PRIVACY_TRACKER = {
+    "sql": "Rasa 对话记录（SQL 存储）：已删除 {events} 条事件，涉及 {conversations} 段对话。",
+    "http": "Rasa 对话记录（内存存储，经 Rasa 接口）：已删除 {events} 条事件，涉及 {conversations} 段对话。",
+    "empty": "Rasa 对话记录：没有该客户的对话。",
+    "none": "Rasa 对话记录未能清除：未配置 Rasa 的 SQL 存储（RASA_TRACKER_DB_*），Rasa 接口也未开启"
+            "（RASA_API_TOKEN）。内存中的记录在 Rasa 重启后消失；配置后请再次执行删除。",
+    "error": "Rasa 对话记录未能清除：无法连接 Rasa 或其存储（{error}）。我们数据库中的内容已删除，请稍后再次执行删除。",
+    "left": "Rasa 对话记录未能完全清除：读回时仍有内容（{way}）。请检查 Rasa 的存储配置后再次执行删除。",
+}
+
+# --- the inbox and the owners of non-staff causes -------------------------------------------------
+PAGE_INBOX = "我的提醒"
+INBOX_KIND_NAMES = {
+    "appeal_to_decide": "待决定申诉", "appeal_decided": "申诉结果", "appeal_escalated": "申诉升级",
+    "case_assigned": "新案件", "case_escalated": "案件升级", "digest": "每周摘要",
+}
+INBOX_ALL_READ = "已全部标为已读。"
+PAGE_OWNERS = "非服务原因负责人"
+OWNER_SAVED = "负责人已保存。"
+OWNER_REMOVED = "负责人已移除。"
+OWNER_REFUSALS = {
+    "unknown_cause": "只能为非服务原因指定负责人。",
+    "control_characters": "内容里有无法保存的控制字符，请删除后重试。",
+    "no_department": "请填写负责部门。",
+    "department_too_long": "部门名称最多64个字。",
+    "bad_email": "邮箱地址格式不对，请检查（多个地址用逗号分隔）。",
+    "too_many_emails": "每个原因最多填写10个邮箱。",
+    "no_contact": "请至少填写一个邮箱或一个群机器人地址，否则每周摘要发不出去。",
+    "bad_webhook_kind": "请选择群机器人类型（企业微信或钉钉）。",
+    "bad_webhook_url": "群机器人地址应以 https:// 开头。",
+    "secret_without_dingtalk": "加签密钥只适用于钉钉机器人。",
+}
+DELIVERY_STATUS_NAMES = {"queued": "待发送", "sent": "已发送", "failed": "发送失败", "skipped": "未配置，未发送"}
+CHANNEL_NAMES = {"wecom": "企业微信群", "dingtalk": "钉钉群", "email": "邮件"}

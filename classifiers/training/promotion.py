@@ -52,6 +52,38 @@ def _summary(report: dict | None) -> dict | None:
     return {"version": report.get("version"), "sets": report.get("sets"), "golden": golden}
 
 
+#: The latest gate comparison of a version against the version promoted at the time (for the model page).
+COMPARISON = "comparison.json"
+
+
+def save_comparison(candidate: str, decision: GateDecision, current_report: dict | None, candidate_report: dict,
+                    root: Path | None = None) -> dict:
+    """Keep the gate's answer and both reports (per frozen set, without per-appeal answers) in the version.
+
+    Written atomically (a reader sees the previous comparison or this one); returns what was written.
+    """
+    root = root or registry.model_root()
+    data = {"at": datetime.now(UTC).isoformat(timespec="seconds"), "candidate": candidate,
+            "current": current_report.get("version") if current_report else None,
+            "decision": decision.to_json(), "reports": {"current": _summary(current_report),
+                                                        "candidate": _summary(candidate_report)}}
+    target = registry.version_dir(candidate, root) / COMPARISON
+    tmp = target.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
+    tmp.replace(target)
+    return data
+
+
+def read_comparison(version: str, root: Path | None = None) -> dict | None:
+    """The comparison kept by :func:`save_comparison`, or ``None`` (never compared, or unreadable)."""
+    try:
+        path = registry.version_dir(version, root) / COMPARISON
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (registry.ModelNotAvailableError, OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
 def gate_reports(
     current: str,
     candidate: str,
@@ -159,7 +191,11 @@ def promote_with_gate(
     if not decision.allowed and not force:
         return PromotionResult(False, False, current, candidate, decision, cur, cand)
     if current != candidate:
-        registry.promote(candidate, root)
+        # Who, why and the gate's figures go with the promotion into the store's record (the bot's history).
+        registry.promote(candidate, root, actor=who, why=why,
+                         report={"forced": forced, "decision": {"allowed": decision.allowed,
+                                                                "reasons": list(decision.reasons)},
+                                 "current": _summary(cur), "candidate": _summary(cand)})
         _record(root, "promote", current, candidate, who, why, forced, decision, cur, cand, on_promoted)
     return PromotionResult(True, forced, current, candidate, decision, cur, cand)
 
@@ -213,6 +249,6 @@ def rollback(
         prev = previous_version(root)
     if prev is None:
         raise PromotionError(f"no earlier promoted version of {current} is recorded in {root / registry.PROMOTION_LOG}")
-    registry.promote(prev, root)
+    registry.promote(prev, root, action="rollback", actor=who, why=why)
     _record(root, "rollback", current, prev, who, why, False, None, None, None, on_promoted)
     return current, prev

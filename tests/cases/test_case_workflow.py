@@ -18,8 +18,11 @@ from bot.conversation import calls
 from bot.db.cases import Case, Notification
 from bot.db.connection import engine_for
 from bot.db.models import AuditLog, Flag
+from bot.notifications import deliveries
+from bot.settings import Settings
 from tests import rows
 from tests.cases.case_data import COMPLAINT_AT, complain, seed_roster
+from tests.notifications.recorders import webhook_server
 
 H = timedelta(hours=1)
 
@@ -70,6 +73,18 @@ def test_regulator_complaint_opens_one_level_up_with_the_12315_clock_and_escalat
     assert steps(db_url, case.id) == [
         ("opened", 1, (COMPLAINT_AT + 48 * H).isoformat()),
         ("escalated", 2, (COMPLAINT_AT + 120 * H).isoformat())]
+    # The delivery job sends both steps to the centre's group robot (a local server speaking WeCom's contract).
+    with webhook_server() as hook:
+        settings = Settings(database_url_override=db_url, public_base_url="https://qa.centre.example",
+                            notify_wecom_webhook=f"{hook.url}/wecom?key=K")
+        # DingTalk and e-mail are not configured here: their two deliveries per step are recorded as skipped.
+        assert deliveries.deliver_due(settings, now=lambda: COMPLAINT_AT + 49 * H) == {"sent": 2, "skipped": 4}
+    contents = [r.body["markdown"]["content"] for r in hook.received]
+    link = f"[查看详情](https://qa.centre.example/cases/{case.id})"
+    assert len(contents) == 2 and all(c.endswith(link) for c in contents)
+    assert f"新案件 #{case.id} 已分派到中心经理" in contents[0]
+    assert f"案件 #{case.id} 超时未回复，已升级到投诉/质检办" in contents[1]
+    assert not any("12315投诉你们" in c for c in contents)  # never the customer's words
 
 
 def test_plain_complaint_goes_to_the_team_supervisor_and_climbs_each_missed_level(db_url, tmp_path):

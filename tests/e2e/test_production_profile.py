@@ -132,3 +132,42 @@ def test_tracker_store_and_event_broker_never_see_raw_personal_data(prod_live):
     assert "身份证号" in everything  # the customer's (redacted) message is there
     for value in raw:
         assert value not in everything, value
+
+
+def test_erasure_deletes_the_conversation_from_the_sql_tracker_store_while_rasa_runs(prod_live):
+    """``feedbackbot privacy erase`` reaches Rasa's PostgreSQL tracker store (RASA_TRACKER_DB_*, as Rasa reads them).
+
+    Rasa reads a conversation from the table at every turn, so deleting its
+    rows while Rasa runs is safe: the next message of the same conversation is
+    answered, and the tracker then holds only what came after the erasure.
+    """
+    import subprocess
+    import sys
+    import uuid
+    from pathlib import Path
+
+    import psycopg
+
+    live, tracker_db, _ = prod_live
+    visitor = f"web-visitor-{uuid.uuid4().hex[:8]}"
+    words = "客服答应周三回电却一直没有回音"
+    token = live.new_survey(channel="web", customer_channel_id=visitor)
+    live.start(token)
+    live.say(token, "2")
+    live.say(token, words)
+
+    def tracker_rows() -> str:
+        with psycopg.connect(PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{tracker_db}") as conn:
+            rows = [json.loads(r[0]) for r in conn.execute("SELECT data FROM events WHERE sender_id = %s", (token,))]
+        return json.dumps(rows, ensure_ascii=False)
+
+    assert words in tracker_rows()
+    cli = Path(sys.executable).parent / "feedbackbot"
+    done = subprocess.run([str(cli), "privacy", "erase", "--channel", visitor, "--why", "客户申请"],
+                          capture_output=True, text=True, env=live.stack.env(), timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "tracker store (sql): removed" in done.stdout
+    assert tracker_rows() == "[]"
+    assert live.say(token, "谢谢")  # Rasa, running throughout, still serves the conversation
+    assert words not in tracker_rows()
+    assert [r.score for r in live.ratings(token)] == [2]

@@ -141,3 +141,25 @@ def test_aliyun_push_two_open_surveys_a_closed_one_and_an_opt_out(live):
     _wait(live, lambda s: s.scalar(select(Survey.status).where(Survey.id == ids[first])) == "opted_out")
     again = live.post_call(channel="sms", customer_channel_id=mobile)
     assert again.status_code == 200 and again.json()["opted_out"] is True, again.text
+
+
+def test_a_reply_to_a_closed_survey_gets_a_polite_answer_and_stores_nothing(live):
+    mobile = _mobile()
+    token = live.post_call(channel="sms", customer_channel_id=mobile).json()["survey_token"]
+    with Session(live.engine) as s:
+        sid = s.scalar(select(Survey.id).where(Survey.token == token))
+    _wait(live, lambda s: s.scalar(select(OutboundMessage.id).where(OutboundMessage.survey_id == sid,
+                                                                    OutboundMessage.status == "sent")))
+    _say(live, mobile, sid, "5")
+    live.expire(token)  # the survey's validity window is over: no correction any more
+    with Session(live.engine) as s:
+        before = s.scalar(select(func.max(OutboundMessage.id)))
+    assert _tencent(live, mobile, "改成3分").status_code == 200
+    polite = _wait(live, lambda s: s.scalar(select(OutboundMessage.text).where(
+        OutboundMessage.id > before, OutboundMessage.channel_hash == s.scalar(
+            select(Call.channel_hash).join(Survey, Survey.call_id == Call.id).where(Survey.id == sid)))))
+    assert "没有待完成的服务评价" in polite and "不会被记录" in polite
+    with Session(live.engine) as s:
+        assert [r.score for r in s.scalars(select(Rating).where(Rating.survey_id == sid))] == [5]
+        latest = s.scalars(select(InboundMessage).order_by(InboundMessage.id.desc()).limit(1)).one()
+        assert (latest.status, latest.survey_id) == ("no_survey", None)

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from bot.conversation import calls
 from bot.db.jobs import JobRun, WorkerHeartbeat
 from bot.db.models import Survey
+from bot.db.notifications import Delivery
 from bot.db.session import open_session
 from bot.db.staff import LoginAttempt
 from bot.domain import OPEN_SURVEY_STATUSES, JobStatus, SurveyStatus
@@ -34,13 +35,16 @@ def due(runner, at: datetime) -> set[str]:
 
 def test_the_periodic_jobs_are_registered_on_their_schedules(sqlite_url, tmp_path):
     runner = build_runner(settings_for(sqlite_url, tmp_path))
-    every_minute = {"worker_heartbeat", "open_cases", "escalate_cases"}
+    every_minute = {"worker_heartbeat", "open_cases", "escalate_cases", "deliver_notifications", "shadow_readings"}
     assert due(runner, datetime(2026, 12, 7, 10, 5)) == {"sweep_idle_surveys"} | every_minute
     assert due(runner, datetime(2026, 12, 7, 10, 6)) == every_minute
     assert due(runner, datetime(2026, 12, 7, 12, 17)) == {"housekeeping"} | every_minute
     assert due(runner, datetime(2026, 12, 7, 13, 17)) == every_minute
     assert due(runner, datetime(2026, 12, 7, 10, 15)) == {"sweep_idle_surveys", "escalate_overdue_appeals"} | every_minute
     assert due(runner, datetime(2026, 12, 7, 19, 43)) == {"retention"} | every_minute
+    # 2026-12-07 is a Monday: the digest runs at 00:05 UTC (08:05 in Beijing), on Mondays only.
+    assert due(runner, datetime(2026, 12, 7, 0, 5)) == {"sweep_idle_surveys", "weekly_digest"} | every_minute
+    assert due(runner, datetime(2026, 12, 8, 0, 5)) == {"sweep_idle_surveys"} | every_minute
     assert runner.tasks["sweep_idle_surveys"].retries == 2
 
 
@@ -73,12 +77,18 @@ def test_housekeeping_deletes_only_what_is_older_than_kept(db_url, tmp_path):
         s.add_all([LoginAttempt(key="a", at=old, succeeded=False), LoginAttempt(key="a", at=recent, succeeded=True)])
         s.add_all([WorkerHeartbeat(worker="gone:1", queue="q", started_at=old, beat_at=NOW - timedelta(days=2)),
                    WorkerHeartbeat(worker="here:2", queue="q", started_at=old, beat_at=NOW)])
+        # Settled deliveries go after 30 days; a queued one stays whatever its age (it is still to be sent).
+        s.add_all([Delivery(kind="digest", channel="email", subject=status, body="b", status=status, attempts=1,
+                            created_at=at, next_attempt_at=at)
+                   for status, at in (("sent", old), ("failed", old), ("skipped", old), ("queued", old),
+                                      ("sent", recent))])
     deleted = schedule.housekeeping(settings_for(db_url, tmp_path))
-    assert deleted == {"job_runs": 2, "login_attempts": 1, "worker_heartbeats": 1}
+    assert deleted == {"job_runs": 2, "login_attempts": 1, "worker_heartbeats": 1, "notification_deliveries": 3}
     with open_session(db_url) as s:
         assert set(s.scalars(select(JobRun.id))) == {"recent", "now"}
         assert s.scalar(select(func.count()).select_from(LoginAttempt)) == 1
         assert list(s.scalars(select(WorkerHeartbeat.worker))) == ["here:2"]
+        assert sorted(s.scalars(select(Delivery.status))) == ["queued", "sent"]
 
 
 def test_the_worker_check_fails_without_a_heartbeat_and_when_it_is_stale(db_url):

@@ -242,7 +242,7 @@ def test_the_migration_on_a_database_with_facts_waits_for_a_rebuild(db_url, tmp_
 
     fact_table.install()
     build_with_reviewers(db_url, tmp_path, NOW)
-    command.downgrade(alembic_config(db_url), "0013_review")
+    command.downgrade(alembic_config(db_url), "queue_0017_review_items")
     engine_for.cache_clear()
     upgrade(db_url)
     with open_session(db_url) as s:

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.cli.main import main
 from bot.conversation import calls, receipts
 from bot.db.connection import engine_for
 from bot.db.funnel import FunnelEvent
@@ -21,9 +22,9 @@ T0 = datetime(2026, 11, 23, 1, 10, tzinfo=UTC)  # 09:10 in Shanghai
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-def new_survey(url: str, call_id: str, sent: datetime) -> tuple[int, str]:
+def new_survey(url: str, call_id: str, sent: datetime, channel: str = "web") -> tuple[int, str]:
     with Session(engine_for(url)) as s, s.begin():
-        req = calls.CallRequest(call_id=call_id, agent_ids=["A1"], ended_at=sent)
+        req = calls.CallRequest(call_id=call_id, agent_ids=["A1"], ended_at=sent, channel=channel)
         survey, _ = calls.register_call(s, req, window_minutes=60, template_version="v1", now=sent)
         return survey.id, survey.token
 
@@ -88,6 +89,44 @@ def test_funnel_counts_each_survey_step_once_per_hour_of_invitation(db_url):
     ]
     text = funnel.format_funnel(rows)
     assert "share of invited" in text and "50%" in text  # 2 of 4 completed
+
+
+def test_funnel_by_channel_counts_each_channels_surveys(db_url, monkeypatch, capsys):
+    # One web, two SMS and one WeChat survey sent on 2026-11-23 (Shanghai); the steps each reached, by hand:
+    # web: opened, rated, completed; sms: one opened, one nothing; wechat: opened, rated, reason, completed.
+    web = new_survey(db_url, "c-web", T0, "web")[1]
+    sms = new_survey(db_url, "c-sms1", T0 + timedelta(minutes=1), "sms")[1]
+    new_survey(db_url, "c-sms2", T0 + timedelta(minutes=2), "sms")
+    wechat = new_survey(db_url, "c-wx", T0 + timedelta(hours=2), "wechat")[1]
+    t = T0 + timedelta(minutes=3)
+    events = [
+        rasa_event(web, "action", t, name="action_start_survey"),
+        rasa_event(web, "bot", t, text="…", metadata={"utter_action": "utter_thanks_high"}),
+        rasa_event(sms, "action", t, name="action_start_survey"),
+        rasa_event(wechat, "action", t, name="action_start_survey"),
+        rasa_event(wechat, "bot", t, text="…", metadata={"utter_action": "utter_ask_reason"}),
+        rasa_event(wechat, "user", t, text="信号太差"),
+        rasa_event(wechat, "bot", t, text="…", metadata={"utter_action": "utter_thanks_reason"}),
+    ]
+    with Session(engine_for(db_url)) as s, s.begin():
+        funnel_consumer.record(s, events)
+    with Session(engine_for(db_url)) as s:
+        rows = funnel.funnel_by_channel(s, T0 - timedelta(hours=1), T0 + timedelta(hours=3))
+    assert rows == [
+        {"channel": "sms", "invited": 2, "opened": 1, "rated": 0, "reason": 0, "completed": 0},
+        {"channel": "web", "invited": 1, "opened": 1, "rated": 1, "reason": 0, "completed": 1},
+        {"channel": "wechat", "invited": 1, "opened": 1, "rated": 1, "reason": 1, "completed": 1},
+    ]
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("FEEDBACKBOT_TIMEZONE", "Asia/Shanghai")
+    assert main(["funnel", "--period", "2026-11-23", "--by-channel"]) == 0
+    out = capsys.readouterr().out
+    assert "by channel" in out
+    lines = out.splitlines()
+    sms_line = next(i for i, line in enumerate(lines) if line.startswith("sms "))
+    assert lines[sms_line].split() == ["sms", "2", "1", "0", "0", "0"]
+    assert lines[sms_line + 1].split() == ["share", "100%", "50%", "0%", "0%", "0%"]
+    assert lines[-2].split() == ["total", "4", "3", "2", "1", "2"]
 
 
 def test_event_ids_differ_by_any_field_and_repeat_for_the_same_event():

@@ -2,7 +2,8 @@
 
 Every expectation below is written from docs/cause-taxonomy.md (codes, typical
 wording and the rules for hard cases), not produced by the code. The model is
-trained once per session by the real pipeline into a temporary model root.
+trained by the real pipeline on today's corpus (``make setup``'s model when its record proves it
+is that model, ``tests/corpus_model.py``; trained here otherwise), in a temporary model root.
 """
 from __future__ import annotations
 
@@ -16,13 +17,13 @@ from classifiers import api, registry
 
 @pytest.fixture(scope="session")
 def real_model(tmp_path_factory):
-    from classifiers.training.pipeline import train
+    from tests.corpus_model import corpus_model_into
 
     root = tmp_path_factory.mktemp("real-models")
     mp = pytest.MonkeyPatch()
     mp.setattr(registry, "_configuration", registry.StoreConfiguration(root))
     api._reset_for_tests()
-    version = train(None, root=root, promote=True, progress=lambda m: None)
+    version, _ = corpus_model_into(root)
     yield root, version
     mp.undo()
     api._reset_for_tests()
@@ -196,3 +197,14 @@ def test_batch_equals_single(clf):
     assert [(r.cause, r.needs_confirmation) for r in many] == [
         (clf(t).cause, clf(t).needs_confirmation) for t in texts
     ]
+
+
+def test_a_model_with_other_provenance_is_not_taken_for_the_corpus_model():
+    from tests.corpus_model import _is_corpus_model
+
+    root = registry.DEFAULT_ROOT
+    current = (root / "CURRENT").read_text(encoding="utf-8").strip()
+    config = json.loads((root / current / "config.json").read_text(encoding="utf-8"))
+    for key, other in (("labels_hash", "ab" * 32), ("data_hash", "0" * 64), ("libraries", {"spacy": "0"}),
+                       ("jieba_userdict_sha256", "f" * 64)):
+        assert not _is_corpus_model({**config, key: other}), key

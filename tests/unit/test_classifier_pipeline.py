@@ -174,7 +174,8 @@ def test_classify_command_streams_in_order(use_root, monkeypatch, capsys):
     assert [o.get("id") for o in out] == [1, None, "b", 3, None, 4, 5, 6]
     assert [("error" in o) for o in out] == [False, True, False, True, True, True, False, False]
     ok = out[0]
-    assert set(ok) == {"id", "cause", "attribution", "confidence", "needs_confirmation", "evidence"}
+    assert set(ok) == {"id", "cause", "attribution", "confidence", "needs_confirmation", "evidence",
+                       "model_version"}
     assert out[6]["cause"] == "none" and out[6]["needs_confirmation"] is True
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("bot", "actions", "classifiers", "zhtext")
 SERVICES = ("bot.conversation", "bot.ledger", "bot.scoring", "bot.staff", "bot.importing", "bot.demo",
-            "bot.dialogue", "bot.rating", "bot.domain", "bot.db")
+            "bot.notifications", "bot.dialogue", "bot.rating", "bot.domain", "bot.db")
 
 
 def _modules() -> dict[str, Path]:

@@ -2,7 +2,7 @@
 and the cause report's quotes index
 
 Revision ID: dayagg_0017_survey_fact_days
-Revises: 0013_review
+Revises: queue_0017_review_items (main's head at the merge; 0013_review when written)
 Create Date: 2026-12-07
 
 On an empty fact table the zone (FEEDBACKBOT_TIMEZONE, default
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "dayagg_0017_survey_fact_days"
-down_revision = "0013_review"
+down_revision = "queue_0017_review_items"
 branch_labels = None
 depends_on = None
 

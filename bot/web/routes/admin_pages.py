@@ -14,7 +14,7 @@ from bot.web.auth import RequireAdmin
 from bot.web.deps import SessionDep, SettingsDep
 from bot.web.templating import templates
 from bot.web.views.common import PeriodDep, explain, local_time
-from bot.web.views.pages import causes_context
+from bot.web.views.pages import causes_context, channel_rates
 
 router = APIRouter(include_in_schema=False)
 
@@ -29,7 +29,8 @@ def admin(request: Request, s: SessionDep, settings: SettingsDep, user: RequireA
         "title": messages.PAGE_ADMIN, "choice": choice, "team_rows": team_rows, "centre": board.centre,
         "explanation": explain(board.centre.counts, "员工的"), "min_sample": settings.min_sample,
         "query": urlencode(choice.query()), "appeals": open_appeals(s), "bands": display.CSAT_BANDS,
-        "time": lambda v: local_time(v, settings.timezone),
+        "time": lambda v: local_time(v, settings.timezone), "causes_query": urlencode(choice.query()),
+        "channels": channel_rates(s, settings, choice, None),
         **causes_context(s, settings, choice, teams),
     }
     return templates.TemplateResponse(request, "staff/admin.html", context)

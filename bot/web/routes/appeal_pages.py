@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from bot.domain import AppealVote
+from bot.notifications import inbox
 from bot.staff import appeal_cases, appeals
 from bot.web import messages
 from bot.web.access import NotFound
@@ -53,8 +54,13 @@ def escalated(request: Request, s: SessionDep, settings: SettingsDep, user: Requ
 @router.get("/appeals/{appeal_id}", response_class=HTMLResponse)
 def appeal_page(request: Request, s: SessionDep, settings: SettingsDep, user: CurrentUser, appeal_id: int,
                 done: str = "", refused: str = ""):
-    """One appeal: the customer's words, the agent's reason, the state; the form its viewer may use."""
+    """One appeal: the customer's words, the agent's reason, the state; the form its viewer may use.
+
+    Opening it marks the viewer's inbox entries about it read.
+    """
     case, viewer = _visible(s, user, appeal_id)
+    inbox.do_mark_read(s, user.agent_id, now_utc(), appeal_id=case.id)
+    s.commit()
     context = appeal_context(s, settings, case, viewer, user.agent_id, user.role)
     refusal = messages.DECISION_REFUSALS.get(refused) or messages.APPEAL_REFUSALS.get(refused)
     context.update(title=f"{messages.PAGE_APPEAL} #{case.id}", notice=_NOTICES.get(done), refusal=refusal)

@@ -36,6 +36,7 @@ from bot.channels.wechat import (
 )
 from bot.clock import utcnow
 from bot.conversation import optouts
+from bot.db.connection import autocommit_engine_for
 from bot.db.session import open_session
 from bot.settings import Settings
 
@@ -85,21 +86,18 @@ async def sms_callback(request: Request, provider: str, secret: str) -> Response
 def _store_and_queue(request: Request, settings: Settings, provider: str, parsed) -> None:
     """Store each reply of a push once (replay window applied) and queue the new ones for the worker."""
     now = utcnow()
-    queued: list[tuple[int, dict[str, str]]] = []
-    with open_session(settings.database_url) as s, s.begin():
-        for m in parsed.messages:
-            verdict = replay_verdict(m.sent_at, now, max_age=timedelta(seconds=settings.sms_replay_window_seconds),
-                                     max_skew=timedelta(seconds=settings.sms_replay_skew_seconds))
-            if verdict is not Replay.OK:
-                log.warning("SMS reply refused by the replay window (%s)", verdict)
-                continue
-            who = _identity(settings, "sms", m.mobile)
-            stored = inbox.do_store(s, who=who, provider=provider, dedupe_key=m.dedupe_key, text=m.text,
-                                    sent_at=m.sent_at, received_at=now, extend=m.extend)
-            if stored is not None:
-                queued.append((stored, {"channel": "sms", "value": m.mobile, "masked": who.masked}))
-    for inbound_id, identity in queued:
-        request.app.state.jobs.enqueue(inbox.PROCESS, inbound_id, identity)
+    received: list[inbox.Received] = []
+    for m in parsed.messages:
+        verdict = replay_verdict(m.sent_at, now, max_age=timedelta(seconds=settings.sms_replay_window_seconds),
+                                 max_skew=timedelta(seconds=settings.sms_replay_skew_seconds))
+        if verdict is not Replay.OK:
+            log.warning("SMS reply refused by the replay window (%s)", verdict)
+            continue
+        received.append(inbox.Received(_identity(settings, "sms", m.mobile), provider, m.dedupe_key, m.text,
+                                       m.sent_at, now, m.extend))
+    for inbound_id, m in inbox.do_store_push(autocommit_engine_for(settings.database_url), received):
+        request.app.state.jobs.enqueue(inbox.PROCESS, inbound_id,
+                                       {"channel": "sms", "value": m.who.value, "masked": m.who.masked})
 
 
 def _endpoint(settings: Settings) -> WechatEndpoint | None:

@@ -20,7 +20,8 @@ from bot.web.deps import SessionDep, SettingsDep
 from bot.web.ids import StaffId
 from bot.web.views.common import CauseDep, PeriodDep
 from bot.web.views.export import check_format, export_response
-from bot.web.views.tables import cause_tables, feedback_table, kpi_table
+from bot.web.views.pages import cause_scope, channel_rates, team_cause_reports
+from bot.web.views.tables import cause_tables, channel_table, feedback_table, kpi_table
 
 router = APIRouter(prefix="/export", include_in_schema=False)
 
@@ -45,19 +46,34 @@ def export_kpi(s: SessionDep, settings: SettingsDep, user: RequireSupervisor, ch
     board = score_period(s, choice.period, tz=settings.timezone, min_sample=settings.min_sample)
     if team:
         rows = board.rows(team=check_team(s, user, team))
+        rates = channel_rates(s, settings, choice, [team])
     elif user.role == Role.ADMIN:
         rows = [*board.teams, board.centre]
+        rates = channel_rates(s, settings, choice, None)
     else:
-        rows = [k for t in visible_teams(s, user) for k in board.rows(team=t)[:-1]] + [board.centre]
-    return export_response([kpi_table(rows)], format, f"满意度-{team or '全部团队'}-{choice.period.label}",
+        teams = visible_teams(s, user)
+        rows = [k for t in teams for k in board.rows(team=t)[:-1]] + [board.centre]
+        rates = channel_rates(s, settings, choice, teams)
+    whose = team or ("全中心" if user.role == Role.ADMIN else "所列团队")
+    return export_response([kpi_table(rows), channel_table(rates, f"各渠道回复率-{whose}")], format,
+                           f"满意度-{team or '全部团队'}-{choice.period.label}",
                            f"kpi-{'team' if team else 'all'}-{choice.period.label}")
 
 
 @router.get("/causes")
-def export_causes(s: SessionDep, settings: SettingsDep, user: RequireSupervisor, choice: PeriodDep,
+def export_causes(s: SessionDep, settings: SettingsDep, user: RequireSupervisor, choice: PeriodDep, team: str = "",
                   format: str = "xlsx"):
-    """The cause report; its staff part limited to the teams the user may see."""
+    """The cause report; its staff part limited to the teams the user may see.
+
+    As on the pages: a supervisor's (or, with ``team``, one team's) non-staff part is of those teams' calls, with
+    the centre's figures in labelled columns; an admin without ``team`` gets the centre's.
+    """
     check_format(format)
-    report = cause_report(s, choice.period, tz=settings.timezone)
-    return export_response(cause_tables(report, visible_teams(s, user)), format, f"原因报告-{choice.period.label}",
+    teams = [check_team(s, user, team)] if team else visible_teams(s, user)
+    if team or user.role != Role.ADMIN:
+        report, centre = team_cause_reports(s, settings, choice, teams)
+        tables = cause_tables(report, teams, centre=centre, scope=cause_scope(teams))
+    else:
+        tables = cause_tables(cause_report(s, choice.period, tz=settings.timezone), teams)
+    return export_response(tables, format, f"原因报告-{team or '全部'}-{choice.period.label}",
                            f"causes-{choice.period.label}")

@@ -15,7 +15,7 @@ from bot.web.deps import SessionDep, SettingsDep
 from bot.web.ids import StaffId
 from bot.web.templating import templates
 from bot.web.views.common import PeriodDep
-from bot.web.views.pages import agent_context, causes_context, team_blocks
+from bot.web.views.pages import agent_context, cause_scope, causes_context, team_blocks
 
 router = APIRouter(include_in_schema=False)
 
@@ -28,9 +28,10 @@ def team(request: Request, s: SessionDep, settings: SettingsDep, user: RequireSu
     board = score_period(s, choice.period, tz=settings.timezone, min_sample=settings.min_sample)
     context = {
         "title": messages.PAGE_TEAM if not team else f"{team} · {messages.PAGE_TEAM}",
-        "choice": choice, "blocks": team_blocks(s, user, board, teams), "min_sample": settings.min_sample,
-        "query": urlencode(choice.query()), "team": team, "bands": display.CSAT_BANDS,
-        **causes_context(s, settings, choice, teams),
+        "choice": choice, "blocks": team_blocks(s, settings, user, board, choice, teams),
+        "min_sample": settings.min_sample, "query": urlencode(choice.query()), "team": team,
+        "bands": display.CSAT_BANDS, "causes_query": urlencode({**choice.query(), **({"team": team} if team else {})}),
+        **causes_context(s, settings, choice, teams, scope=cause_scope(teams)),
     }
     return templates.TemplateResponse(request, "staff/team.html", context)
 

@@ -15,7 +15,7 @@ from bot.conversation import transcripts
 from bot.db.cases import RUNNING, Case
 from bot.db.models import Agent, AuditLog, Flag, Survey
 from bot.db.staff import Team
-from bot.web import messages
+from bot.web import display, messages
 from bot.web.formatting import local_time
 
 
@@ -93,6 +93,9 @@ def case_details(s: Session, case: Case, levels: tuple[Level, ...], now: datetim
                       "actor": actor, "detail": "；".join(detail)})
     transcript = [{"sender": "客户" if m.sender == "customer" else "机器人", "text": m.text,
                    "at": local_time(m.created_at, tz)} for m in (transcripts.history(s, survey) if survey else [])]
+    call = survey.call if survey else None
     return {"case": case_row(s, case, levels, now, tz), "words": flag.text if flag else "",
+            "channel": display.channel_name(call.channel) if call else "—",
+            "masked": call.channel_masked if call else None, "survey_id": survey.id if survey else None,
             "flag_at": local_time(flag.created_at, tz) if flag else "", "note": case.answer_note,
             "transcript": transcript, "steps": steps}

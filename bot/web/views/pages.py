@@ -10,13 +10,17 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.db.models import Agent
+from bot.db.staff import Team
 from bot.scoring import agent_feedback
 from bot.scoring.board import Scoreboard, score_period
-from bot.scoring.cause_report import cause_report, daily_series
+from bot.scoring.cause_report import CauseCount, CauseReport, cause_report, daily_series, non_staff_counts
+from bot.scoring.channels import ChannelRate, response_by_channel
 from bot.settings import Settings
+from bot.web import display
 from bot.web.auth import StaffUser, can_see_agent
 from bot.web.views.appeals import within_window
 from bot.web.views.common import PeriodChoice, explain, local_time
@@ -45,17 +49,55 @@ def agent_context(s: Session, settings: Settings, agent: Agent, choice: PeriodCh
     }
 
 
-def team_blocks(s: Session, user: StaffUser, board: Scoreboard, teams: list[str]) -> list[dict[str, Any]]:
-    """One table per team: the agents (with whether ``user`` may open them) and the team row."""
+def team_blocks(s: Session, settings: Settings, user: StaffUser, board: Scoreboard, choice: PeriodChoice,
+                teams: list[str]) -> list[dict[str, Any]]:
+    """One table per team: the agents (with whether ``user`` may open them), the team row, its channels."""
     blocks = []
     for team in teams:
         *agents, team_row, _centre = board.rows(team=team)
         blocks.append({"name": team, "team_row": team_row, "explanation": explain(team_row.counts, "团队的"),
-                       "agents": [(k, can_see_agent(user, k.id, s)) for k in agents]})
+                       "agents": [(k, can_see_agent(user, k.id, s)) for k in agents],
+                       "channels": channel_rates(s, settings, choice, [team])})
     return blocks
 
 
-def causes_context(s: Session, settings: Settings, choice: PeriodChoice, teams: list[str]) -> dict[str, Any]:
-    """The cause report of the period, its staff part limited to ``teams``."""
-    report = cause_report(s, choice.period, tz=settings.timezone)
-    return {"report": report, "staff_teams": [t for t in teams if t in report.staff_by_team]}
+def team_ids(s: Session, teams: list[str]) -> list[int]:
+    """The ids of the named teams."""
+    return list(s.scalars(select(Team.id).where(Team.name.in_(teams)))) if teams else []
+
+
+def team_cause_reports(s: Session, settings: Settings, choice: PeriodChoice, teams: list[str]
+                       ) -> tuple[CauseReport, tuple[CauseCount, ...]]:
+    """The cause report of ``teams``' calls (non-staff part) and the centre's non-staff counts, for the side column."""
+    tz = settings.timezone
+    return (cause_report(s, choice.period, tz=tz, team_ids=team_ids(s, teams)),
+            non_staff_counts(s, choice.period, tz=tz))
+
+
+def causes_context(s: Session, settings: Settings, choice: PeriodChoice, teams: list[str], *,
+                   scope: str | None = None) -> dict[str, Any]:
+    """The cause report of the period, its staff part limited to ``teams``.
+
+    ``scope`` (the team page: the name of what ``teams`` are) makes the non-staff part ``teams``' own, with the
+    centre's figures beside it in a labelled column; None (the admin page): the centre's.
+    """
+    if scope is None:
+        report, centre = cause_report(s, choice.period, tz=settings.timezone), None
+    else:
+        report, centre = team_cause_reports(s, settings, choice, teams)
+    return {"report": report, "centre_report": centre is not None, "cause_scope": scope,
+            "centre_counts": {c.cause: c for c in centre} if centre else {},
+            "staff_teams": [t for t in teams if t in report.staff_by_team]}
+
+
+def channel_rates(s: Session, settings: Settings, choice: PeriodChoice, teams: list[str] | None
+                  ) -> list[ChannelRate]:
+    """Response rate per channel of ``teams``' calls (None: the centre), channels in the pages' order."""
+    rates = response_by_channel(s, choice.period, tz=settings.timezone,
+                                team_ids=None if teams is None else team_ids(s, teams))
+    return sorted(rates, key=lambda r: display.channel_order(r.channel))
+
+
+def cause_scope(teams: list[str]) -> str:
+    """What a team page's own figures cover: the team's name, or "您的 N 个团队"."""
+    return teams[0] if len(teams) == 1 else f"所列 {len(teams)} 个团队"

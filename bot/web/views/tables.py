@@ -10,7 +10,8 @@ from typing import Any
 
 from bot.domain import STAFF_CAUSES
 from bot.scoring.agent_feedback import FeedbackItem
-from bot.scoring.cause_report import CauseReport
+from bot.scoring.cause_report import CauseCount, CauseReport
+from bot.scoring.channels import ChannelRate
 from bot.scoring.kpi import Kpi
 from bot.web import display
 from bot.web.views.common import local_time
@@ -70,19 +71,36 @@ def kpi_table(rows: Sequence[Kpi], title: str = "满意度") -> Table:
 
 def feedback_table(items: Sequence[FeedbackItem], tz: str) -> Table:
     """An agent's feedback list."""
-    headers = ("通话编号", "通话结束时间", "评分", "客户回复", "原因", "原因分类", "依据词", "是否计入", "说明", "申诉状态")
+    headers = ("通话编号", "通话结束时间", "评分", "客户回复", "原因", "原因分类", "依据词", "是否计入", "说明", "申诉状态",
+               "渠道", "客户标识(脱敏)", "评价编号")
     rows: list[tuple[Cell, ...]] = [
         (i.call_id, local_time(i.ended_at, tz), i.score, i.reply, i.reason, display.cause_name(i.cause), i.evidence,
          *display.ITEM_STATUS[i.status],
-         display.APPEAL_STATUS_NAMES.get(i.appeal_status or "", "")) for i in items]
+         display.APPEAL_STATUS_NAMES.get(i.appeal_status or "", ""), display.channel_name(i.channel),
+         i.channel_masked, i.survey_id) for i in items]
     return Table("评价明细", headers, rows)
 
 
-def cause_tables(report: CauseReport, teams: Sequence[str]) -> list[Table]:
-    """The cause report: non-staff causes (count, previous, quotes) and staff causes of ``teams``."""
-    non_staff = Table("非服务原因", ("原因", "本期", "上期", "变化", "客户原话1", "客户原话2", "客户原话3"), [
+def channel_table(rates: Sequence[ChannelRate], title: str = "各渠道回复率") -> Table:
+    """Invited, answered and the response rate per channel (``bot.scoring.channels``)."""
+    return Table(title, ("渠道", "邀请数", "已评分", "回复率"),
+                 [(display.channel_name(r.channel), r.invited, r.answered, _r(r.response_rate)) for r in rates])
+
+
+def cause_tables(report: CauseReport, teams: Sequence[str], *, centre: Sequence[CauseCount] | None = None,
+                 scope: str | None = None) -> list[Table]:
+    """The cause report: non-staff causes (count, previous, quotes) and staff causes of ``teams``.
+
+    With ``centre`` (a team-scoped ``report``, ``scope`` naming its teams) the non-staff table gains the centre's
+    count and previous count in columns headed 全中心.
+    """
+    extra: tuple[str, ...] = ("全中心本期", "全中心上期") if centre else ()
+    by_code = {c.cause: c for c in centre} if centre else {}
+    non_staff = Table(f"非服务原因-{scope or '全中心'}",
+                      ("原因", "本期", "上期", "变化", "客户原话1", "客户原话2", "客户原话3", *extra), [
         (display.cause_name(c.cause), c.count, c.previous, c.count - c.previous,
-         *(list(c.quotes) + [None] * 3)[:3]) for c in report.non_staff])
+         *(list(c.quotes) + [None] * 3)[:3],
+         *((by_code[c.cause].count, by_code[c.cause].previous) if centre else ())) for c in report.non_staff])
     staff_codes = STAFF_CAUSES
     staff = Table("服务原因(按团队)", ("团队", *(display.cause_name(c) for c in staff_codes)), [
         (team, *(report.staff_by_team[team].get(c, 0) for c in staff_codes))
