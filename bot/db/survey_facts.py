@@ -6,9 +6,9 @@ per-survey query, so the table can only ever hold what that query says.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db.models import Base
@@ -25,6 +25,8 @@ class SurveyFact(Base):
         # The review queue finds current reasons through the fact table (bot.staff.review_queue).
         Index("ix_survey_facts_source_review", "source", "needs_review"),
         Index("ix_survey_facts_reason", "reason_id"),
+        # The cause report's newest quotes per cause (bot.scoring.cause_report._quotes).
+        Index("ix_survey_facts_quotes", "bucket", "cause", "reason_id", "ended_at"),
     )
 
     survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id"), primary_key=True, autoincrement=False)
@@ -45,3 +47,57 @@ class SurveyFact(Base):
     corrected: Mapped[int] = mapped_column(Integer)  # superseded rating rows
     bucket: Mapped[str | None] = mapped_column(String(24))
     channel: Mapped[str] = mapped_column(String(16), server_default="web")  # calls.channel: web, sms, wechat
+
+
+class SurveyFactDay(Base):
+    """The sums of ``survey_facts`` per local day, credited agent and call team: what a KPI adds up.
+
+    One row per (local day in the zone of :class:`SurveyFactDayZone`, agent,
+    team); ``team_id`` 0 stands for a call without a team (team ids start at
+    1; a primary key cannot hold NULL). Each count is the KPI aggregate of
+    ``bot.ledger.day_counts.MEASURES`` of the same name over the day's fact
+    rows; a row whose ``invited`` fell to 0 adds nothing and is ignored.
+    Maintained by ``bot.ledger.day_counts`` in the transaction that changes
+    the facts.
+    """
+
+    __tablename__ = "survey_fact_days"
+    # SQLite: stored in key order, so a period's days are one sequential range, not a lookup per row.
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    credited_agent_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    team_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_ended: Mapped[datetime | None]  # the latest call end of the group (an agent's period team is its team)
+    invited: Mapped[int] = mapped_column(Integer, default=0)
+    responses: Mapped[int] = mapped_column(Integer, default=0)
+    satisfied: Mapped[int] = mapped_column(Integer, default=0)
+    neutral: Mapped[int] = mapped_column(Integer, default=0)
+    dissatisfied: Mapped[int] = mapped_column(Integer, default=0)
+    staff_low: Mapped[int] = mapped_column(Integer, default=0)
+    non_staff_low: Mapped[int] = mapped_column(Integer, default=0)
+    unattributed_low: Mapped[int] = mapped_column(Integer, default=0)
+    opted_out: Mapped[int] = mapped_column(Integer, default=0)
+    appeal_upheld: Mapped[int] = mapped_column(Integer, default=0)
+    late: Mapped[int] = mapped_column(Integer, default=0)
+    corrected: Mapped[int] = mapped_column(Integer, default=0)
+    appeal_open: Mapped[int] = mapped_column(Integer, default=0)
+    ns_company_policy: Mapped[int] = mapped_column(Integer, default=0)
+    ns_company_product: Mapped[int] = mapped_column(Integer, default=0)
+    ns_company_system: Mapped[int] = mapped_column(Integer, default=0)
+    ns_company_network: Mapped[int] = mapped_column(Integer, default=0)
+    ns_survey_issue: Mapped[int] = mapped_column(Integer, default=0)
+    ns_customer_misreply: Mapped[int] = mapped_column(Integer, default=0)
+    ns_customer_other: Mapped[int] = mapped_column(Integer, default=0)
+    st_staff_attitude: Mapped[int] = mapped_column(Integer, default=0)
+    st_staff_competence: Mapped[int] = mapped_column(Integer, default=0)
+    st_staff_resolution: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SurveyFactDayZone(Base):
+    """The time zone whose local days ``survey_fact_days`` is keyed by (one row, id 1); no row: not built."""
+
+    __tablename__ = "survey_fact_days_zone"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    timezone: Mapped[str] = mapped_column(String(64))

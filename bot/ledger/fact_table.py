@@ -33,7 +33,7 @@ from bot.db.review import ReviewLabel
 from bot.db.shadow import ShadowReading
 from bot.db.staff import Appeal
 from bot.db.survey_facts import SurveyFact
-from bot.ledger import review_items
+from bot.ledger import day_counts, review_items
 from bot.ledger.per_survey import per_survey
 
 F = cast(Table, SurveyFact.__table__)
@@ -47,20 +47,29 @@ def refresh_facts(s: Session, survey_ids: Iterable[int] | None) -> None:
     """Delete and re-insert the fact rows of ``survey_ids`` (all surveys when None) from the canonical query.
 
     Runs in the caller's transaction; the surveys' ``review_items`` rows follow
-    (:mod:`bot.ledger.review_items` reads the facts).
+    (:mod:`bot.ledger.review_items` reads the facts). The day sums of ``survey_fact_days`` (when
+    built) follow in the same transaction: the replaced rows are taken away from their days before
+    the delete and the new ones added after the insert (``bot.ledger.day_counts``).
     """
     source, pick = _canonical()
     target = list(_COLUMNS)
+    zone = day_counts.built_zone(s)
     if survey_ids is None:
         s.execute(delete(F))
         s.execute(insert(F).from_select(target, pick))
+        if zone is not None:
+            day_counts.rebuild(s, zone)
         review_items.refresh_review_items(s, None)
         return
     ids = sorted(set(survey_ids))
     for i in range(0, len(ids), _CHUNK):
         chunk = ids[i:i + _CHUNK]
+        if zone is not None:
+            day_counts.apply_delta(s, zone, chunk, -1)
         s.execute(delete(F).where(F.c.survey_id.in_(chunk)))
         s.execute(insert(F).from_select(target, pick.where(source.c.survey_id.in_(chunk))))
+        if zone is not None:
+            day_counts.apply_delta(s, zone, chunk, 1)
     review_items.refresh_review_items(s, ids)
 
 
@@ -81,9 +90,14 @@ def _one_survey() -> tuple[Delete, Insert]:
 def refresh_survey_facts(s: Session, survey_id: int) -> None:
     """:func:`refresh_facts` for one survey, with statements built once (a dialogue turn's Core writes)."""
     remove, add = _one_survey()
+    zone = day_counts.built_zone(s)
+    if zone is not None:
+        day_counts.apply_delta(s, zone, [survey_id], -1)
     c = s.connection()
     c.execute(remove, {"sid": survey_id})
     c.execute(add, {"sid": survey_id})
+    if zone is not None:
+        day_counts.apply_delta(s, zone, [survey_id], 1)
     review_items.refresh_survey_items(s, survey_id)
 
 

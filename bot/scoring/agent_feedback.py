@@ -1,28 +1,28 @@
 """One agent's feedback list: every reply to the surveys of their calls in a period, with why it counts or not.
 
-The bucket of a reply is the same SQL expression the KPIs use
-(``bot.ledger.per_survey.bucket``) and the counted rating / current reason
-are those of ``bot.ledger.counting``, so the list and the KPI cards can
-never disagree about what counted.
+Which rating counts and its bucket are read from ``survey_facts``, the row
+the KPIs count (materialised from ``bot.ledger.per_survey`` in every
+writer's transaction), and the current reason is that of
+``bot.ledger.counting``, so the list and the KPI cards can never disagree
+about what counted.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, case, false, func, null, select
 from sqlalchemy.orm import Session, aliased
 
 from bot.db.models import Call, Rating, Reason, Survey
 from bot.db.staff import Appeal
+from bot.db.survey_facts import SurveyFact
 from bot.domain import Attribution, RatingStatus
-from bot.ledger.counting import is_counted_rating, is_current_reason
+from bot.ledger.counting import is_current_reason
 from bot.ledger.per_survey import (
     APPEAL_UPHELD,
     NON_STAFF_LOW,
     STAFF_LOW,
-    UPHELD_APPEALS,
-    bucket,
     is_staff_attributed,
 )
 from bot.scoring.periods import Period
@@ -76,7 +76,10 @@ def _status(rating_status: str, counted: bool, score: int, bucket_value: str | N
 
 def _items_stmt():
     """Every rating of every survey with its counted flag, bucket, current reason and latest appeal (newest call first)."""
-    counted = is_counted_rating().label("counted")
+    # The counted rating and its bucket as the KPIs store them (survey_facts, kept in every writer's
+    # transaction): the list agrees with the cards by construction, and no query aggregates every appeal.
+    counted = func.coalesce(SurveyFact.rating_id == Rating.id, false()).label("counted")
+    stored_bucket = case((SurveyFact.rating_id == Rating.id, SurveyFact.bucket), else_=null()).label("bucket")
     staff_confirmed = is_staff_attributed().label("staff_confirmed")
     # The rating's latest appeal, whichever of its reasons it was filed on: an upheld appeal adds a new reason.
     appealed = aliased(Reason)
@@ -88,14 +91,14 @@ def _items_stmt():
                         .order_by(Appeal.id.desc()).limit(1).correlate(Rating).scalar_subquery())
     return (
         select(Rating.id, Call.external_id, Call.ended_at, Rating.received_at, Rating.score, Rating.raw_reply,
-               Rating.status, counted, bucket().label("bucket"), Reason.id, Reason.text, Reason.cause,
+               Rating.status, counted, stored_bucket, Reason.id, Reason.text, Reason.cause,
                Reason.evidence, Reason.attribution, staff_confirmed, latest_appeal.label("appeal"),
                latest_appeal_id.label("appeal_id"), Reason.created_at, Survey.id, Call.channel, Call.channel_masked)
         .select_from(Call)
         .join(Survey, Survey.call_id == Call.id)
         .join(Rating, Rating.survey_id == Survey.id)
         .outerjoin(Reason, and_(Reason.rating_id == Rating.id, is_current_reason()))
-        .outerjoin(UPHELD_APPEALS, UPHELD_APPEALS.c.rating_id == Rating.id)
+        .outerjoin(SurveyFact, SurveyFact.survey_id == Survey.id)
         .order_by(Call.ended_at.desc(), Rating.id.desc())
     )
 

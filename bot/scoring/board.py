@@ -14,23 +14,18 @@ field names).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from datetime import datetime
-from typing import cast
+from dataclasses import dataclass, fields
+from datetime import date, datetime
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select, text, true, union_all
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select, text, union_all
 from sqlalchemy.orm import Session
 
 from bot.db.models import Agent
 from bot.db.staff import Team
-from bot.domain import SurveyStatus
+from bot.ledger import day_counts
 from bot.ledger.fact_table import fact_rows
 from bot.ledger.per_survey import (
-    APPEAL_UPHELD,
-    NON_STAFF_LOW,
-    STAFF_LOW,
-    UNATTRIBUTED_LOW,
-    count_if,
     survey_facts,
 )
 from bot.scoring.kpi import (
@@ -67,25 +62,20 @@ RowSource = Callable[[datetime, datetime], Select]
 
 
 def _counts(f) -> list[ColumnElement]:
-    """The aggregates of one KPI group over per-survey rows ``f`` (their order is read by :func:`_survey_groups`)."""
-    b, score = f.c.bucket, f.c.score
-    return [
-        func.max(f.c.ended_at),
-        func.count(),
-        func.count(score),
-        count_if(score >= 4),
-        count_if(score == 3),
-        count_if(score <= 2),
-        count_if(b == STAFF_LOW),
-        count_if(b == NON_STAFF_LOW),
-        count_if(b.in_((UNATTRIBUTED_LOW, APPEAL_UPHELD))),
-        count_if(score.is_(None) & (f.c.survey_status == SurveyStatus.OPTED_OUT)),
-        count_if(b == APPEAL_UPHELD),
-        func.coalesce(func.sum(f.c.late), 0),
-        func.coalesce(func.sum(f.c.corrected), 0),
-        count_if(f.c.appeal_open.is_(true())),
-        *(count_if((b == NON_STAFF_LOW) & (f.c.cause == code)) for code in NON_STAFF_CODES),
-    ]
+    """The aggregates of one KPI group over per-survey rows ``f``: the latest end, then every measure."""
+    return [func.max(f.c.ended_at), *(measure(f) for _, measure in day_counts.MEASURES)]
+
+
+def _counts_of(values: Sequence[int]) -> Counts:
+    """:class:`Counts` from the measures in :data:`bot.ledger.day_counts.NAMES` order."""
+    n = dict(zip(day_counts.NAMES, (int(v) for v in values), strict=True))
+    return Counts(
+        invited=n["invited"], responses=n["responses"], satisfied=n["satisfied"], neutral=n["neutral"],
+        dissatisfied=n["dissatisfied"], staff_low=n["staff_low"], non_staff_low=n["non_staff_low"],
+        unattributed_low=n["unattributed_low"], opted_out=n["opted_out"], appeal_upheld=n["appeal_upheld"],
+        late=n["late"], corrected=n["corrected"], appeal_open=n["appeal_open"],
+        non_staff_by_cause=tuple(n[day_counts.cause_column(code)] for code in NON_STAFF_CODES),
+    )
 
 
 def _per_span(source: RowSource, spans: Sequence[tuple[datetime, datetime]]) -> Select:
@@ -109,18 +99,54 @@ def _one_pass(source: RowSource, spans: Sequence[tuple[datetime, datetime]]) -> 
     return select(which, f.c.agent_id, f.c.team_id, *_counts(f)).group_by(which, f.c.agent_id, f.c.team_id)
 
 
-def _survey_groups(s: Session, spans: Sequence[tuple[datetime, datetime]], source: RowSource
-                   ) -> list[dict[GroupKey, _Group]]:
-    shape = _per_span if s.get_bind().dialect.name == "postgresql" else _one_pass
-    stmt = shape(source, spans)
+def _survey_groups(s: Session, spans: Sequence[tuple[datetime, datetime]], source: RowSource,
+                   adjacent: bool = True) -> list[dict[GroupKey, _Group]]:
+    """Groups per span from per-survey rows; ``adjacent`` spans may be read in one pass on SQLite."""
     groups: list[dict[GroupKey, _Group]] = [{} for _ in spans]
-    for i, agent_id, team_id, last, *n in s.execute(stmt):
-        counts = Counts(
-            invited=n[0], responses=n[1], satisfied=n[2], neutral=n[3], dissatisfied=n[4],
-            staff_low=n[5], non_staff_low=n[6], unattributed_low=n[7], opted_out=n[8], appeal_upheld=n[9],
-            late=int(n[10]), corrected=int(n[11]), appeal_open=n[12], non_staff_by_cause=tuple(int(x) for x in n[13:]),
-        )
-        groups[i][(agent_id, team_id)] = _Group(counts, last)
+    if not spans:
+        return groups
+    shape = _one_pass if adjacent and s.get_bind().dialect.name != "postgresql" else _per_span
+    for i, agent_id, team_id, last, *n in s.execute(shape(source, spans)):
+        if i >= 0:  # -1: a row between spans (none when they are adjacent)
+            groups[i][(agent_id, team_id)] = _Group(_counts_of(n), last)
+    return groups
+
+
+def _merge(into: dict[GroupKey, _Group], key: GroupKey, group: _Group) -> None:
+    had = into.get(key)
+    if had is None:
+        into[key] = group
+        return
+    lasts = [x for x in (had.last_ended, group.last_ended) if x is not None]
+    into[key] = _Group(had.counts + group.counts, max(lasts) if lasts else None)
+
+
+def _day_groups(s: Session, spans: Sequence[tuple[datetime, datetime]], lean: Sequence[int] = ()
+                ) -> list[dict[GroupKey, _Group]]:
+    """The groups of each span from the day sums for its whole local days and the fact rows for its edges.
+
+    Spans with no whole day of the day table (or before it is built) are read
+    from the facts entirely.
+    """
+    zone = day_counts.built_zone(s)
+    whole: list[tuple[int, date, date]] = []
+    facts: list[tuple[int, tuple[datetime, datetime]]] = []
+    for i, (start, end) in enumerate(spans):
+        part = day_counts.split(zone, start, end)
+        if part is None:
+            facts.append((i, (start, end)))
+        else:
+            whole.append((i, part.first, part.stop))
+            facts.extend((i, edge) for edge in part.edges)
+    groups: list[dict[GroupKey, _Group]] = [{} for _ in spans]
+    if whole:
+        for i, agent_id, team_id, last, *n in s.execute(day_counts.day_sums(whole, lean=lean)):
+            _merge(groups[i], (agent_id, team_id), _Group(_counts_of(n), last))
+    # Edges are short and far apart: one small GROUP BY each, not one pass over the days between them.
+    edges = _survey_groups(s, [span for _, span in facts], fact_rows, adjacent=False)
+    for (i, _), found in zip(facts, edges, strict=True):
+        for key, group in found.items():
+            _merge(groups[i], key, group)
     return groups
 
 
@@ -129,24 +155,42 @@ def _tune(s: Session) -> None:
     # (0.5-2 s) than the query itself; SET LOCAL lasts only for the caller's transaction.
     if s.get_bind().dialect.name == "postgresql":
         s.execute(text("SET LOCAL jit = off"))
+        # A month of day rows (~30k × 23 counts) is grouped in memory, not sorted to disk at the default 4 MB.
+        s.execute(text("SET LOCAL work_mem = '64MB'"))
 
 
-def group_counts(s: Session, periods: Sequence[Period], tz: str, source: RowSource = fact_rows
-                 ) -> list[dict[GroupKey, _Group]]:
+def group_counts(s: Session, periods: Sequence[Period], tz: str, source: RowSource = fact_rows,
+                 lean: Sequence[int] = ()) -> list[dict[GroupKey, _Group]]:
     """Counts per (credited agent, call team) for each of ``periods`` (adjacent ones), in one query.
+
+    ``lean``: indexes of periods only compared against (``Change``): from the day sums they may come with
+    only ``day_counts.CHANGE_NAMES`` counted.
 
     Returns:
         One mapping per period, in the order given.
     """
     _tune(s)
-    return _survey_groups(s, [p.bounds(tz) for p in periods], source)
+    spans = [p.bounds(tz) for p in periods]
+    if source is fact_rows:  # the stored facts: their day sums where whole days allow
+        return _day_groups(s, spans, lean)
+    return _survey_groups(s, spans, source)
+
+
+_FIELDS = tuple(f.name for f in fields(Counts))
 
 
 def _sum(counts: Iterable[Counts]) -> Counts:
-    total = Counts()
-    for c in counts:
-        total = total + c
-    return total
+    """The field-wise total (one :class:`Counts` built, not one per addition: a centre adds thousands)."""
+    items = list(counts)
+    if len(items) == 1:
+        return items[0]
+    if not items:
+        return Counts()
+    totals: dict[str, Any] = {}
+    for name in _FIELDS:
+        values = [getattr(c, name) for c in items]
+        totals[name] = tuple(map(sum, zip(*values, strict=True))) if isinstance(values[0], tuple) else sum(values)
+    return Counts(**totals)
 
 
 @dataclass(frozen=True)
@@ -271,10 +315,21 @@ def _score_direct(s: Session, period: Period | str, *, tz: str, min_sample: int)
     return _score(s, period, tz=tz, min_sample=min_sample, source=survey_facts)
 
 
+def _facts_only(start: datetime, end: datetime) -> Select:
+    """:func:`fact_rows` under another name: :func:`group_counts` then reads the fact rows, not the day sums."""
+    return fact_rows(start, end)
+
+
+def _score_facts(s: Session, period: Period | str, *, tz: str, min_sample: int) -> Scoreboard:
+    """:func:`score_period` from the fact rows alone, bypassing ``survey_fact_days`` (``facts verify``)."""
+    return _score(s, period, tz=tz, min_sample=min_sample, source=_facts_only)
+
+
 def _score(s: Session, period: Period | str, *, tz: str, min_sample: int, source: RowSource) -> Scoreboard:
     p = parse_period(period) if isinstance(period, str) else period
     prev_p = p.previous()
-    now, before = (_rollup(g) for g in group_counts(s, [p, prev_p], tz, source))
+    # The previous period only feeds the change (Change.between): its other counts need not be summed.
+    now, before = (_rollup(g) for g in group_counts(s, [p, prev_p], tz, source, lean=[1]))
     team_names: dict[int, str] = {i: n for i, n in s.execute(select(Team.id, Team.name))}
     agent_names: dict[str, str | None] = {i: n for i, n in s.execute(select(Agent.id, Agent.name))}
 

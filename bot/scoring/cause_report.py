@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass, fields
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import Session
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from bot.db.models import Reason
 from bot.db.staff import Team
 from bot.domain import STAFF_CAUSES
+from bot.ledger import day_counts
 from bot.ledger.fact_table import F, fact_rows
 from bot.ledger.per_survey import NON_STAFF_LOW, STAFF_LOW, count_if
 from bot.scoring.board import UnknownEntity
@@ -74,37 +75,45 @@ def _facts(p: Period, tz: str, team_ids: Collection[int] | None):
 
 
 def _non_staff_counts(s: Session, p: Period, tz: str, team_ids: Collection[int] | None) -> dict[str, int]:
-    f = _facts(p, tz, team_ids)
-    stmt = select(f.c.cause, func.count()).where(f.c.bucket == NON_STAFF_LOW).group_by(f.c.cause)
-    return {cause: n for cause, n in s.execute(stmt)}
+    """non_staff_low per cause (of ``team_ids``' calls when given): the day sums' cause columns for whole days,
+    the fact rows for edges."""
+    names = [day_counts.cause_column(code) for code in NON_STAFF_CODES]
+    total = [0] * len(names)
+    for team_id, counts in day_counts.summed(s, *p.bounds(tz), names, by="team_id").items():
+        if team_ids is None or team_id in team_ids:
+            total = [a + b for a, b in zip(total, counts, strict=True)]
+    return {code: n for code, n in zip(NON_STAFF_CODES, total, strict=True) if n}
 
 
 def _quotes(s: Session, p: Period, tz: str, per_cause: int, team_ids: Collection[int] | None
             ) -> dict[str, list[str]]:
+    """The newest ``per_cause`` non-empty reason texts of each non-staff cause in the period.
+
+    One small query per cause, newest reason first down ``ix_survey_facts_quotes``
+    (bucket, cause, reason id, end time): it stops after ``per_cause`` rows
+    instead of ranking every low rating of the period.
+    """
     f = _facts(p, tz, team_ids)
-    ranked = (
-        select(f.c.cause, Reason.text,
-               func.row_number().over(partition_by=f.c.cause, order_by=f.c.reason_id.desc()).label("n"))
-        .join(Reason, Reason.id == f.c.reason_id)
-        .where(f.c.bucket == NON_STAFF_LOW, func.length(func.trim(Reason.text)) > 0)
-        .subquery()
-    )
+    parts = [select(f.c.cause, Reason.text, f.c.reason_id)
+             .join(Reason, Reason.id == f.c.reason_id)
+             .where(f.c.bucket == NON_STAFF_LOW, f.c.cause == code, func.length(func.trim(Reason.text)) > 0)
+             .order_by(f.c.reason_id.desc()).limit(per_cause).subquery()
+             for code in NON_STAFF_CODES]
     quotes: dict[str, list[str]] = {}
-    for cause, text in s.execute(select(ranked.c.cause, ranked.c.text).where(ranked.c.n <= per_cause)
-                                 .order_by(ranked.c.cause, ranked.c.n)):
-        quotes.setdefault(cause, []).append(text)
+    for part in parts:
+        for cause, text, _ in s.execute(select(part).order_by(part.c.reason_id.desc())):
+            quotes.setdefault(cause, []).append(text)
     return quotes
 
 
 def _staff_by_team(s: Session, p: Period, tz: str) -> dict[str, dict[str, int]]:
-    f = fact_rows(*p.bounds(tz)).subquery()
-    stmt = (select(Team.name, f.c.cause, func.count())
-            .join(Team, Team.id == f.c.team_id)
-            .where(f.c.bucket == STAFF_LOW)
-            .group_by(Team.name, f.c.cause))
-    table = {name: dict.fromkeys(STAFF_CAUSES, 0) for name in s.scalars(select(Team.name).order_by(Team.name))}
-    for name, cause, n in s.execute(stmt):
-        table[name][cause] = n
+    """staff_low per team and staff cause, from the day sums' cause columns (whole days) and the facts (edges)."""
+    names = {i: n for i, n in s.execute(select(Team.id, Team.name))}
+    table = {name: dict.fromkeys(STAFF_CAUSES, 0) for name in sorted(names.values())}
+    columns = [day_counts.cause_column(code) for code in STAFF_CAUSES]
+    for team_id, counts in day_counts.summed(s, *p.bounds(tz), columns, by="team_id").items():
+        if team_id in names:
+            table[names[cast(int, team_id)]].update(zip(STAFF_CAUSES, counts, strict=True))
     return table
 
 
@@ -177,15 +186,23 @@ def daily_series(s: Session, period: Period | str, *, tz: str, agent_id: str | N
     """
     p = _period(period)
     days = p.day_bounds(tz)
+    team_id = None
+    if team is not None:
+        team_id = s.scalar(select(Team.id).where(Team.name == team))
+        if team_id is None:
+            raise UnknownEntity(f"unknown team {team!r}")
+    sums = day_counts.daily(s, tz, days, ["responses", "satisfied", "staff_low"], *(
+        ([day_counts.D.c.credited_agent_id == agent_id] if agent_id is not None else [])
+        + ([day_counts.D.c.team_id == team_id] if team_id is not None else [])))
+    if sums is not None:  # the day sums are keyed by this zone's days
+        return [DayPoint.of(d, Counts(responses=n, satisfied=sat, staff_low=staff))
+                for d, _, _ in days for n, sat, staff in [sums.get(d, [0, 0, 0])]]
     f = fact_rows(days[0][1], days[-1][2]).subquery()
     day = case(*((f.c.ended_at < end, literal(i)) for i, (_, _, end) in enumerate(days)), else_=literal(-1))
     stmt = select(day, func.count(f.c.score), count_if(f.c.score >= 4), count_if(f.c.bucket == STAFF_LOW))
     if agent_id is not None:
         stmt = stmt.where(f.c.agent_id == agent_id)
-    if team is not None:
-        team_id = s.scalar(select(Team.id).where(Team.name == team))
-        if team_id is None:
-            raise UnknownEntity(f"unknown team {team!r}")
+    if team_id is not None:
         stmt = stmt.where(f.c.team_id == team_id)
     found = {i: Counts(responses=n, satisfied=sat, staff_low=staff)
              for i, n, sat, staff in s.execute(stmt.group_by(day))}
