@@ -87,22 +87,26 @@ def _non_staff_counts(s: Session, p: Period, tz: str, team_ids: Collection[int] 
 
 def _quotes(s: Session, p: Period, tz: str, per_cause: int, team_ids: Collection[int] | None
             ) -> dict[str, list[str]]:
-    """The newest ``per_cause`` non-empty reason texts of each non-staff cause in the period.
+    """The newest ``per_cause`` distinct non-empty reason texts of each non-staff cause in the period.
 
     One small query per cause, newest reason first down ``ix_survey_facts_quotes``
-    (bucket, cause, reason id, end time): it stops after ``per_cause`` rows
-    instead of ranking every low rating of the period.
+    (bucket, cause, reason id, end time): it stops after a few times
+    ``per_cause`` rows instead of ranking every low rating of the period. Many
+    customers write the same words ("信号太差"); a quote repeated says nothing
+    more, so repeats are skipped (and may leave fewer than ``per_cause``).
     """
     f = _facts(p, tz, team_ids)
     parts = [select(f.c.cause, Reason.text, f.c.reason_id)
              .join(Reason, Reason.id == f.c.reason_id)
              .where(f.c.bucket == NON_STAFF_LOW, f.c.cause == code, func.length(func.trim(Reason.text)) > 0)
-             .order_by(f.c.reason_id.desc()).limit(per_cause).subquery()
+             .order_by(f.c.reason_id.desc()).limit(per_cause * 4).subquery()
              for code in NON_STAFF_CODES]
     quotes: dict[str, list[str]] = {}
     for part in parts:
         for cause, text, _ in s.execute(select(part).order_by(part.c.reason_id.desc())):
-            quotes.setdefault(cause, []).append(text)
+            chosen = quotes.setdefault(cause, [])
+            if len(chosen) < per_cause and text not in chosen:
+                chosen.append(text)
     return quotes
 
 

@@ -315,3 +315,19 @@ def test_stored_end_time_is_utc_whatever_zone_the_integration_sends(db_url):
     with Session(engine_for(db_url)) as s:
         call = s.query(Call).filter_by(external_id="call-1").one()
         assert as_utc(call.ended_at) == datetime(2026, 11, 10, 2, 0, tzinfo=UTC)
+
+
+def test_quotes_are_the_newest_distinct_texts_of_each_cause(db_url):
+    with Session(engine_for(db_url)) as s, s.begin():
+        c = Centre(s)
+        c.team("north")
+        d = bj(11, 10)
+        # Newest last: the same words three times, interleaved with two other texts, and an empty reason.
+        for i, text in enumerate(["信号太差听不清", "山区没信号", "信号太差听不清", "信号太差听不清", "",
+                                  "家里宽带三天两头断网", "信号太差听不清"]):
+            c.rated("A1", d + timedelta(minutes=i), 1, "north", text, "company.network")
+    with Session(engine_for(db_url)) as s:
+        report = cause_report(s, "2026-11", tz=TZ)
+    network = {c.cause: c for c in report.non_staff}["company.network"]
+    assert network.count == 7
+    assert network.quotes == ("信号太差听不清", "家里宽带三天两头断网", "山区没信号")
