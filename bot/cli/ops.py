@@ -77,8 +77,15 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         print("loading the demo centre (three teams, 60 days of calls, cases, appeals; skipped when loaded)…", flush=True)
         demo_logins = centre.load(settings)
+    extra_env: dict[str, str] = {}
+    if settings.env == "development" and not settings.rasa_api_token:
+        # Rasa keeps development trackers in memory: erasing a customer's conversation there goes through
+        # Rasa's HTTP API (bot.privacy.tracker), so this run opens it on 127.0.0.1 behind a token of its own.
+        import secrets
+
+        extra_env["RASA_API_TOKEN"] = secrets.token_hex(24)  # hex: never read as an option ("-…")
     stack = Stack(database_url=settings.database_url, log_dir=settings.log_dir, web_port=args.web_port,
-                  rasa_port=5005, action_port=5055)
+                  rasa_port=5005, action_port=5055, extra_env=extra_env)
     print("starting Rasa, the action server, the web app and the job worker (first start trains the Rasa model)…",
           flush=True)
     try:
