@@ -51,6 +51,22 @@ def _stored(live, token: str) -> dict:
         }
 
 
+def stored_differences(live, token: str, expect: dict) -> dict:
+    """What was stored for the survey and differs from the conversation's ``expect``: ``{field: (wanted, stored)}``."""
+    stored = _stored(live, token)
+    has_reason = stored["cause"] is not None
+    wanted = {
+        "score": expect.get("score"),
+        "status": expect["status"],
+        "cause": expect.get("cause"),
+        "attribution": expect.get("attribution"),
+        "source": expect.get("source"),
+        "review": expect.get("review", False if has_reason else None),
+        "complaint": expect.get("complaint", False),
+    }
+    return {k: (wanted[k], stored[k]) for k in wanted if not _matches(wanted[k], stored[k])}
+
+
 def _params():
     for conv in CONVERSATIONS:
         marks = ([pytest.mark.xfail(strict=True, reason=f"pending: {conv['pending']} fix")]
@@ -66,18 +82,7 @@ def test_conversation(live, conv):
     for turn in conv["turns"]:
         replies.append(live.start(token) if turn == RELOAD else live.say(token, turn))
     expect = conv["expect"]
-    stored = _stored(live, token)
-    has_reason = stored["cause"] is not None
-    wanted = {
-        "score": expect.get("score"),
-        "status": expect["status"],
-        "cause": expect.get("cause"),
-        "attribution": expect.get("attribution"),
-        "source": expect.get("source"),
-        "review": expect.get("review", False if has_reason else None),
-        "complaint": expect.get("complaint", False),
-    }
-    wrong = {k: (wanted[k], stored[k]) for k in wanted if not _matches(wanted[k], stored[k])}
+    wrong = stored_differences(live, token, expect)
     transcript = "\n".join(f"  > {t}\n    {r}" for t, r in zip(["(start)", *conv["turns"]], replies, strict=True))
     assert not wrong, f"{conv['id']}: expected/stored {wrong}\n{transcript}"
     if "echo" in expect:

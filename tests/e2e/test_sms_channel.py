@@ -45,15 +45,16 @@ def _aliyun(live, mobile: str, text: str, sequence_id: int):
     return live.http.post(f"/callbacks/sms/aliyun/{SMS_CALLBACK_SECRET}", json=body)
 
 
-def _wait(live, condition, timeout: float = 60.0):
+def _wait(live, condition, timeout: float = 60.0, what: str = "the condition"):
+    """Poll ``condition(session)`` until it is truthy (the worker processes callbacks in the background)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with Session(live.engine) as s:
             value = condition(s)
         if value:
             return value
-        time.sleep(0.3)
-    raise AssertionError("the worker did not finish in time")
+        time.sleep(0.2)
+    raise AssertionError(f"the worker did not finish in time: {what}")
 
 
 def _replies(s: Session, survey_id: int) -> list[str]:

@@ -25,20 +25,10 @@ from sqlalchemy.orm import Session
 from bot.db.channels import InboundMessage, OutboundMessage
 from bot.db.models import Survey
 from tests.conftest import SMS_CALLBACK_SECRET
-from tests.e2e.test_conversations import CONVERSATIONS, RELOAD, _matches, _stored
+from tests.e2e.test_conversations import CONVERSATIONS, RELOAD, stored_differences
+from tests.e2e.test_sms_channel import _wait
 
 pytestmark = [pytest.mark.e2e]
-
-
-def _wait(live, condition, what: str, timeout: float = 60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with Session(live.engine) as s:
-            value = condition(s)
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"the worker did not finish in time: {what}")
 
 
 def _params():
@@ -66,7 +56,7 @@ def test_conversation_by_sms(sms_live, conv):
         sid = s.scalar(select(Survey.id).where(Survey.token == token))
     _wait(live, lambda s: s.scalar(select(OutboundMessage.id).where(
         OutboundMessage.survey_id == sid, OutboundMessage.kind == "invite", OutboundMessage.status == "sent")),
-        "the invitation")
+        what="the invitation")
     sent_at = time.time()
     for i, turn in enumerate(t for t in conv["turns"] if t != RELOAD):
         # Distinct send times: Tencent's dedupe key is number + time + text, and a customer may repeat a text.
@@ -77,20 +67,9 @@ def test_conversation_by_sms(sms_live, conv):
         answer = live.http.post(f"/callbacks/sms/tencent/{SMS_CALLBACK_SECRET}", json=body)
         assert answer.status_code == 200 and answer.json() == {"result": 0, "errmsg": "OK"}, answer.text
         _wait(live, lambda s, before=before: s.scalar(select(InboundMessage.status).where(InboundMessage.id > before))
-              not in (None, "queued"), f"reply {i + 1} of {conv['id']}")
+              not in (None, "queued"), what=f"reply {i + 1} of {conv['id']}")
     expect = conv["expect"]
-    stored = _stored(live, token)
-    has_reason = stored["cause"] is not None
-    wanted = {
-        "score": expect.get("score"),
-        "status": expect["status"],
-        "cause": expect.get("cause"),
-        "attribution": expect.get("attribution"),
-        "source": expect.get("source"),
-        "review": expect.get("review", False if has_reason else None),
-        "complaint": expect.get("complaint", False),
-    }
-    wrong = {k: (wanted[k], stored[k]) for k in wanted if not _matches(wanted[k], stored[k])}
+    wrong = stored_differences(live, token, expect)
     with Session(live.engine) as s:
         texts = list(s.scalars(select(OutboundMessage.text).where(OutboundMessage.survey_id == sid)
                                .order_by(OutboundMessage.id)))
