@@ -63,7 +63,14 @@ from sqlalchemy.orm import Session
 
 from bot.db.survey_facts import SurveyFact, SurveyFactDay, SurveyFactDayZone
 from bot.domain import ATTRIBUTION, CAUSES, STAFF_CAUSES, Attribution, SurveyStatus
-from bot.ledger.per_survey import APPEAL_UPHELD, NON_STAFF_LOW, STAFF_LOW, UNATTRIBUTED_LOW, count_if
+from bot.ledger.per_survey import (
+    APPEAL_UPHELD,
+    NON_STAFF_LOW,
+    STAFF_LOW,
+    UNATTRIBUTED_LOW,
+    count_if,
+    fact_rows,
+)
 
 F = cast(Table, SurveyFact.__table__)
 D = cast(Table, SurveyFactDay.__table__)
@@ -357,8 +364,6 @@ def summed(s: Session, start: datetime, end: datetime, names: Sequence[str], by:
     Keys are agent ids, team ids (None: no team) or None for the total;
     groups without surveys are left out.
     """
-    from bot.ledger.fact_table import fact_rows  # the keeper imports this module
-
     part = split(built_zone(s), start, end)
     spans = [(start, end)] if part is None else list(part.edges)
     out: dict[object, list[int]] = {}

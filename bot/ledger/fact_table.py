@@ -21,26 +21,22 @@ Who calls it:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
 from functools import cache
-from typing import cast
 
-from sqlalchemy import Delete, Insert, Select, Subquery, Table, bindparam, delete, event, insert, select, union
+from sqlalchemy import Delete, Insert, Select, Subquery, bindparam, delete, event, insert, select, union
 from sqlalchemy.orm import Session
 
 from bot.db.models import Call, Rating, Reason, Survey
 from bot.db.review import ReviewLabel
 from bot.db.shadow import ShadowReading
 from bot.db.staff import Appeal
-from bot.db.survey_facts import SurveyFact
 from bot.ledger import day_counts, review_items
-from bot.ledger.per_survey import per_survey
+from bot.ledger.per_survey import FACT_COLUMNS, FACTS, per_survey
 
-F = cast(Table, SurveyFact.__table__)
+F = FACTS
 _CHUNK = 500  # survey ids per statement: well under SQLite's bound-parameter limit
 
-#: Fact column ← per_survey column (the fact table names the agent column after calls.credited_agent_id).
-_COLUMNS = {c.name: ("agent_id" if c.name == "credited_agent_id" else c.name) for c in F.columns}
+_COLUMNS = FACT_COLUMNS
 
 
 def refresh_facts(s: Session, survey_ids: Iterable[int] | None) -> None:
@@ -99,12 +95,6 @@ def refresh_survey_facts(s: Session, survey_id: int) -> None:
     if zone is not None:
         day_counts.apply_delta(s, zone, [survey_id], 1)
     review_items.refresh_survey_items(s, survey_id)
-
-
-def fact_rows(start: datetime, end: datetime) -> Select:
-    """The stored facts of the calls that ended in ``[start, end)``, under :func:`per_survey`'s column names."""
-    return (select(*(F.c[name].label(label) for name, label in _COLUMNS.items()))
-            .where(F.c.ended_at >= start, F.c.ended_at < end))
 
 
 # --- the listener ---------------------------------------------------------------------

@@ -11,12 +11,14 @@ select from the same per-survey row (:func:`per_survey`, materialised in
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import ColumnElement, Select, and_, case, false, func, literal, null, or_, select, true
+from sqlalchemy import ColumnElement, Select, Table, and_, case, false, func, literal, null, or_, select, true
 from sqlalchemy.orm import aliased
 
 from bot.db.models import Call, Rating, Reason, Survey
 from bot.db.staff import Appeal
+from bot.db.survey_facts import SurveyFact
 from bot.domain import PENDING_APPEAL_STATUSES, AppealStatus, Attribution, RatingStatus, ReasonSource
 from bot.ledger.counting import is_counted_rating, is_current_reason
 
@@ -156,11 +158,23 @@ def per_survey(*columns) -> Select:
 def survey_facts(start: datetime, end: datetime, *columns) -> Select:
     """:func:`per_survey` for the calls that ended in ``[start, end)`` (UTC), computed from the source tables.
 
-    Scoring reads the materialised copy (``bot.ledger.fact_table.fact_rows``,
+    Scoring reads the materialised copy (:func:`fact_rows`,
     same column names); this direct form is the reference it is checked
     against (``feedbackbot facts verify`` and the tests).
     """
     return per_survey(*columns).where(Call.ended_at >= start, Call.ended_at < end)
+
+
+#: The materialised copy of :func:`per_survey` (kept by ``bot.ledger.fact_table``).
+FACTS = cast(Table, SurveyFact.__table__)
+#: Fact column ← per_survey column (the fact table names the agent column after calls.credited_agent_id).
+FACT_COLUMNS = {c.name: ("agent_id" if c.name == "credited_agent_id" else c.name) for c in FACTS.columns}
+
+
+def fact_rows(start: datetime, end: datetime) -> Select:
+    """The stored facts of the calls that ended in ``[start, end)``, under :func:`per_survey`'s column names."""
+    return (select(*(FACTS.c[name].label(label) for name, label in FACT_COLUMNS.items()))
+            .where(FACTS.c.ended_at >= start, FACTS.c.ended_at < end))
 
 
 def count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:

@@ -24,8 +24,8 @@ from sqlalchemy.orm import Session
 from bot.db.models import Agent
 from bot.db.staff import Team
 from bot.ledger import day_counts
-from bot.ledger.fact_table import fact_rows
 from bot.ledger.per_survey import (
+    fact_rows,
     survey_facts,
 )
 from bot.scoring.kpi import (

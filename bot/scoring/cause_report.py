@@ -1,7 +1,7 @@
 """What to fix and whom to coach: non-staff causes for their owners, staff causes per team, daily trends.
 
 Counts come from the same per-survey facts as the KPIs (the ``survey_facts``
-table, ``bot.ledger.fact_table.fact_rows``), so a cause's count here equals the
+table, ``bot.ledger.per_survey.fact_rows``), so a cause's count here equals the
 ``non_staff_by_cause`` figure of the centre row and the staff counts add up
 to the teams' ``staff_low``. Quotes are reason texts, redacted when stored.
 """
@@ -19,8 +19,8 @@ from bot.db.models import Reason
 from bot.db.staff import Team
 from bot.domain import STAFF_CAUSES
 from bot.ledger import day_counts
-from bot.ledger.fact_table import F, fact_rows
-from bot.ledger.per_survey import NON_STAFF_LOW, STAFF_LOW, count_if
+from bot.ledger.per_survey import FACTS as F
+from bot.ledger.per_survey import NON_STAFF_LOW, STAFF_LOW, count_if, fact_rows
 from bot.scoring.board import UnknownEntity
 from bot.scoring.kpi import NON_STAFF_CODES, Counts
 from bot.scoring.periods import Period, parse_period

@@ -1,7 +1,7 @@
 """Response rate per channel (web link, SMS, WeChat): how many surveys went out on each and how many were answered.
 
 Defined once, in SQL, over the same per-survey facts as the KPIs
-(``survey_facts``, ``bot.ledger.fact_table.fact_rows``):
+(``survey_facts``, ``bot.ledger.per_survey.fact_rows``):
 
 * **invited**: surveys of the period's calls sent on the channel (one fact row each);
 * **answered**: those with a counted rating (``bot.ledger.counting``: late, corrected and opted-out
@@ -21,7 +21,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
-from bot.ledger.fact_table import F, fact_rows
+from bot.ledger.per_survey import FACTS as F
+from bot.ledger.per_survey import fact_rows
 from bot.scoring.kpi import ratio
 from bot.scoring.periods import Period, parse_period
 
