@@ -37,9 +37,9 @@ from pathlib import Path  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from classifiers.api import results_for  # noqa: E402
+from classifiers.api import clean_input, results_for  # noqa: E402
 from classifiers.model import CauseModel  # noqa: E402
-from classifiers.training.dataset import load_dataset  # noqa: E402
+from classifiers.training.dataset import dedup_key, load_dataset  # noqa: E402
 from classifiers.training.frozen import evaluate_frozen  # noqa: E402
 from classifiers.training.labels import PersonLabel  # noqa: E402
 from classifiers.training.metrics import evaluate  # noqa: E402
@@ -49,9 +49,15 @@ SHIFT_DIR = ROOT / "benchmarks" / "data" / "domain_shift"
 SALT = "feedbackbot-domain-shift-v1"
 
 
-def load_industry(name: str) -> list[dict]:
+def load_industry(name: str, corpus_keys: frozenset[str] = frozenset()) -> list[dict]:
+    """One industry's items, without those whose text the corpus holds already (generic short replies)."""
     path = SHIFT_DIR / f"{name}.jsonl"
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [r for r in rows if dedup_key(clean_input(r["text"])) not in corpus_keys]
+
+
+def corpus_keys() -> frozenset[str]:
+    return frozenset(dedup_key(it.text) for it in load_dataset(strict_splits=False).items)
 
 
 def labelled_part(text: str) -> bool:
@@ -89,7 +95,8 @@ def frozen_line(rep: dict) -> str:
 
 def cmd_shift(args) -> int:
     tune, confirm = args.tune, args.confirm
-    data = {name: load_industry(name) for name in [tune, *confirm]}
+    keys = corpus_keys()
+    data = {name: load_industry(name, keys) for name in [tune, *confirm]}
     lab = {n: [r for r in rows if labelled_part(r["text"])] for n, rows in data.items()}
     held = {n: [r for r in rows if not labelled_part(r["text"])] for n, rows in data.items()}
     for n in data:
@@ -176,7 +183,7 @@ def main(argv=None) -> int:
     sub = ap.add_subparsers(dest="cmd", required=True)
     s = sub.add_parser("shift")
     s.add_argument("--tune", default="online_game")
-    s.add_argument("--confirm", nargs="+", default=["ev_charging", "home_renovation"])
+    s.add_argument("--confirm", nargs="+", default=["ev_charging", "home_renovation", "fitness_club", "pet_hospital"])
     s.add_argument("--variants", nargs="+", default=["1", "3", "1+words"],
                    help="label weight, optionally +words (learn jieba words from the labels)")
     s.add_argument("--skip-before", action="store_true", help="do not train the corpus-only model (figures from an earlier run)")

@@ -138,6 +138,51 @@ STAFF_CUES = {
         r"没跟进|不跟进|放我鸽子|推来推去|推三阻四|踢皮球|推脱|推卸|不给(?:我)?处理|拖着不办|不作为|没提醒我|没告诉我|也不提醒)"
     ),
 }
+# The agent told the customer something about a product, fee, rule or procedure that later
+# proved false ("客服跟我讲充满了不计费，结果占位费照样扣了"): wrong information is
+# staff.competence even when the outcome is a charge or a rule (taxonomy: "wrong or
+# contradictory information"). Singular references only: "他们说" is usually the company.
+_AGENT_ONE = (
+    r"(?:客服|人工|工作人员|服务人员|接线员|话务员|坐席|专员|柜员|业务员|接电话的|小姑娘|姑娘|小伙子|小伙|小哥|"
+    r"小妹|妹子|美女|帅哥|大姐|大哥|师傅|那位|这位|对方|经理|他|她|GM|gm)"
+)
+_TOLD = re.compile(
+    rf"{_AGENT_ONE}(?:[0-9]{{0,6}}号)?(?:当时|之前|当初|上次|电话里|一开始|开始|还|都|明明|亲口|信誓旦旦地?|再三|一再|跟我|和我|"
+    r"给我|对我|向我)*(?:说的是|讲的是|说|讲|告诉我|保证|打包票|承诺|答复|回复|解释|确认)"
+)
+_CONTRADICTED = re.compile(
+    r"(?:结果|后来才|才知道|才发现|才晓得|实际上|事实上|根本不是|压根不是|压根没|改口|到头来|哪知道|谁知道|"
+    r"没想到|原来是|明明写|明明是|合同(?:里|上)(?:明明|写的是|写着|写了|根本|可没|没)|却要|却不|却没|却是|照样|照扣|还是扣|还是收|提示不)"
+)
+# The agent's own promise of an action (call back, follow up) broken is staff.resolution.
+_OWN_ACTION = re.compile(
+    r"(?:回电|回个电话|回电话|回复我|回我|联系我|打给我|打回来|打过来|跟进|回访|帮我|替我|给我(?:查|催|申请|处理|办|退|登记|反馈|补|安排|发)|"
+    r"^[“\"']?(?:她|他)?(?:会|好|马上|立刻|尽快|一定|亲自|已经|稍后|晚点|待会|回头|记下|记录|可以可以|好的|行|没问题)|"
+    r"派人|派单|安排|登记|记下|提交|协调|盯着|转给|上报|处理)"
+)
+# What the agent said is a rule, a wait or a referral: the complaint is the company's.
+_SAID_COMPANY = re.compile(r"(?:^[的得]|规定|合同|条款|政策|制度|要等|得等|审核|转到|转给|得转|找[^，,。]{0,4}部门)")
+_TOLD_BY_ME = re.compile(r"(?:我|俺)(?:也|都|就|还)?(?:跟|和|对|向|问|给)$")
+
+
+def wrong_info(text: str) -> str:
+    """The agent's statement and the contradiction that followed, or ``""``."""
+    for m in _TOLD.finditer(text):
+        if _TOLD_BY_ME.search(text[max(0, m.start() - 3) : m.start()]):
+            continue
+        tail = text[m.end() : m.end() + 45]
+        c = _CONTRADICTED.search(tail)
+        if c is None:
+            continue
+        said = tail[: c.start()]
+        if _OWN_ACTION.search(said) or _SAID_COMPANY.search(said):
+            continue
+        if _SYSTEM_FAULT.search(tail[c.start() :]):
+            continue
+        return text[m.start() : m.end() + c.end()]
+    return ""
+
+
 # A system fault named in the text ("后台出故障了查不到", "电脑一直转圈"): whether the
 # agent could have done more is then a question for the customer, not a booking.
 _SYSTEM_FAULT = re.compile(
@@ -261,6 +306,11 @@ def detect(text: str) -> RuleSignals:
         if c:
             s.praise_contrast = text[m.start() : c.end()]
             s.staff_cue, s.staff_cue_cause = ("", "") if bot else _staff_cue(text[c.end() :])
+    if not s.staff_cue and not bot:
+        wrong = wrong_info(text)
+        if wrong:
+            s.staff_cue, s.staff_cue_cause = wrong, "staff.competence"
+            s.boosts.add("staff.competence")
     if not s.staff_cue and not s.praise_contrast:
         for m in _PRAISE_WORD.finditer(text):
             if _NEGATION_BEFORE.search(text[max(0, m.start() - 4) : m.start()]):

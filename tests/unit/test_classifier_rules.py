@@ -127,3 +127,38 @@ def test_a_rule_the_agent_cited_is_asked_about_not_booked():
 def test_a_deliberate_transfer_is_still_the_agents_doing():
     s = detect("她故意把我转到没人接的分机")
     assert s.staff_cue_cause == "staff.attitude" and not s.no_auto_staff
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # The agent's statement about a product, fee or rule, and the fact that proved it wrong.
+        "客服跟我说这张卡没有年费，结果账单上扣了两百",
+        "那个小伙子讲的是七天无理由，到了门店才知道拆封就不退",
+        "工号尾号08的客服说话费积分可以抵房费，前台说根本不是这么回事",
+        "她当时信誓旦旦地说包含安装费，师傅上门却要另收一百五",
+        "客服说改签免费，实际上收了我20%的手续费",
+    ],
+)
+def test_the_agents_wrong_information_is_competence(text):
+    s = detect(text)
+    assert s.staff_cue_cause == "staff.competence"
+    assert "staff.competence" in s.boosts
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客服说下午回电，结果到晚上也没人打给我",  # the agent's own promise: resolution, not wrong information
+        "她说马上帮我处理，结果拖了一个礼拜",
+        "我跟客服说了三遍地址，结果还是送错了",  # the customer is the one who spoke
+        "他们说包邮，结果收了十块运费",  # "他们": the company, not one agent
+        "客服说这是合同里的规定，结果我还是得付违约金",  # the agent conveyed a rule
+        "客服说要等后台审核，结果审核又拖了三天",  # a company process
+        "客服说可以退，结果系统一直报错退不了",  # a system fault, not wrong information
+        "客服说得很清楚，结果是我自己没记住",
+    ],
+)
+def test_not_wrong_information(text):
+    s = detect(text)
+    assert s.staff_cue_cause != "staff.competence" or "staff.competence" not in s.boosts
