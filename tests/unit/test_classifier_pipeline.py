@@ -254,3 +254,28 @@ def test_bot_cli_registers_commands():
     assert callable(args.func)
     args = parser.parse_args(["classify"])
     assert callable(args.func)
+
+
+def test_lr_fitted_in_a_second_process_is_the_in_process_lr(tiny_data):
+    """Training fits the LR beside spaCy in a spawned process; it must be the very model an in-process fit gives."""
+    import numpy as np
+
+    from classifiers.config import DEFAULT_CONFIG
+    from classifiers.training import fit as fitting
+    from classifiers.training.dataset import load_dataset
+
+    ds = load_dataset(tiny_data, strict_splits=False)
+    texts, labels = [it.text for it in ds.items], [it.label for it in ds.items]
+    weights = [1.0 + (i % 3) for i in range(len(texts))]
+    background = fitting._lr_in_background(texts, labels, DEFAULT_CONFIG, weights)
+    assert background is not None, "this machine has two cores: the LR should be fitted in a second process"
+    pool, future = background
+    try:
+        vec_bg, lr_bg, _ = future.result(timeout=300)
+    finally:
+        pool.shutdown()
+    vec, lr = fitting._train_lr(texts, labels, DEFAULT_CONFIG, weights)
+    assert vec_bg.vocabulary_ == vec.vocabulary_
+    assert list(lr_bg.classes_) == list(lr.classes_)
+    np.testing.assert_array_equal(lr_bg.coef_, lr.coef_)
+    np.testing.assert_array_equal(lr_bg.intercept_, lr.intercept_)
