@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/retrain.py shift [--tune online_game] [--confirm ev_charging home_renovation]
                                                [--variants 1 3 1+words]
     .venv/bin/python benchmarks/retrain.py timing [--labels 5000]
+    .venv/bin/python benchmarks/retrain.py choice [--industries ...]
 
 ``shift``: texts of industries the corpus does not cover
 (``benchmarks/data/domain_shift/*.jsonl``, written by a separate writer) are
@@ -156,6 +157,49 @@ def cmd_shift(args) -> int:
     return 0
 
 
+def cmd_choice(args) -> int:
+    """Do customers' coarse cause choices help as labels? Simulated on the confirming industries.
+
+    Each labelled-part text the corpus-only model would ask about is answered with the
+    option that covers its gold cause (texts of no option's cause — unclear, none,
+    survey, mis-reply — answer "其他") and stored as the dialogue stores it: the model's
+    best cause inside the option, else the option's default. They go in as source
+    ``customer_choice``, so the training's own rule applies (choices blaming the agent
+    are not trained on).
+    """
+    from classifiers.registry import current_version, model_root
+
+    from bot.domain import CAUSE_CHOICES
+
+    group = {c: ch for ch in CAUSE_CHOICES for c in ch.causes}
+    other = CAUSE_CHOICES[-1]
+    keys = corpus_keys()
+    root = model_root()
+    base = CauseModel.load(root / current_version(root) / "model")
+    labels, differ = [], 0
+    held = {}
+    for n in args.industries:
+        rows = load_industry(n, keys)
+        lab = [r for r in rows if labelled_part(r["text"])]
+        held[n] = [r for r in rows if not labelled_part(r["text"])]
+        for r, x in zip(lab, results_for(base, "base", [r["text"] for r in lab])):
+            if not x.needs_confirmation:
+                continue
+            ch = group.get(r["cause"], other)
+            cause = x.cause if x.cause in ch.causes else ch.default_cause
+            differ += cause != r["cause"]
+            labels.append(PersonLabel(r["text"], cause, "customer_choice", "simulated customer", "2026-12-01T00:00:00Z"))
+    staff = sum(pl.cause.startswith("staff.") for pl in labels)
+    print(f"{len(labels)} asked texts answered by choice ({staff} blaming the agent: not trained); "
+          f"{differ} stored causes differ from the gold cause")
+    with tempfile.TemporaryDirectory() as tmp:
+        model, took, _ = run(Path(tmp), labels)
+        for n in args.industries:
+            print(f"  {n:16s} before       {fmt(score(base, held[n]))}")
+            print(f"  {n:16s} with choices {fmt(score(model, held[n]))}")
+    return 0
+
+
 def cmd_timing(args) -> int:
     ds = load_dataset(strict_splits=False)
     texts = [it.text for it in ds.items]
@@ -189,6 +233,9 @@ def main(argv=None) -> int:
     s.add_argument("--skip-before", action="store_true", help="do not train the corpus-only model (figures from an earlier run)")
     s.add_argument("--chosen", default=None, help="skip tuning: confirm with this variant (chosen in an earlier run)")
     s.set_defaults(func=cmd_shift)
+    s = sub.add_parser("choice")
+    s.add_argument("--industries", nargs="+", default=["ev_charging", "home_renovation", "fitness_club", "pet_hospital"])
+    s.set_defaults(func=cmd_choice)
     s = sub.add_parser("timing")
     s.add_argument("--labels", type=int, default=5000)
     s.set_defaults(func=cmd_timing)

@@ -3,8 +3,8 @@
 A person's cause is a reason row whose source is not the model: a reviewer's
 label, an appeal's decision, a cause given in a historical import, or the
 customer's own choice among the four options (kept with its own source; the
-classifier counts it but does not train on it by default: the four options
-are too coarse for the 11 causes). Each label keeps its source, who (the
+classifier trains on it unless it blames the agent: the customer is a party,
+see ``classifiers.training.labels.NO_BLAME_FROM``). Each label keeps its source, who (the
 audit trail's actor of the reason), when, and the text as stored (redacted).
 Conflicting labels for one text are resolved by the training side: the
 latest person's decision wins and the conflict is listed in the data card.

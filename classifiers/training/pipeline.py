@@ -285,6 +285,7 @@ def _data_card(version: str, created_at: str, ds: Dataset, resolved: ResolvedLab
             "trained": len(resolved.labels),
             "duplicates": resolved.stats.get("duplicates", 0),
             "not_trained_weight_0": resolved.stats.get("not_trained_weight_0", 0),
+            "not_trained_customer_blame": resolved.stats.get("not_trained_customer_blame", 0),
             "empty_after_preparation": resolved.stats.get("empty_after_preparation", 0),
             "weight": label_weight,
             "source_weights": {**DEFAULT_SOURCE_WEIGHTS, **(source_weights or {})},

@@ -29,7 +29,8 @@ def render_markdown(card: dict) -> str:
         lines.append(
             f"{lab['input']} labels given, {lab['trained']} trained on (weight ×{lab['weight']:g} relative to a "
             f"corpus item), {lab.get('duplicates', 0)} duplicates, {len(card.get('conflicts', []))} conflicting texts, "
-            f"{lab.get('not_trained_weight_0', 0)} not trained on (source weight 0)."
+            f"{lab.get('not_trained_weight_0', 0)} not trained on (source weight 0), "
+            f"{lab.get('not_trained_customer_blame', 0)} customer choices blaming the agent not trained on."
         )
         lines += ["", "| source | given |", "|---|---:|"]
         lines += [f"| {s} | {n} |" for s, n in lab["by_source"].items()]

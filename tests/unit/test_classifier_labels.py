@@ -72,15 +72,22 @@ def test_texts_are_prepared_like_the_corpus():
     assert r.labels[0].text == "我的手机[手机号]一直没信号"
 
 
-def test_customer_choice_is_counted_not_trained_and_explicit_weight_wins():
+def test_a_customers_choice_trains_unless_it_blames_the_agent_and_explicit_weight_wins():
     r = resolve_labels([
         L("收费太贵", "company.policy", "2026-12-01T00:00:00Z", source="customer_choice"),
         L("网一直断", "company.network", "2026-12-01T00:00:00Z", source="customer_choice", weight=2.0),
+        L("问题还是没解决", "staff.resolution", "2026-12-01T00:00:00Z", source="customer_choice"),
         L("态度差", "staff.attitude", "2026-12-01T00:00:00Z", source="import"),
     ])
-    assert {tl.text: tl.weight for tl in r.labels} == {"网一直断": 2.0, "态度差": 1.0}
-    assert r.stats["not_trained_weight_0"] == 1
-    assert r.counts_by_source["customer_choice"] == 2
+    assert {tl.text: tl.weight for tl in r.labels} == {"收费太贵": 1.0, "网一直断": 2.0, "态度差": 1.0}
+    assert r.stats["not_trained_customer_blame"] == 1
+    assert r.counts_by_source["customer_choice"] == 3
+
+
+def test_zero_weight_sources_are_counted_not_trained():
+    r = resolve_labels([L("收费太贵", "company.policy", "2026-12-01T00:00:00Z", source="panel")],
+                       source_weights={"panel": 0.0})
+    assert r.labels == [] and r.stats["not_trained_weight_0"] == 1
 
 
 def test_labels_hash_changes_with_a_label_and_not_with_order():
