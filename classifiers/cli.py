@@ -80,7 +80,7 @@ def _cmd_train(args) -> int:
         except Exception as exc:  # noqa: BLE001 - any database failure: say which, train nothing
             print(f"error: cannot read the person labels from DATABASE_URL ({type(exc).__name__}: "
                   f"{str(exc).splitlines()[0][:200]}); is it the product's database, migrated "
-                  f"(`feedbackbot db upgrade`)?", file=sys.stderr)
+                  f"(`feedbackbot db-upgrade`)?", file=sys.stderr)
             return 2
         print(f"{len(labels)} person labels and {len(golden)} decided appeals read from the database", file=sys.stderr)
     if args.labels:

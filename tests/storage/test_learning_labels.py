@@ -67,3 +67,21 @@ def test_decided_appeals_are_the_gates_golden_set(db_url):
     with open_session(db_url) as s:
         golden = golden_appeals(s)
     assert [(g.text, g.cause, g.upheld) for g in golden] == [("等了四十分钟才有人接", "company.system", True)]
+
+
+def test_training_with_labels_from_a_database_without_our_tables_says_so_and_trains_nothing(tmp_path):
+    """``train --with-labels`` against an empty (never migrated) database: a clear error, exit 2, no version."""
+    import os
+    import subprocess
+    import sys
+
+    models = tmp_path / "models"
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}", "FEEDBACKBOT_MODEL_DIR": str(models)}
+    done = subprocess.run([sys.executable, "-c", "import sys; from bot.cli.main import main; sys.exit(main())",
+                           "classifier", "train", "--with-labels", "--promote"],
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2, done.stderr
+    assert "cannot read the person labels from DATABASE_URL" in done.stderr
+    assert "feedbackbot db-upgrade" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not list(models.glob("2*")), "nothing may be trained"
