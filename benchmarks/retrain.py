@@ -167,9 +167,8 @@ def cmd_choice(args) -> int:
     ``customer_choice``, so the training's own rule applies (choices blaming the agent
     are not trained on).
     """
-    from classifiers.registry import current_version, model_root
-
     from bot.domain import CAUSE_CHOICES
+    from classifiers.registry import current_version, model_root
 
     group = {c: ch for ch in CAUSE_CHOICES for c in ch.causes}
     other = CAUSE_CHOICES[-1]

@@ -70,12 +70,13 @@ def _when(at) -> str:
 
 def cmd_jobs_list(args: argparse.Namespace) -> int:
     from bot.db.session import open_session
+    from bot.jobs.catalog import title
     from bot.jobs.run_log import recent_runs
     from bot.settings import Settings
 
     settings = Settings.from_env()
     with open_session(settings.database_url) as s:
-        runs = recent_runs(s, limit=args.limit, job=args.job, status=args.status)
+        runs = recent_runs(s, limit=args.limit, job=args.job, status=args.status, titles=title)
     if not runs:
         print("no job runs recorded")
         return 0

@@ -5,16 +5,18 @@ Review deadlines, model training, digests and outbound messages join
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot.jobs.job import Job
 from bot.jobs.schedule import PERIODIC
 from bot.settings import Settings
 
 
-def _process_inbound(settings: Settings, inbound_id: int, identity: dict[str, str]) -> str:
+def _process_inbound(settings: Settings, inbound_id: int, identity: dict[str, str], *,
+                     enqueue: Callable[..., str]) -> str:
     from bot.channels import inbox
-    from bot.jobs.runner import build_runner
 
-    return inbox.process(settings, inbound_id, identity, enqueue=build_runner(settings).enqueue)
+    return inbox.process(settings, inbound_id, identity, enqueue=enqueue)
 
 
 def _send_sms(settings: Settings, outbound_id: int, mobile: str) -> str:
@@ -49,7 +51,7 @@ def _on_demand() -> tuple[Job, ...]:
     return (Job("process_inbound", "处理客户短信/微信回复", _process_inbound, retries=5, retry_delay_s=5,
                 # One run per customer message: its state is the inbound row's status, and a job_runs
                 # row per reply would add a write to every callback's acknowledgement.
-                logged=False),
+                logged=False, enqueues=True),
             Job("send_sms", "发送短信", _send_sms, retries=3, retry_delay_s=30),
             Job("send_wechat", "发送微信客服消息", _send_wechat, retries=2, retry_delay_s=10),
             Job("train_classifier", "用人工标注重新训练分类模型", _train_classifier),

@@ -33,6 +33,8 @@ class Job:
         retry_delay_s: Seconds between attempts.
         every: Periodic schedule (``huey.crontab``), or None for a job run on demand.
         logged: Whether runs get a ``job_runs`` row (the per-minute heartbeat does not).
+        enqueues: ``run`` also takes ``enqueue=`` (the runner's own :meth:`bot.jobs.runner.Runner.enqueue`),
+            for a job that queues further jobs; the runner passes it, so no job module imports the runner.
     """
 
     name: str
@@ -42,6 +44,7 @@ class Job:
     retry_delay_s: int = 0
     every: Schedule | None = None
     logged: bool = True
+    enqueues: bool = False
 
 
 def summarise_args(args: Sequence[Any], kwargs: Mapping[str, Any]) -> str:
@@ -68,12 +71,22 @@ def summarise_args(args: Sequence[Any], kwargs: Mapping[str, Any]) -> str:
     return text if len(text) <= MAX_SUMMARY else text[:MAX_SUMMARY - 1] + "…"
 
 
-def bind(job: Job, settings: Settings) -> Callable[..., Any]:
+def bind(job: Job, settings: Settings, enqueue: Callable[..., str] | None = None) -> Callable[..., Any]:
     """The function the queue runs for ``job``: ``job.run`` with the process's settings first.
 
     Named after the job, because the queue registers a task under its function's name.
+
+    Args:
+        job: The job.
+        settings: The process's settings.
+        enqueue: Passed on as ``enqueue=`` to a job whose ``enqueues`` is set.
     """
+    if job.enqueues and enqueue is None:
+        raise ValueError(f"job {job.name!r} queues further jobs: bind it with the runner's enqueue")
+
     def run(*args: Any, **kwargs: Any) -> Any:
+        if job.enqueues:
+            kwargs["enqueue"] = enqueue
         return job.run(settings, *args, **kwargs)
 
     run.__name__ = run.__qualname__ = job.name

@@ -221,11 +221,9 @@ def recent_runs(s: Session, *, limit: int = 50, job: str | None = None, status: 
         limit: At most this many rows.
         job: Only runs of this job name.
         status: Only runs in this status (:class:`bot.domain.JobStatus`).
-        titles: Job name → title; default :func:`bot.jobs.catalog.title`.
+        titles: Job name → title (callers pass :func:`bot.jobs.catalog.title`); default: the name.
     """
-    from bot.jobs.catalog import title  # here: the catalog's periodic jobs use this module
-
-    title_of = titles or title
+    title_of = titles or str
     q = select(JobRun).order_by(JobRun.enqueued_at.desc(), JobRun.id).limit(limit)
     if job is not None:
         q = q.where(JobRun.job == job)

@@ -105,6 +105,6 @@ def build_runner(settings: Settings, *, immediate: bool = False, extra: Iterable
     for job in jobs.values():
         options = {"retries": job.retries, "retry_delay": job.retry_delay_s, "name": job.name}
         decorate = huey.periodic_task(job.every, **options) if job.every else huey.task(**options)
-        runner.tasks[job.name] = decorate(bind(job, settings))
+        runner.tasks[job.name] = decorate(bind(job, settings, runner.enqueue))
     run_log.connect(huey, settings.database_url, [j.name for j in jobs.values() if j.logged])
     return runner

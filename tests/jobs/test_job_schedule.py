@@ -14,7 +14,7 @@ from bot.db.session import open_session
 from bot.db.staff import LoginAttempt
 from bot.domain import OPEN_SURVEY_STATUSES, JobStatus, SurveyStatus
 from bot.jobs import heartbeat, schedule
-from bot.jobs.job import Job, JobError, summarise_args
+from bot.jobs.job import Job, JobError, bind, summarise_args
 from bot.jobs.run_log import describe_error, report_progress
 from bot.jobs.runner import UnknownJobError, build_runner
 from bot.ops import health
@@ -168,3 +168,18 @@ def test_job_settings(tmp_path):
         Settings.from_env({**secrets, "FEEDBACKBOT_JOBS_BACKEND": "sqlite"})
     with pytest.raises(SettingsError):
         Settings.from_env({"FEEDBACKBOT_JOBS_BACKEND": "rabbitmq"})
+
+
+def test_a_job_that_queues_another_gets_the_runners_own_enqueue(sqlite_url, tmp_path):
+    """A job declared ``enqueues=True`` receives ``enqueue=`` from the runner that runs it (no module builds its own)."""
+    from bot.db.migrate import upgrade
+
+    upgrade(sqlite_url)
+    seen: list[str] = []
+    second = Job("second", "Second", lambda settings, word: seen.append(word))
+    first = Job("first", "First", lambda settings, word, *, enqueue: enqueue("second", word + "!"), enqueues=True)
+    runner = build_runner(settings_for(sqlite_url, tmp_path), immediate=True, extra=[first, second])
+    runner.enqueue("first", "hello")
+    assert seen == ["hello!"]
+    with pytest.raises(ValueError, match="enqueue"):
+        bind(first, settings_for(sqlite_url, tmp_path))

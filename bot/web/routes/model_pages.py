@@ -14,6 +14,7 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from bot.clock import utcnow
+from bot.jobs.catalog import title
 from bot.jobs.run_log import recent_runs
 from bot.learning import reattribution, shadow
 from bot.learning.promotion import PROMOTE
@@ -41,7 +42,7 @@ def model_page(request: Request, s: SessionDep, settings: SettingsDep, user: Req
     context: dict[str, Any] = {
         "title": "分类模型", "versions": versions_table(), "current": promotions.current_version(s),
         "history": promotions.history(s, limit=20),
-        "jobs": recent_runs(s, limit=10, job=TRAIN) + recent_runs(s, limit=10, job=PROMOTE),
+        "jobs": recent_runs(s, limit=10, job=TRAIN, titles=title) + recent_runs(s, limit=10, job=PROMOTE, titles=title),
         "time": lambda v: local_time(v, settings.timezone) if v else "", "notice": notice[:60],
     }
     context["refresh"] = any(j.status in ACTIVE for j in context["jobs"])
