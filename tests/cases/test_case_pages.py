@@ -17,7 +17,9 @@ from bot.ops.stack import free_port
 from bot.settings import Settings
 from bot.web.app import create_app
 from tests.cases.case_data import complain, seed_roster
-from tests.staff_data import PASSWORD, password_hash
+from tests.staff_data import password_hash
+from tests.web_clients import csrf_token as token
+from tests.web_clients import staff_client
 
 PLAIN = "客服一直打断我说话，我要投诉她"
 REGULATOR = "1分，我要去12315投诉你们"
@@ -41,19 +43,10 @@ def centre(db_url, tmp_path):
     app = create_app(Settings(database_url=db_url, rasa_url=f"http://127.0.0.1:{free_port()}", env="development"))
 
     def client(who: str) -> TestClient:
-        c = TestClient(app)
-        r = c.post("/login", data={"login_id": who, "password": PASSWORD, "csrf_token": token(c.get("/login").text)},
-                   follow_redirects=False)
-        assert r.status_code == 303, r.text
-        return c
+        return staff_client(app, who)
 
     return ids, client, db_url
 
-
-def token(html: str) -> str:
-    m = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert m
-    return m.group(1)
 
 
 def status(url: str, case_id: int) -> str:

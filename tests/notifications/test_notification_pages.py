@@ -21,17 +21,13 @@ from bot.ops.stack import free_port
 from bot.settings import Settings
 from bot.web.app import create_app
 from tests.notifications.recorders import webhook_server
-from tests.staff_data import PASSWORD, build
+from tests.staff_data import build
+from tests.web_clients import csrf_token as token
+from tests.web_clients import staff_client
 
 OWNER_FORM = {"cause": "company.product", "department": "产品运营部", "emails": "ops@example.com, pm@example.com",
               "webhook_kind": "dingtalk", "webhook_url": "https://oapi.dingtalk.com/robot/send?access_token=T0KEN",
               "webhook_secret": "SECsecretvalue"}
-
-
-def token(html: str) -> str:
-    m = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert m, "the page carries a CSRF token"
-    return m.group(1)
 
 
 @pytest.fixture()
@@ -45,11 +41,7 @@ def site(db_url, tmp_path):
     app = create_app(settings)
 
     def client(who: str) -> TestClient:
-        c = TestClient(app)
-        r = c.post("/login", data={"login_id": who, "password": PASSWORD, "csrf_token": token(c.get("/login").text)},
-                   follow_redirects=False)
-        assert r.status_code == 303, r.text
-        return c
+        return staff_client(app, who)
 
     yield db_url, client, built, hook, settings
     hook_ctx.__exit__(None, None, None)

@@ -22,7 +22,8 @@ from bot.settings import Settings
 from bot.staff import appeals
 from bot.web.app import create_app
 from tests.appeal_data import build_with_reviewers
-from tests.staff_data import PASSWORD
+from tests.web_clients import csrf_token as token
+from tests.web_clients import staff_client
 
 CUSTOMER_WORDS = "客服态度很差，一直打断我"
 AGENT_REASON = "客户嫌退款慢，这是公司规定，我一直在解释流程"
@@ -45,19 +46,10 @@ def site(db_url, tmp_path):
     app = create_app(Settings(database_url=db_url, rasa_url=f"http://127.0.0.1:{free_port()}", env="development"))
 
     def client(who: str) -> TestClient:
-        c = TestClient(app)
-        r = c.post("/login", data={"login_id": who, "password": PASSWORD, "csrf_token": token(c.get("/login").text)},
-                   follow_redirects=False)
-        assert r.status_code == 303, r.text
-        return c
+        return staff_client(app, who)
 
     return db_url, client, panel_appeal, supervisor_appeal, panel
 
-
-def token(html: str) -> str:
-    m = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert m
-    return m.group(1)
 
 
 def status(db_url, appeal_id) -> str:

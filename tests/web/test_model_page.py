@@ -12,7 +12,9 @@ from bot.db.session import open_session
 from bot.ops.stack import free_port
 from bot.settings import Settings
 from bot.web.app import create_app
-from tests.staff_data import PASSWORD, build
+from tests.staff_data import build
+from tests.web_clients import csrf_token as _token
+from tests.web_clients import staff_client
 
 
 @pytest.fixture()
@@ -23,19 +25,10 @@ def admin_client(db_url, tmp_path):
     app = create_app(settings)
 
     def login(who: str) -> TestClient:
-        c = TestClient(app)
-        r = c.post("/login", data={"login_id": who, "password": PASSWORD, "csrf_token": _token(c.get("/login").text)},
-                   follow_redirects=False)
-        assert r.status_code == 303, r.text
-        return c
+        return staff_client(app, who)
 
     return login
 
-
-def _token(html: str) -> str:
-    m = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert m
-    return m.group(1)
 
 
 def test_only_an_admin_sees_the_model_page(admin_client):

@@ -18,7 +18,9 @@ from bot.ops.stack import free_port
 from bot.settings import Settings
 from bot.web import messages
 from bot.web.app import create_app
-from tests.staff_data import CUSTOMER_PHONE, CUSTOMER_WORDS, PASSWORD, add_customer, build
+from tests.staff_data import CUSTOMER_PHONE, CUSTOMER_WORDS, add_customer, build
+from tests.web_clients import csrf_token as token
+from tests.web_clients import staff_client
 
 PHONE, WORDS = CUSTOMER_PHONE, CUSTOMER_WORDS
 
@@ -31,19 +33,10 @@ def centre(db_url, tmp_path):
     app = create_app(Settings(database_url=db_url, rasa_url=f"http://127.0.0.1:{free_port()}", env="development"))
 
     def client(who: str) -> TestClient:
-        c = TestClient(app)
-        r = c.post("/login", data={"login_id": who, "password": PASSWORD, "csrf_token": token(c.get("/login").text)},
-                   follow_redirects=False)
-        assert r.status_code == 303, r.text
-        return c
+        return staff_client(app, who)
 
     return client
 
-
-def token(html: str) -> str:
-    m = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert m
-    return m.group(1)
 
 
 def _words_left(db_url: str) -> list[str]:

@@ -5,7 +5,6 @@ reviewers added through the accounts service.
 """
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 
 import pytest
@@ -22,6 +21,8 @@ from bot.staff import accounts
 from bot.web import messages
 from bot.web.app import create_app
 from tests.staff_data import PASSWORD, build
+from tests.web_clients import csrf_token as token
+from tests.web_clients import staff_client
 
 
 @pytest.fixture()
@@ -36,20 +37,10 @@ def centre(db_url, tmp_path):
     app = create_app(settings)
 
     def client(who: str | None = None) -> TestClient:
-        c = TestClient(app)
-        if who:
-            r = c.post("/login", data={"login_id": who, "password": PASSWORD, "csrf_token": token(c.get("/login").text)},
-                       follow_redirects=False)
-            assert r.status_code == 303, r.text
-        return c
+        return staff_client(app, who)
 
     return built, client
 
-
-def token(html: str) -> str:
-    m = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert m
-    return m.group(1)
 
 
 def test_who_may_reach_the_review_pages(centre):

@@ -22,6 +22,8 @@ from bot.settings import Settings
 from bot.web import messages
 from bot.web.app import create_app
 from tests.staff_data import B1_SECRET, FORMULA_REASON, FORMULA_REPLY, PASSWORD, SCRIPT_REASON, build
+from tests.web_clients import csrf_token as token
+from tests.web_clients import staff_client
 
 A1_EXPLANATION = ("6 条一般或不满意的评分中，2 条与您的服务无关（公司规定 1、网络信号 1），2 条原因不明或待审核，"
                   "均不计入归因满意度，因此归因满意度高于原始满意度。")
@@ -35,20 +37,10 @@ def centre(db_url, tmp_path):
     app = create_app(settings)
 
     def client(who: str | None = None) -> TestClient:
-        c = TestClient(app)
-        if who:
-            r = c.post("/login", data={"login_id": who, "password": PASSWORD, "csrf_token": token(c.get("/login").text)},
-                       follow_redirects=False)
-            assert r.status_code == 303, r.text
-        return c
+        return staff_client(app, who)
 
     return built, client
 
-
-def token(html: str) -> str:
-    m = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert m
-    return m.group(1)
 
 
 def appeals(db_url) -> list[Appeal]:
