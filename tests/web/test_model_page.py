@@ -1,6 +1,7 @@
 """The admin's model page: who may see it, training and promotion queued on the job runner, rollback recorded."""
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -74,6 +75,8 @@ def test_a_version_page_is_only_for_versions_of_the_store(admin_client):
         assert c.get(f"/admin/model/versions/{bad}").status_code == 404, bad
     page = c.get(f"/admin/model/versions/{_promoted()}")
     assert page.status_code == 200 and "还没有与当前版本比较过" in page.text
+    card = json.loads((Settings.from_env({}).model_dir / _promoted() / "datacard.json").read_text(encoding="utf-8"))
+    assert f"语料 {card['corpus']['items']} 条" in page.text and card["corpus"]["data_hash"][:12] in page.text
     assert admin_client("S1").get(f"/admin/model/versions/{_promoted()}", follow_redirects=False).status_code == 403
 
 

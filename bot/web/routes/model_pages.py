@@ -25,7 +25,7 @@ from bot.web.auth import CsrfCheck, RequireAdmin
 from bot.web.deps import SessionDep, SettingsDep
 from bot.web.templating import templates
 from bot.web.views.common import local_time
-from bot.web.views.models import comparison, versions_table
+from bot.web.views.models import comparison, data_card, versions_table
 from zhtext.clean import clean_text
 
 router = APIRouter(include_in_schema=False)
@@ -58,7 +58,7 @@ def version_page(request: Request, version: str, s: SessionDep, settings: Settin
     if not VERSION_ID.match(version) or version not in {v.version for v in versions_table(limit=1000)}:
         raise HTTPException(status_code=404)
     context = {"title": f"版本 {version}", "version": version, "current": promotions.current_version(s),
-               "comparison": comparison(version, settings.timezone)}
+               "comparison": comparison(version, settings.timezone), "card": data_card(version)}
     return templates.TemplateResponse(request, "staff/model_version.html", context)
 
 

@@ -182,3 +182,55 @@ def comparison(version: str, tz: str) -> Comparison | None:
                       allowed=bool(decision.get("allowed")),
                       reasons=[gate_reason(str(r)) for r in decision.get("reasons", [])],
                       sets=sets, causes=causes, flipped=list(decision.get("flipped_appeals", [])))
+
+
+#: Where a person's label came from, as an admin reads it.
+LABEL_SOURCE_NAMES = {
+    "reviewer": "质检员标注",
+    "appeal_upheld": "申诉成立",
+    "appeal_rejected": "申诉不成立",
+    "panel": "评审组裁定",
+    "import": "历史导入的原因",
+    "customer_choice": "客户自选原因",
+}
+
+
+@dataclass(frozen=True)
+class DataCard:
+    """What a version was trained on (its ``datacard.json``), for the version page."""
+
+    corpus_items: int | None
+    corpus_hash: str
+    labels_given: int
+    labels_trained: int
+    by_source: list[tuple[str, int]]  # (source title, labels given)
+    conflicts: int
+    customer_blame_not_trained: int
+    zero_weight_not_trained: int
+
+
+def data_card(version: str) -> DataCard | None:
+    """The version's data card, or None when it has none (or it cannot be read)."""
+    try:
+        card = registry.read_json(version, "datacard.json")
+    except (registry.ModelNotAvailableError, ValueError):
+        return None
+    if not isinstance(card, dict):
+        return None
+    corpus = card.get("corpus") if isinstance(card.get("corpus"), dict) else {}
+    labels = card.get("labels") if isinstance(card.get("labels"), dict) else {}
+    by_source = labels.get("by_source") if isinstance(labels.get("by_source"), dict) else {}
+
+    def count(value: object) -> int:
+        return int(value) if isinstance(value, int) else 0
+
+    return DataCard(
+        corpus_items=corpus.get("items") if isinstance(corpus.get("items"), int) else None,
+        corpus_hash=str(corpus.get("data_hash") or "")[:12],
+        labels_given=count(labels.get("input")),
+        labels_trained=count(labels.get("trained")),
+        by_source=[(LABEL_SOURCE_NAMES.get(k, k), count(v)) for k, v in by_source.items()],
+        conflicts=len(card.get("conflicts") or []),
+        customer_blame_not_trained=count(labels.get("not_trained_customer_blame")),
+        zero_weight_not_trained=count(labels.get("not_trained_weight_0")),
+    )
