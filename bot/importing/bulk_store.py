@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import JSON, Dialect, Table, func, select, text
+from sqlalchemy import JSON, DateTime, Dialect, Table, func, select, text
 from sqlalchemy.orm import Session
 
 from bot.conversation.records import Ref, Row, SurveyRecord
@@ -76,8 +76,37 @@ def _converters(dialect: Dialect, model: type, names: Sequence[str]) -> list[Cal
                 _json_text if isinstance(table.c[n].type, JSON) else None for n in names]
         else:
             out = [table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names]
+        # A record repeats its few instants and many payloads repeat whole (a status change, a rating).
+        out = [_remembered(c, _typed_items if isinstance(table.c[n].type, JSON) else None)
+               if c is not None and isinstance(table.c[n].type, (JSON, DateTime)) else c
+               for n, c in zip(names, out, strict=True)]
         _converter_cache[key] = (dialect, out)  # the dialect is kept so its id is not reused
     return _converter_cache[key][1]
+
+
+def _typed_items(value: Any) -> tuple[Any, ...]:
+    """A payload as a key (with each value's type: ``1``, ``1.0`` and ``True`` are written differently)."""
+    if not isinstance(value, dict):
+        return (type(value), value)
+    return tuple((k, type(v), v) for k, v in value.items())
+
+
+def _remembered(convert: Callable[[Any], Any], key_of: Callable[[Any], Any] | None) -> Callable[[Any], Any]:
+    """``convert`` with its latest results kept (an unhashable value is converted each time)."""
+    done: dict[Any, Any] = {}
+
+    def remembered(value: Any) -> Any:
+        try:
+            key = value if key_of is None else key_of(value)
+            return done[key]
+        except KeyError:
+            if len(done) >= 10_000:
+                done.clear()
+            done[key] = result = convert(value)
+            return result
+        except TypeError:
+            return convert(value)
+    return remembered
 
 
 _converter_cache: dict[tuple[int, type, tuple[str, ...]], tuple[Dialect, list[Callable[[Any], Any] | None]]] = {}
@@ -162,7 +191,22 @@ class FlatRecord:
 
 
 def _after(values: tuple[Any, ...], convert: list[Callable[[Any], Any] | None], skip: int) -> tuple[Any, ...]:
-    return tuple(v if c is None else c(v) for v, c in zip(values, convert[skip:], strict=True))
+    """``values`` of the columns from ``skip`` on, converted."""
+    key = (id(convert), skip, len(values))
+    plan = _plans.get(key)
+    if plan is None:
+        assert skip + len(values) <= len(convert)
+        plan = _plans[key] = tuple((i, c) for i, c in enumerate(convert[skip:skip + len(values)]) if c is not None)
+    if not plan:
+        return values
+    out = list(values)
+    for i, c in plan:
+        out[i] = c(out[i])
+    return tuple(out)
+
+
+# Which values to convert, by converters (cached for good, so their ids stay theirs), offset and length.
+_plans: dict[tuple[int, int, int], tuple[tuple[int, Callable[[Any], Any]], ...]] = {}
 
 
 def _template(data_json: Callable[[Any], Any], data: dict[str, Any], refs: list[Any]) -> str | tuple[Any, ...]:
@@ -242,7 +286,7 @@ def flatten(d: SurveyRecord, dialect: Dialect) -> FlatRecord:
                 else:
                     v = target
             data[k] = v
-        audits.append((*_after((a.at, a.actor, a.entity), conv[:4], 1), entity_id, a.action,
+        audits.append((*_after((a.at, a.actor, a.entity), conv, 1), entity_id, a.action,
                        _template(data_json, data, refs)))
     return FlatRecord(external_id=d.external_id, agent_ids=tuple(d.agent_ids), created_at=d.created_at,
                       team_id=d.team_id, footprint=of_record(d), call=call, survey=survey, ratings=flat_ratings,
