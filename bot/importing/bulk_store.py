@@ -316,7 +316,14 @@ def write_flat(s: Session, records: Sequence[FlatRecord]) -> None:
     reasons = _new_ids(s, Reason, sum(len(d.reasons) for d in records))
     flags = _new_ids(s, Flag, sum(len(d.flags) for d in records))
     audits = _new_ids(s, AuditLog, sum(len(d.audits) for d in records))
-    call_rows, agent_rows, survey_rows, rating_rows, reason_rows, flag_rows, audit_rows = [], [], [], [], [], [], []
+    Rows = list[tuple[Any, ...]]
+    call_rows: Rows = []
+    agent_rows: Rows = []
+    survey_rows: Rows = []
+    rating_rows: Rows = []
+    reason_rows: Rows = []
+    flag_rows: Rows = []
+    audit_rows: Rows = []
     at_rating = at_reason = at_flag = at_audit = 0
     for i, d in enumerate(records):
         cid, sid = calls[i], surveys[i]
@@ -332,13 +339,14 @@ def write_flat(s: Session, records: Sequence[FlatRecord]) -> None:
         reason_rows.extend((theirs[k], mine[x[0]], None if x[1] is None else theirs[x[1]], *x[2:])
                            for k, x in enumerate(d.reasons))
         flag_rows.extend((fid, sid, *f) for fid, f in zip(ids[_FLAG], d.flags))
-        for a in d.audits:
-            entity_id, data = a[3], a[5]
+        for audit in d.audits:
+            entity_id: Any = audit[3]
+            data: Any = audit[5]
             if type(entity_id) is tuple:
                 entity_id = str(ids[entity_id[0]][entity_id[1]])
             if type(data) is tuple:
                 data = "".join(p if type(p) is str else str(ids[p[0]][p[1]]) for p in data)
-            audit_rows.append((audits[at_audit], a[0], a[1], a[2], entity_id, a[4], data))
+            audit_rows.append((audits[at_audit], audit[0], audit[1], audit[2], entity_id, audit[4], data))
             at_audit += 1
         at_rating += len(d.ratings)
         at_reason += len(d.reasons)
