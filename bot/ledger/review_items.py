@@ -58,6 +58,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from bot.db.models import Reason
 from bot.db.review import ReviewItem, ReviewLabel
@@ -173,6 +174,7 @@ class _NoIndex(ColumnElement[Any]):
     """A column as a value no index of SQLite serves (``COALESCE(c, c)``); the column itself elsewhere."""
 
     inherit_cache = True
+    _traverse_internals = [("column", InternalTraversal.dp_clauseelement)]  # part of the statement cache key
 
     def __init__(self, column: Any):
         self.column = column
