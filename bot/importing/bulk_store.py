@@ -1,5 +1,12 @@
 """Write a batch of :class:`bot.conversation.records.SurveyRecord` with a few bulk statements, in the caller's transaction.
 
+Two steps, so the costly one runs where the records are decided (the
+import's worker processes) and the import's one writer only gives out ids:
+:func:`flatten` turns a record into :class:`FlatRecord` (the rows as tuples,
+values converted for the database, ids local to the record, audit payloads as
+JSON text with the places of ids left open); :func:`write_flat` gives out
+the ids, fills them in and inserts. :func:`write_records` does both.
+
 Ids are given out before the rows are written, so a row that names another
 (a superseding rating, an audit payload) is written in the same statement as
 everything else and no statement needs ``RETURNING`` (which SQLAlchemy sends
@@ -300,8 +307,12 @@ def write_records(s: Session, records: Sequence[SurveyRecord]) -> None:
 
 
 def write_flat(s: Session, records: Sequence[FlatRecord]) -> None:
-    """Insert every row of ``records`` (their calls must be new, converted for this database) and refresh
-    their facts, in the caller's transaction."""
+    """Insert every row of ``records`` (their calls must be new, flattened for this database's dialect) and
+    refresh their facts.
+
+    Runs in the caller's transaction; on SQLite it takes the database's write lock first (held to the
+    caller's commit), so the ids it reads stay its own.
+    """
     if not records:
         return
     first_seen: dict[str, datetime] = {}
