@@ -231,8 +231,21 @@ def normalize(text: str | None) -> str:
     """
     if not text:
         return ""
-    text = to_halfwidth(str(text))
+    text = str(text)
+    return _normalize_short(text) if len(text) <= _CACHED_CHARS else _normalize(text)
+
+
+# The dialogue's cues normalise the same message several times per turn, and an import sees the same short
+# replies over and over; the result depends on the text alone. Long texts are not kept (memory stays bounded).
+_CACHED_CHARS = 200
+
+
+def _normalize(text: str) -> str:
+    text = to_halfwidth(text)
     # Drop zero-width and control characters that phones and copy-paste insert.
     text = _drop_invisible(text)
     text = to_simplified(text)
     return _WS.sub(" ", text).strip()
+
+
+_normalize_short = lru_cache(maxsize=16_384)(_normalize)

@@ -27,6 +27,7 @@ and replaces exactly the original characters (:mod:`zhtext.anonymize`).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from zhtext.anonymize import PLACEHOLDERS, anonymize, resolve
 from zhtext.recognizers import CHINESE_DIGITS, recognize
@@ -64,9 +65,22 @@ def redact(text: str | None) -> str:
     """
     if not text:
         return ""
-    view = view_of(str(text))
+    text = str(text)
+    return _redact_short(text) if len(text) <= _CACHED_CHARS else _redact(text)
+
+
+# Replies repeat ("5", "满意", a centre's stock phrases): an import of a million rows redacts the same short
+# texts over and over. The result depends on the text alone; long texts are not kept (memory stays bounded).
+_CACHED_CHARS = 200
+
+
+def _redact(text: str) -> str:
+    view = view_of(text)
     if not _MAY_HOLD.search(view.text):
         return anonymize(view, [])
     return anonymize(view, recognize(view))
+
+
+_redact_short = lru_cache(maxsize=16_384)(_redact)
 
 

@@ -16,7 +16,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                                               "the file is checked whole first, then written in batches; "
                                               "run it again to finish an interrupted import")
     p.add_argument("file")
-    p.add_argument("--batch-size", type=int, default=500)
+    p.add_argument("--batch-size", type=int, default=None, help="rows per transaction (default: 2000)")
     p.add_argument("--workers", type=int, default=None,
                    help="processes deciding rows (default: one per core; 0: none, all in this process)")
     p.add_argument("--no-progress", action="store_true")
@@ -37,7 +37,7 @@ def cmd_import_ratings(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env()
     try:
-        summary = history.import_file(settings, args.file, batch_size=args.batch_size,
+        summary = history.import_file(settings, args.file, batch_size=args.batch_size or history.BATCH_SIZE,
                                       progress=not args.no_progress, workers=args.workers)
     except CsvFormatError as exc:
         print(f"error: {exc}", file=sys.stderr)

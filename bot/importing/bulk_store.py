@@ -1,5 +1,12 @@
 """Write a batch of :class:`bot.conversation.records.SurveyRecord` with a few bulk statements, in the caller's transaction.
 
+Two steps, so the costly one runs where the records are decided (the
+import's worker processes) and the import's one writer only gives out ids:
+:func:`flatten` turns a record into :class:`FlatRecord` (the rows as tuples,
+values converted for the database, ids local to the record, audit payloads as
+JSON text with the places of ids left open); :func:`write_flat` gives out
+the ids, fills them in and inserts. :func:`write_records` does both.
+
 Ids are given out before the rows are written, so a row that names another
 (a superseding rating, an audit payload) is written in the same statement as
 everything else and no statement needs ``RETURNING`` (which SQLAlchemy sends
@@ -18,16 +25,20 @@ listener does not see Core inserts).
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import DateTime, Table, func, select, text
+from sqlalchemy import JSON, DateTime, Dialect, Table, func, select, text
 from sqlalchemy.orm import Session
 
-from bot.conversation.records import RecordedAudit, RecordedRating, RecordedReason, Ref, Row, SurveyRecord
+from bot.conversation.records import Ref, Row, SurveyRecord
 from bot.db.models import Agent, AuditLog, Call, CallAgent, Flag, Rating, Reason, Survey
 from bot.db.survey_facts import SurveyFact
+from bot.dialogue.state import DialogueState
+from bot.importing.stored_calls import Footprint, of_record
 from bot.ledger.fact_table import refresh_facts
 
 _sequences: dict[str, str] = {}  # table → its id sequence on PostgreSQL (the same in every database we migrate)
@@ -61,52 +72,71 @@ def _new_ids(s: Session, model: type, n: int) -> list[int]:
     return list(range(last + 1, last + n + 1))
 
 
-def _put(s: Session, model: type, rows: list[dict[str, Any]]) -> None:
-    """Insert ``rows`` (ids included where the table has generated ones): ``COPY`` on PostgreSQL."""
-    if not rows:
-        return
-    table = _table(model)
-    names = list(rows[0])
-    if not _postgresql(s):
-        _executemany(s, table, names, rows)
-        return
-    json_columns = {c.name for c in table.columns if c.type.__class__.__name__ == "JSON"}
-    cursor = s.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
-    with cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row([json.dumps(row[n], ensure_ascii=False) if n in json_columns else row[n]
-                            for n in names])
+def _converters(dialect: Dialect, model: type, names: Sequence[str]) -> list[Callable[[Any], Any] | None]:
+    """How each column's Python value is sent: SQLAlchemy's bind processors on SQLite (as an ORM insert
+    would), JSON text for ``COPY`` on PostgreSQL (``COPY`` converts the rest itself)."""
+    key = (id(dialect), model, tuple(names))
+    if key not in _converter_cache:
+        table = _table(model)
+        if dialect.name == "postgresql":
+            out: list[Callable[[Any], Any] | None] = [
+                _json_text if isinstance(table.c[n].type, JSON) else None for n in names]
+        else:
+            out = [table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names]
+        # A record repeats its few instants and many payloads repeat whole (a status change, a rating).
+        out = [_remembered(c, _typed_items if isinstance(table.c[n].type, JSON) else None)
+               if c is not None and isinstance(table.c[n].type, (JSON, DateTime)) else c
+               for n, c in zip(names, out, strict=True)]
+        _converter_cache[key] = (dialect, out)  # the dialect is kept so its id is not reused
+    return _converter_cache[key][1]
 
 
-def _remembering(convert: Callable[[Any], Any] | None) -> Callable[[Any], Any] | None:
-    """``convert`` with its results kept for the statement: a batch repeats the same few times many times."""
-    if convert is None:
-        return None
+def _typed_items(value: Any) -> tuple[Any, ...]:
+    """A payload as a key (with each value's type: ``1``, ``1.0`` and ``True`` are written differently)."""
+    if not isinstance(value, dict):
+        return (type(value), value)
+    return tuple((k, type(v), v) for k, v in value.items())
+
+
+def _remembered(convert: Callable[[Any], Any], key_of: Callable[[Any], Any] | None) -> Callable[[Any], Any]:
+    """``convert`` with its latest results kept (an unhashable value is converted each time)."""
     done: dict[Any, Any] = {}
 
     def remembered(value: Any) -> Any:
-        if value not in done:
-            done[value] = convert(value)
-        return done[value]
+        try:
+            key = value if key_of is None else key_of(value)
+            return done[key]
+        except KeyError:
+            if len(done) >= 10_000:
+                done.clear()
+            done[key] = result = convert(value)
+            return result
+        except TypeError:
+            return convert(value)
     return remembered
 
 
-def _executemany(s: Session, table: Table, names: list[str], rows: list[dict[str, Any]]) -> None:
-    """One DB-API ``executemany``, values converted by the columns' own SQLAlchemy types (as an ORM insert)."""
-    dialect = s.get_bind().dialect
-    convert = [_remembering(table.c[n].type.dialect_impl(dialect).bind_processor(dialect))
-               if isinstance(table.c[n].type, DateTime) else table.c[n].type.dialect_impl(dialect).bind_processor(dialect)
-               for n in names]
-    values = [tuple(row[n] if c is None else c(row[n]) for n, c in zip(names, convert, strict=True))
-              for row in rows]
-    s.connection().exec_driver_sql(f"INSERT INTO {table.name} ({', '.join(names)}) "
-                                   f"VALUES ({', '.join('?' * len(names))})", values)
+_converter_cache: dict[tuple[int, type, tuple[str, ...]], tuple[Dialect, list[Callable[[Any], Any] | None]]] = {}
 
 
-def _number(s: Session, model: type, rows: Sequence[Row]) -> None:
-    for row, new_id in zip(rows, _new_ids(s, model, len(rows)), strict=True):
-        row.id = new_id
+def _json_text(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
 
+
+def _put(s: Session, model: type, names: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+    """Insert ``rows`` (values in ``names`` order, converted by :func:`_converters`): ``COPY`` on PostgreSQL,
+    one DB-API ``executemany`` on SQLite."""
+    if not rows:
+        return
+    table = _table(model)
+    if not _postgresql(s):
+        s.connection().exec_driver_sql(f"INSERT INTO {table.name} ({', '.join(names)}) "
+                                       f"VALUES ({', '.join('?' * len(names))})", rows)
+        return
+    cursor = s.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+    with cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
 
 def ensure_agents(s: Session, first_seen: dict[str, datetime]) -> None:
     """Create the agents not known yet, as ``register_call`` does (``created`` audit row at their first call)."""
@@ -115,30 +145,174 @@ def ensure_agents(s: Session, first_seen: dict[str, datetime]) -> None:
     if not new:
         return
     _lock(s)
-    _put(s, Agent, [{"id": a, "created_at": at} for a, at in new])
-    audits = [_audit_values(None, RecordedAudit(at, "integration", "agent", a, "created", {})) for a, at in new]
-    for values, audit_id in zip(audits, _new_ids(s, AuditLog, len(audits)), strict=True):
-        values["id"] = audit_id
-    _put(s, AuditLog, audits)
+    dialect = s.get_bind().dialect
+    conv = _converters(dialect, Agent, ("id", "created_at"))
+    _put(s, Agent, ("id", "created_at"), [_after((a, at), conv, 0) for a, at in new])
+    conv = _converters(dialect, AuditLog, AUDIT_COLUMNS)
+    _put(s, AuditLog, AUDIT_COLUMNS, [
+        (audit_id, *_after((at, "integration", "agent", a, "created", {}), conv, 1))
+        for (a, at), audit_id in zip(new, _new_ids(s, AuditLog, len(new)), strict=True)])
 
 
-def _resolve(value: Any) -> Any:
-    if isinstance(value, Ref):
-        return value.row.id if value.row is not None else None
-    return value
+# --- records as rows (built where the records are decided: the import's worker processes) ---------------------
+
+# Tables of the rows a record refers to by position (ids are given out by the writer).
+_CALL, _SURVEY, _RATING, _REASON, _FLAG = range(5)
+# Columns in the order of the tuples below; ids and references come first.
+CALL_COLUMNS = ("id", "team_id", "external_id", "ended_at", "customer_channel_id", "channel_hash",
+                "credited_agent_id", "created_at")
+CALL_AGENT_COLUMNS = ("call_id", "agent_id", "position")
+SURVEY_COLUMNS = ("id", "call_id", "token", "template_version", "sent_at", "expires_at", "status",
+                  "needs_followup", "created_at", *DialogueState().to_dict())
+RATING_COLUMNS = ("id", "survey_id", "supersedes_id", "score", "raw_reply", "received_at", "status", "created_at")
+REASON_COLUMNS = ("id", "rating_id", "supersedes_id", "text", "cause", "attribution", "confidence", "source",
+                  "model_version", "evidence", "needs_review", "model_cause", "model_confidence", "created_at")
+FLAG_COLUMNS = ("id", "survey_id", "kind", "text", "created_at")
+AUDIT_COLUMNS = ("id", "at", "actor", "entity", "entity_id", "action", "data")
+
+# A reference in an audit payload is written as a marker no real value contains, found and cut out of the
+# payload's JSON text once (``_template``); the writer puts the id between the pieces.
+_MARK = f"\x00ref-{secrets.token_hex(8)}-"
 
 
-def _audit_values(d: SurveyRecord | None, a: RecordedAudit) -> dict[str, Any]:
-    if isinstance(a.row, Row):
-        entity_id: Any = a.row.id
-    else:
-        entity_id = d.call_id if d is not None and a.row == "call" else a.row
-    return {"at": a.at, "actor": a.actor, "entity": a.entity, "entity_id": str(entity_id), "action": a.action,
-            "data": {k: _resolve(v) for k, v in a.data.items()}}
+@dataclass(slots=True)
+class FlatRecord:
+    """A new call and its survey (a :class:`SurveyRecord`) as the rows to insert, values already converted
+    for the database; ``(table, n)`` stands for the id of the record's ``n``-th row of that table.
+
+    Ratings, reasons and flags are numbered within the record in the order the bulk path writes them; the
+    survey and the call are ``n = 0``. Cheap to send between processes (tuples of plain values).
+    """
+
+    external_id: str
+    agent_ids: tuple[str, ...]
+    created_at: datetime
+    team_id: int | None
+    footprint: Footprint
+    call: tuple[Any, ...]  # CALL_COLUMNS after id and team_id
+    survey: tuple[Any, ...]  # SURVEY_COLUMNS after id and call_id
+    ratings: list[tuple[Any, ...]]  # (supersedes n or None, RATING_COLUMNS after supersedes_id)
+    reasons: list[tuple[Any, ...]]  # (rating n, supersedes n or None, REASON_COLUMNS after supersedes_id)
+    flags: list[tuple[Any, ...]]  # FLAG_COLUMNS after survey_id
+    audits: list[tuple[Any, ...]]  # (at, actor, entity, entity id or (table, n), action, data: text or template)
+
+
+def _after(values: tuple[Any, ...], convert: list[Callable[[Any], Any] | None], skip: int) -> tuple[Any, ...]:
+    """``values`` of the columns from ``skip`` on, converted."""
+    key = (id(convert), skip, len(values))
+    plan = _plans.get(key)
+    if plan is None:
+        assert skip + len(values) <= len(convert)
+        plan = _plans[key] = tuple((i, c) for i, c in enumerate(convert[skip:skip + len(values)]) if c is not None)
+    if not plan:
+        return values
+    out = list(values)
+    for i, c in plan:
+        out[i] = c(out[i])
+    return tuple(out)
+
+
+# Which values to convert, by converters (cached for good, so their ids stay theirs), offset and length.
+_plans: dict[tuple[int, int, int], tuple[tuple[int, Callable[[Any], Any]], ...]] = {}
+
+
+def _template(data_json: Callable[[Any], Any], data: dict[str, Any], refs: list[Any]) -> str | tuple[Any, ...]:
+    """The payload's JSON text, or its pieces around the references ``refs`` (``(text, ref, text, …)``)."""
+    if not refs:
+        return data_json(data)
+    marked = data_json({k: (f"{_MARK}{refs.index(v)}" if isinstance(v, _Pending) else v) for k, v in data.items()})
+    pieces: list[Any] = []
+    rest = marked
+    for i, ref in enumerate(refs):
+        quoted = data_json(f"{_MARK}{i}")
+        before, found, rest = rest.partition(quoted)
+        if not found or quoted in rest:
+            raise ValueError("an audit payload holds the reference marker")  # cannot happen: it is random
+        pieces += [before, ref.target]
+    pieces.append(rest)
+    return tuple(pieces)
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """A reference to a row of the record, known once ids are given out."""
+
+    target: tuple[int, int]
+
+
+def flatten(d: SurveyRecord, dialect: Dialect) -> FlatRecord:
+    """``d`` (a new record) as rows for :func:`write_flat`, converted for ``dialect``."""
+    where: dict[int, tuple[int, int]] = {id(d): (_SURVEY, 0)}
+    ratings = d.ratings
+    reasons = [x for r in ratings for x in r.reasons]
+    for table, rows in ((_RATING, ratings), (_REASON, reasons), (_FLAG, d.flags)):
+        for n, row in enumerate(rows):
+            where[id(row)] = (table, n)
+
+    def ref(row: Row | None) -> Any:
+        """A row of the record as ``(table, n)``; a row already stored by its id."""
+        if row is None:
+            return None
+        return where[id(row)] if row.id is None else row.id
+
+    def n_of(row: Row | None) -> int | None:
+        return None if row is None else where[id(row)][1]
+
+    conv = _converters(dialect, Call, CALL_COLUMNS)
+    call = _after((d.external_id, d.ended_at, None, d.channel_hash, d.credited_agent_id, d.created_at), conv, 2)
+    conv = _converters(dialect, Survey, SURVEY_COLUMNS)
+    survey = _after((d.token, d.template_version, d.created_at, d.expires_at, d.status, d.needs_followup,
+                     d.created_at, *d.state.to_dict().values()), conv, 2)
+    conv = _converters(dialect, Rating, RATING_COLUMNS)
+    flat_ratings = [(n_of(r.supersedes), *_after((r.score, r.raw_reply, r.received_at, r.status, r.created_at),
+                                                 conv, 3)) for r in ratings]
+    conv = _converters(dialect, Reason, REASON_COLUMNS)
+    flat_reasons = [(n_of(x.rating), n_of(x.supersedes),
+                     *_after((x.text, x.cause, x.attribution, x.confidence, x.source, x.model_version, x.evidence,
+                              x.needs_review, x.model_cause, x.model_confidence, x.created_at), conv, 3))
+                    for x in reasons]
+    conv = _converters(dialect, Flag, FLAG_COLUMNS)
+    flat_flags = [_after((f.kind, f.text, f.created_at), conv, 2) for f in d.flags]
+    conv = _converters(dialect, AuditLog, AUDIT_COLUMNS)
+    data_json = conv[6] or (lambda v: v)
+    audits = []
+    for a in d.audits:
+        if isinstance(a.row, Row):
+            entity = ref(a.row)
+            entity_id: Any = entity if isinstance(entity, tuple) else str(entity)
+        else:
+            entity_id = (_CALL, 0) if a.row == "call" else a.row  # the call's own id
+        data: dict[str, Any] = {}
+        refs: list[_Pending] = []
+        for k, v in a.data.items():
+            if isinstance(v, Ref):
+                target = ref(v.row)
+                if isinstance(target, tuple):
+                    v = _Pending(target)
+                    refs.append(v)
+                else:
+                    v = target
+            data[k] = v
+        audits.append((*_after((a.at, a.actor, a.entity), conv, 1), entity_id, a.action,
+                       _template(data_json, data, refs)))
+    return FlatRecord(external_id=d.external_id, agent_ids=tuple(d.agent_ids), created_at=d.created_at,
+                      team_id=d.team_id, footprint=of_record(d), call=call, survey=survey, ratings=flat_ratings,
+                      reasons=flat_reasons, flags=flat_flags, audits=audits)
 
 
 def write_records(s: Session, records: Sequence[SurveyRecord]) -> None:
     """Insert every row of ``records`` (their calls must be new) and refresh their facts."""
+    dialect = s.get_bind().dialect
+    write_flat(s, [flatten(d, dialect) for d in records])
+
+
+def write_flat(s: Session, records: Sequence[FlatRecord]) -> None:
+    """Insert every row of ``records`` (their calls must be new, flattened for this database's dialect) and
+    refresh their facts.
+
+    Runs in the caller's transaction; on SQLite it takes the database's write lock first (held to the
+    caller's commit), so the ids it reads stay its own.
+    """
     if not records:
         return
     first_seen: dict[str, datetime] = {}
@@ -147,40 +321,52 @@ def write_records(s: Session, records: Sequence[SurveyRecord]) -> None:
             first_seen.setdefault(a, d.created_at)
     ensure_agents(s, first_seen)
     _lock(s)
-    for d, call_id in zip(records, _new_ids(s, Call, len(records)), strict=True):
-        d.call_id = call_id
-    _number(s, Survey, records)
-    ratings: list[tuple[SurveyRecord, RecordedRating]] = [(d, r) for d in records for r in d.ratings]
-    _number(s, Rating, [r for _, r in ratings])
-    reasons: list[RecordedReason] = [x for _, r in ratings for x in r.reasons]
-    _number(s, Reason, reasons)
-    flags = [(d, f) for d in records for f in d.flags]
-    _number(s, Flag, [f for _, f in flags])
-    audits = [_audit_values(d, a) for d in records for a in d.audits]
-    for values, audit_id in zip(audits, _new_ids(s, AuditLog, len(audits)), strict=True):
-        values["id"] = audit_id
-    _put(s, Call, [
-        {"id": d.call_id, "external_id": d.external_id, "ended_at": d.ended_at,
-         "customer_channel_id": None, "channel_hash": d.channel_hash, "credited_agent_id": d.credited_agent_id,
-         "team_id": d.team_id, "created_at": d.created_at} for d in records])
-    _put(s, CallAgent, [{"call_id": d.call_id, "agent_id": a, "position": i}
-                        for d in records for i, a in enumerate(d.agent_ids)])
-    _put(s, Survey, [
-        {"id": d.id, "token": d.token, "call_id": d.call_id, "template_version": d.template_version,
-         "sent_at": d.created_at, "expires_at": d.expires_at, "status": d.status,
-         "needs_followup": d.needs_followup, "created_at": d.created_at, **d.state.to_dict()} for d in records])
-    _put(s, Rating, [
-        {"id": r.id, "survey_id": d.id, "score": r.score, "raw_reply": r.raw_reply, "received_at": r.received_at,
-         "status": r.status, "supersedes_id": r.supersedes.id if r.supersedes else None, "created_at": r.created_at}
-        for d, r in ratings])
-    _put(s, Reason, [
-        {"id": x.id, "rating_id": x.rating.id, "text": x.text, "cause": x.cause, "attribution": x.attribution,
-         "confidence": x.confidence, "source": x.source, "model_version": x.model_version,
-         "evidence": x.evidence, "needs_review": x.needs_review, "model_cause": x.model_cause,
-         "model_confidence": x.model_confidence,
-         "supersedes_id": x.supersedes.id if x.supersedes else None, "created_at": x.created_at}
-        for x in reasons])
-    _put(s, Flag, [{"id": f.id, "survey_id": d.id, "kind": f.kind, "text": f.text, "created_at": f.created_at}
-                   for d, f in flags])
-    _put(s, AuditLog, audits)
-    refresh_facts(s, [d.id for d in records if d.id is not None])
+    n = len(records)
+    calls, surveys = _new_ids(s, Call, n), _new_ids(s, Survey, n)
+    ratings = _new_ids(s, Rating, sum(len(d.ratings) for d in records))
+    reasons = _new_ids(s, Reason, sum(len(d.reasons) for d in records))
+    flags = _new_ids(s, Flag, sum(len(d.flags) for d in records))
+    audits = _new_ids(s, AuditLog, sum(len(d.audits) for d in records))
+    Rows = list[tuple[Any, ...]]
+    call_rows: Rows = []
+    agent_rows: Rows = []
+    survey_rows: Rows = []
+    rating_rows: Rows = []
+    reason_rows: Rows = []
+    flag_rows: Rows = []
+    audit_rows: Rows = []
+    at_rating = at_reason = at_flag = at_audit = 0
+    for i, d in enumerate(records):
+        cid, sid = calls[i], surveys[i]
+        ids = {_CALL: calls[i:i + 1], _SURVEY: surveys[i:i + 1], _RATING: ratings[at_rating:at_rating + len(d.ratings)],
+               _REASON: reasons[at_reason:at_reason + len(d.reasons)], _FLAG: flags[at_flag:at_flag + len(d.flags)]}
+        mine = ids[_RATING]
+        call_rows.append((cid, d.team_id, *d.call))
+        agent_rows.extend((cid, a, p) for p, a in enumerate(d.agent_ids))
+        survey_rows.append((sid, cid, *d.survey))
+        rating_rows.extend((mine[k], sid, None if r[0] is None else mine[r[0]], *r[1:])
+                           for k, r in enumerate(d.ratings))
+        theirs = ids[_REASON]
+        reason_rows.extend((theirs[k], mine[x[0]], None if x[1] is None else theirs[x[1]], *x[2:])
+                           for k, x in enumerate(d.reasons))
+        flag_rows.extend((fid, sid, *f) for fid, f in zip(ids[_FLAG], d.flags))
+        for audit in d.audits:
+            entity_id: Any = audit[3]
+            data: Any = audit[5]
+            if type(entity_id) is tuple:
+                entity_id = str(ids[entity_id[0]][entity_id[1]])
+            if type(data) is tuple:
+                data = "".join(p if type(p) is str else str(ids[p[0]][p[1]]) for p in data)
+            audit_rows.append((audits[at_audit], audit[0], audit[1], audit[2], entity_id, audit[4], data))
+            at_audit += 1
+        at_rating += len(d.ratings)
+        at_reason += len(d.reasons)
+        at_flag += len(d.flags)
+    _put(s, Call, CALL_COLUMNS, call_rows)
+    _put(s, CallAgent, CALL_AGENT_COLUMNS, agent_rows)
+    _put(s, Survey, SURVEY_COLUMNS, survey_rows)
+    _put(s, Rating, RATING_COLUMNS, rating_rows)
+    _put(s, Reason, REASON_COLUMNS, reason_rows)
+    _put(s, Flag, FLAG_COLUMNS, flag_rows)
+    _put(s, AuditLog, AUDIT_COLUMNS, audit_rows)
+    refresh_facts(s, surveys)

@@ -52,12 +52,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import Dialect, select, text
 from sqlalchemy.orm import Session
 
 from bot.clock import utcnow
 from bot.conversation import records
 from bot.csvfile import BadRow, CsvFormatError, Problems, control_character, parse_time, read_records
+from bot.db.connection import engine_for
 from bot.db.session import open_session
 from bot.db.staff import Team, TeamMembership
 from bot.dialogue.state import DONE
@@ -210,6 +211,7 @@ class _Context:
     now: datetime
     teams: dict[str, int] = field(default_factory=dict)
     with_team: set[str] = field(default_factory=set)  # agents known to have a membership
+    dialect: Dialect | None = None  # the database's, for the values a worker converts
 
     def forget(self) -> None:
         """Drop what a rolled-back transaction may have undone."""
@@ -307,7 +309,8 @@ def _start_worker(settings: Settings, now: datetime,
         classify_many = model_many
     classify_many(["预热"])  # load the model now, then keep its objects out of the garbage collector's scans
     _spare_the_collector()
-    _worker = _Context(settings=settings, classify=BatchClassifier(classify_many), now=now)
+    _worker = _Context(settings=settings, classify=BatchClassifier(classify_many), now=now,
+                       dialect=engine_for(settings.database_url).dialect)
 
 
 def _exit_with_parent(parent: int) -> None:
@@ -325,7 +328,7 @@ def _spare_the_collector() -> None:
     gc.set_threshold(50_000, 20, 50)
 
 
-Decided = tuple[ImportRow, records.SurveyRecord, RowOutcome]
+Decided = tuple[ImportRow, bulk_store.FlatRecord, RowOutcome]
 
 
 def decide_batch(raws: list[tuple[int, dict[str, str]]]) -> list[Decided | BadRow]:
@@ -341,9 +344,13 @@ def decide_batch(raws: list[tuple[int, dict[str, str]]]) -> list[Decided | BadRo
         else:
             rows.append(checked)
     ctx.classify.prefetch(texts_to_classify(rows))
+    assert ctx.dialect is not None
     for row in rows:
         try:
-            out.append((row, *import_row(ctx, row, None)))
+            d, outcome = import_row(ctx, row, None)
+            # Sent to the writer as the rows to insert: converting and pickling plain tuples here costs the
+            # writer (the import's one serial process) nothing.
+            out.append((row, bulk_store.flatten(d, ctx.dialect), outcome))
         except Exception as exc:  # noqa: BLE001 - any failure of one row is reported, the batch goes on
             out.append(BadRow(row.line, f"could not import: {type(exc).__name__}: {exc}"[:300]))
     return out
@@ -369,17 +376,18 @@ class _Decider:
     def __init__(self, workers: int, settings: Settings, now: datetime,
                  classify_many: Callable[[list[str]], list[CauseResult]] | None):
         self._pool: ProcessPoolExecutor | None = None
+        self._start = (settings, now, classify_many)
         if workers > 0:
             self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
-                                             initializer=_start_worker, initargs=(settings, now, classify_many))
+                                             initializer=_start_worker, initargs=self._start)
+            self._pool.submit(int)  # forks the workers now: they load the classifier while the file is checked
             self._ahead = 2 * workers + 1
-        else:
-            _start_worker(settings, now, classify_many)
 
     def decided(self, batches: Iterator[list[tuple[int, dict[str, str]]]]
                 ) -> Iterator[tuple[int, list[Decided | BadRow]]]:
         """``(rows read, decided rows)`` per batch, in order."""
         if self._pool is None:
+            _start_worker(*self._start)
             for batch in batches:
                 yield len(batch), decide_batch(batch)
             return
@@ -411,6 +419,37 @@ def _plan_each_statement(s: Session) -> None:
         s.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
 
 
+# The tables the import writes and then reads back in the same batch (the stored-call lookup, the refresh of
+# survey_facts, their day sums and review_items).
+_ANALYZED = ("agents", "teams", "team_memberships", "calls", "call_agents", "surveys", "ratings", "reasons",
+             "flags", "appeals", "survey_facts", "survey_fact_days", "review_items")
+
+
+class _Statistics:
+    """On PostgreSQL, the planner's statistics of the tables the import fills, kept up to date as they grow.
+
+    Autovacuum analyses a table a minute or more after it grew by a tenth, far behind an import that
+    multiplies the tables' size: planned for the tiny tables they saw last, the batch's refresh of
+    ``survey_facts`` hashed every stored survey, rating and reason (100,000 rows: 170 µs of server time per
+    row, growing with the tables). ``ANALYZE`` (a sample, a fraction of a second) each time the rows written
+    by this import double keeps every batch's plans those of an index lookup. A user who does not own a
+    table gets a warning from the server and the old statistics, not an error.
+    """
+
+    def __init__(self, url: str):
+        self._url = url
+        self._next = 1000 if url.startswith(("postgresql", "postgres")) else None
+
+    def after(self, written: int) -> None:
+        """Call after each committed batch with the number of rows written so far."""
+        if self._next is None or written < self._next:
+            return
+        while self._next <= written:
+            self._next *= 2
+        with open_session(self._url) as s, s.begin():
+            s.execute(text(f"ANALYZE {', '.join(_ANALYZED)}"))
+
+
 def _write_batch(s: Session, ctx: _Context, decided: list[Decided | BadRow], summary: ImportSummary,
                  problems: Problems) -> None:
     """Write one decided batch in the caller's transaction: new calls in bulk, stored ones compared."""
@@ -426,10 +465,10 @@ def _write_batch(s: Session, ctx: _Context, decided: list[Decided | BadRow], sum
     for row, d, outcome in rows:
         known = present.get(row.call_id) or in_batch.get(row.call_id)
         if known is None:
-            in_batch[row.call_id] = stored_calls.of_record(d)
+            in_batch[row.call_id] = d.footprint
             todo.append((row, d, outcome))
             continue
-        differ = stored_calls.differences(known, stored_calls.of_record(d))
+        differ = stored_calls.differences(known, d.footprint)
         if differ:
             summary.conflicts.add(row.line, f"conflict: call id {row.call_id!r} is already stored with another "
                                             f"{', '.join(differ)}; the stored call is kept")
@@ -450,14 +489,14 @@ def _write(s: Session, decided: list[Decided], summary: ImportSummary, problems:
     """Write the batch at once; if the database refuses it, row by row so only the bad rows are lost."""
     try:
         with s.begin_nested():
-            bulk_store.write_records(s, [d for _, d, _ in decided])
+            bulk_store.write_flat(s, [d for _, d, _ in decided])
         done = decided
     except Exception:  # noqa: BLE001 - find the row(s) the database refuses
         done = []
         for item in decided:
             try:
                 with s.begin_nested():
-                    bulk_store.write_records(s, [item[1]])
+                    bulk_store.write_flat(s, [item[1]])
                 done.append(item)
             except Exception as exc:  # noqa: BLE001 - reported, the batch goes on
                 problems.add(item[0].line, f"could not import: {type(exc).__name__}: {exc}"[:300])
@@ -479,7 +518,13 @@ def _bar(progress: bool, total: int, desc: str) -> Any:
     return tqdm(total=total, unit="rows", file=sys.stderr, disable=not progress, desc=desc, mininterval=1.0)
 
 
-def import_file(settings: Settings, path: str | Path, *, batch_size: int = 500, progress: bool = True,
+#: Rows per batch (one transaction, one task of a worker): a batch's commit and its refresh statements cost
+#: the writer less per row in larger batches (2,000 against 500: a fifth less of its CPU on SQLite), while
+#: SQLite's write lock is held a fraction of a second.
+BATCH_SIZE = 2000
+
+
+def import_file(settings: Settings, path: str | Path, *, batch_size: int = BATCH_SIZE, progress: bool = True,
                 classify_many: Callable[[list[str]], list[CauseResult]] | None = None,
                 workers: int | None = None) -> ImportSummary:
     """Import a ratings CSV into ``settings.database_url``: checked whole first, then written batch by batch.
@@ -501,19 +546,21 @@ def import_file(settings: Settings, path: str | Path, *, batch_size: int = 500, 
     """
     summary, problems = ImportSummary(), Problems()
     total = _count_rows(path)
-    with _bar(progress, total, "checking") as bar:
-        summary.read = file_check.check_file(path, COLUMNS, REQUIRED, file_check_row, problems,
-                                             on_row=lambda: bar.update())
-    if len(problems):
-        summary.refused = True
-        summary.bad, summary.bad_more = problems.rows, problems.more
-        return summary
     now = utcnow()
     ctx = _Context(settings=settings, classify=BatchClassifier(lambda texts: []), now=now)
     threshold = gc.get_threshold()
     _spare_the_collector()
+    # The workers start (and load the classifier, seconds each) while this process checks the file.
     decider = _Decider((os.cpu_count() or 1) if workers is None else workers, settings, now, classify_many)
     try:
+        with _bar(progress, total, "checking") as bar:
+            summary.read = file_check.check_file(path, COLUMNS, REQUIRED, file_check_row, problems,
+                                                 on_row=lambda: bar.update())
+        if len(problems):
+            summary.refused = True
+            summary.bad, summary.bad_more = problems.rows, problems.more
+            return summary
+        statistics = _Statistics(settings.database_url)
         with _bar(progress, total, "importing") as bar:
             batches = _batches(read_records(path, COLUMNS, REQUIRED), batch_size)
             for n, decided in decider.decided(batches):
@@ -524,6 +571,7 @@ def import_file(settings: Settings, path: str | Path, *, batch_size: int = 500, 
                 except BaseException:
                     ctx.forget()  # teams and memberships of a rolled-back batch are gone
                     raise
+                statistics.after(summary.imported)
                 bar.update(n)
     finally:
         decider.close()
