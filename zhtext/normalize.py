@@ -232,12 +232,20 @@ def normalize(text: str | None) -> str:
     if not text:
         return ""
     text = str(text)
-    return _normalize_short(text) if len(text) <= _CACHED_CHARS else _normalize(text)
+    return _normalize_short(text) if _memo and len(text) <= _CACHED_CHARS else _normalize(text)
 
 
-# The dialogue's cues normalise the same message several times per turn, and an import sees the same short
-# replies over and over; the result depends on the text alone. Long texts are not kept (memory stays bounded).
+# An import sees the same short replies over and over; the result depends on the text alone. Only a process
+# that asks for it keeps them (the import's workers, which end with the import): a long-running server would
+# otherwise hold customers' raw words in memory beyond an erasure. Long texts are never kept.
 _CACHED_CHARS = 200
+_memo = False
+
+
+def remember_short_texts() -> None:
+    """Keep the results for short texts in this process from now on (see :data:`_CACHED_CHARS`)."""
+    global _memo
+    _memo = True
 
 
 def _normalize(text: str) -> str:

@@ -66,12 +66,21 @@ def redact(text: str | None) -> str:
     if not text:
         return ""
     text = str(text)
-    return _redact_short(text) if len(text) <= _CACHED_CHARS else _redact(text)
+    return _redact_short(text) if _memo and len(text) <= _CACHED_CHARS else _redact(text)
 
 
 # Replies repeat ("5", "满意", a centre's stock phrases): an import of a million rows redacts the same short
-# texts over and over. The result depends on the text alone; long texts are not kept (memory stays bounded).
+# texts over and over. The result depends on the text alone. Only a process that asks for it keeps them (the
+# import's workers, which end with the import): the cache is keyed by the raw text, personal data included,
+# which a long-running server must not hold beyond an erasure. Long texts are never kept.
 _CACHED_CHARS = 200
+_memo = False
+
+
+def remember_short_texts() -> None:
+    """Keep the results for short texts in this process from now on (see :data:`_CACHED_CHARS`)."""
+    global _memo
+    _memo = True
 
 
 def _redact(text: str) -> str:

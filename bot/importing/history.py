@@ -68,6 +68,8 @@ from bot.rating import parse_reply
 from bot.settings import Settings
 from bot.staff import roster
 from classifiers import CauseResult
+from zhtext import normalize as normalize_module
+from zhtext import redact as redact_module
 
 COLUMNS = ("call_id", "agent_id", "team", "ended_at", "replied_at", "reply", "reason", "cause")
 REQUIRED = ("call_id", "agent_id", "ended_at", "replied_at", "reply")
@@ -303,6 +305,10 @@ def _start_worker(settings: Settings, now: datetime,
     if multiprocessing.parent_process() is not None:  # a worker: the parent handles Ctrl-C and ends the pool
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+        # Repeated short replies are normalised and redacted once; the worker ends with the import, so the
+        # customers' words it remembers end with it (an in-process import may run inside a server: not there).
+        normalize_module.remember_short_texts()
+        redact_module.remember_short_texts()
     if classify_many is None:
         from classifiers import classify_many as model_many
 

@@ -128,3 +128,14 @@ def test_cantonese_mapping_keeps_traditional_relations():
 ])
 def test_cantonese_so_so_is_not_a_plural(text, expected):
     assert normalize(text) == expected
+
+
+def test_a_server_process_keeps_no_customer_words_in_memory():
+    """Only the import's workers remember short texts; anywhere else nothing a customer wrote is kept."""
+    from zhtext import normalize as normalize_module
+    from zhtext import redact as redact_module
+
+    redact_module.redact("我的手机13812345678一直没信号")
+    normalize_module.normalize("我的手机13812345678一直没信号")
+    assert redact_module._redact_short.cache_info().currsize == 0
+    assert normalize_module._normalize_short.cache_info().currsize == 0
