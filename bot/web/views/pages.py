@@ -21,7 +21,7 @@ from bot.scoring.cause_report import CauseCount, CauseReport, cause_report, dail
 from bot.scoring.channels import ChannelRate, response_by_channel
 from bot.settings import Settings
 from bot.web import display
-from bot.web.auth import StaffUser, can_see_agent
+from bot.web.auth import StaffUser, visible_agents
 from bot.web.views.appeals import within_window
 from bot.web.views.common import PeriodChoice, explain, local_time
 
@@ -59,8 +59,9 @@ def team_blocks(s: Session, settings: Settings, user: StaffUser, board: Scoreboa
     blocks = []
     for team in teams:
         *agents, team_row, _centre = board.rows(team=team)
+        seen = visible_agents(user, (k.id for k in agents), s)
         blocks.append({"name": team, "team_row": team_row, "explanation": explain(team_row.counts, "团队的"),
-                       "agents": [(k, can_see_agent(user, k.id, s)) for k in agents],
+                       "agents": [(k, k.id in seen) for k in agents],
                        "channels": channel_rates(s, settings, choice, [team])})
     return blocks
 
