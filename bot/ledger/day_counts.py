@@ -17,10 +17,9 @@ report's centre figures read a month in ~1,500 rows (:func:`team_sums`,
 Maintenance, always in the caller's transaction (``bot.ledger.fact_table``
 calls it around every change of fact rows, so no writer can bypass it):
 
-* :class:`DayChange`: :func:`apply_delta` with ``sign=-1`` on the fact rows
-  about to be deleted, then ``+1`` on their replacements: an upsert that
-  adds each group's counts to its day row (``INSERT … ON CONFLICT DO UPDATE
-  SET n = n + excluded.n``). Increments stay right when two PostgreSQL
+* :class:`DayChange`: the counts of the fact rows about to be deleted are
+  taken away from their day rows, those of their replacements added, by
+  upserts (``INSERT … ON CONFLICT DO UPDATE SET n = n + excluded.n``). Increments stay right when two PostgreSQL
   transactions touch the same day row: the second waits for the first's row
   lock and adds to the committed value (a recount from the facts would not
   see the other's uncommitted rows). The team rows get the net difference
@@ -233,9 +232,12 @@ def _signed(tz: str, dialect: str, sign: int) -> Select:
     return grouped.with_only_columns(*(c.label(name) for c, name in zip(columns, _TARGET, strict=True)))
 
 
-def _upsert(dialect: str, rows: Select) -> Insert:
-    """``INSERT … SELECT rows ON CONFLICT DO UPDATE``: add the counts of ``rows`` to their agent day rows."""
-    upsert = (postgresql.insert(D) if dialect == "postgresql" else sqlite.insert(D)).from_select(_TARGET, rows)
+def _upsert(dialect: str, rows: Select | None = None) -> Insert:
+    """``INSERT … ON CONFLICT DO UPDATE`` adding the counts of ``rows`` (None: of the bound rows) to their agent
+    day rows."""
+    upsert = postgresql.insert(D) if dialect == "postgresql" else sqlite.insert(D)
+    if rows is not None:
+        upsert = upsert.from_select(_TARGET, rows)
     new = upsert.excluded
     changes: dict[str, Any] = {name: D.c[name] + new[name] for name in NAMES}
     # The group's latest call end only grows here (NULL from a subtraction changes nothing); a verify recount
@@ -247,41 +249,34 @@ def _upsert(dialect: str, rows: Select) -> Insert:
 
 
 @cache
-def _delta_statement(tz: str, dialect: str, sign: int) -> Insert:
-    """``INSERT … SELECT … ON CONFLICT DO UPDATE``: add ``sign`` × the counts of the facts of ``:ids``."""
-    rows = _signed(tz, dialect, sign)
-    # Day rows locked in key order: two writers of overlapping days (import batches) queue instead of deadlocking.
-    return _upsert(dialect, rows.order_by(*rows.selected_columns[:3]))
-
-
-@cache
 def _delta_with_teams(tz: str, sign: int) -> Select:
-    """PostgreSQL: :func:`_delta_statement` in a data-modifying CTE whose result is the same groups' sums per day
-    and team: the agent rows' increment and the team difference in one statement, from one read of the facts."""
+    """PostgreSQL: ``INSERT … SELECT … ON CONFLICT DO UPDATE`` adding ``sign`` × the facts of ``:ids`` to their
+    agent day rows, in a data-modifying CTE whose result is the same groups summed per day and team: the agent
+    rows' increment and the team difference in one statement, from one read of the facts."""
     g = _signed(tz, "postgresql", sign).cte("g")
+    # Day rows locked in key order: two writers of overlapping days (import batches) queue instead of deadlocking.
     upsert = _upsert("postgresql", select(*g.c).order_by(g.c.day, g.c.credited_agent_id, g.c.team_id)).cte("up")
     return (select(g.c.day, g.c.team_id, *(func.sum(g.c[name]) for name in NAMES))
             .group_by(g.c.day, g.c.team_id).add_cte(upsert))
 
 
-def apply_delta(s: Session, tz: str, survey_ids: Sequence[int], sign: int) -> None:
-    """Add (``sign`` 1) or take away (-1) the current fact rows of ``survey_ids`` to their day rows.
-
-    Runs in the caller's transaction: take away before the fact rows are
-    deleted, add after they are inserted again (``bot.ledger.fact_table``).
-    """
-    if survey_ids:
-        s.connection().execute(_delta_statement(tz, s.get_bind().dialect.name, sign), {"ids": list(survey_ids)})
+@cache
+def _sqlite_statements(tz: str) -> tuple[Select, Insert, Insert]:
+    """SQLite: the facts of ``:ids`` per local day, agent and team; the agent and the team upserts of differences."""
+    grouped = _grouped(tz, "sqlite", F.c.survey_id.in_(bindparam("ids", expanding=True)), with_last=True)
+    return grouped, _upsert("sqlite"), _team_upsert("sqlite")
 
 
 @cache
-def _team_statements(tz: str, dialect: str) -> tuple[Select, Insert]:
-    """The team sums of the facts of ``:ids`` per local day, and the upsert adding a difference to team rows."""
-    grouped = _grouped(tz, dialect, F.c.survey_id.in_(bindparam("ids", expanding=True)), False, agents=False)
+def _team_upsert(dialect: str) -> Insert:
+    """The upsert adding bound differences to team day rows."""
     upsert = postgresql.insert(T) if dialect == "postgresql" else sqlite.insert(T)
-    upsert = upsert.on_conflict_do_update(index_elements=[T.c.day, T.c.team_id],
-                                          set_={name: T.c[name] + upsert.excluded[name] for name in NAMES})
-    return grouped, upsert
+    return upsert.on_conflict_do_update(index_elements=[T.c.day, T.c.team_id],
+                                        set_={name: T.c[name] + upsert.excluded[name] for name in NAMES})
+
+
+def _day(value: object) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
 class DayChange:
@@ -289,38 +284,48 @@ class DayChange:
 
     ``bot.ledger.fact_table`` calls :meth:`before` on each chunk of survey ids
     before deleting their fact rows, :meth:`after` once they are inserted
-    again, and :meth:`finish` at the end. The agent day rows are incremented
-    in SQL at once (:func:`apply_delta`). The team day rows get the net
-    difference of the team sums read before and after, added by
-    :meth:`finish` in one upsert in key order after every agent row: a
-    transaction never waits for an agent day row while holding a team day
-    row (ten times hotter: every agent of the team writes it), so the order
-    of locks is the same in every writer; and a change that leaves a team's
-    counts as they were (a reply that counts nothing new) does not touch its
-    row at all.
+    again, and :meth:`finish` at the end.
+
+    The team day rows get the net difference of the team sums before and
+    after, added by :meth:`finish` in one upsert in key order after every
+    agent row: a transaction never waits for an agent day row while holding
+    a team day row (a team row is ~20 times hotter: every agent of the team
+    writes it), so the order of locks is the same in every writer; and a
+    change that leaves a team's counts as they were (a reply that counts
+    nothing new) does not touch its row at all.
+
+    PostgreSQL: the agent day rows are incremented at once, before the delete
+    and after the insert, by an upsert whose CTE also returns the team sums
+    (one statement each, as the agent rows alone took). SQLite (one writer at
+    a time, so no lock order to keep): the facts are read per agent group
+    before and after, and :meth:`finish` adds the net differences to both
+    tables, skipping groups that did not change: two reads and at most two
+    upserts, where two upserts and two reads of the team sums would be four.
     """
 
     def __init__(self, s: Session, tz: str) -> None:
         self._s, self._tz, self._dialect = s, tz, s.get_bind().dialect.name
-        self._net: dict[tuple[date, int], list[int]] = {}
+        self._net: dict[tuple[date, int], list[int]] = {}  # team day → difference
+        self._agents: dict[tuple[date, str, int], list[int]] = {}  # SQLite: agent day → difference
+        self._last: dict[tuple[date, str, int], list[Any]] = {}  # SQLite: agent day → [latest end before, after]
+
+    def _add(self, net: list[int], values: Sequence[Any], sign: int) -> None:
+        for i, v in enumerate(values):
+            net[i] += sign * int(v or 0)
 
     def _apply(self, survey_ids: Sequence[int], sign: int) -> None:
-        """Add ``sign`` × the facts of ``survey_ids`` to their agent day rows and note their team sums."""
         if not survey_ids:
             return
         c, ids = self._s.connection(), {"ids": list(survey_ids)}
         if self._dialect == "postgresql":
-            # One statement: the upsert in a CTE, its groups summed per team as the result (signed already).
-            rows = c.execute(_delta_with_teams(self._tz, sign), ids)
-            sign = 1
-        else:
-            apply_delta(self._s, self._tz, survey_ids, sign)
-            rows = c.execute(_team_statements(self._tz, self._dialect)[0], ids)
-        for day, team_id, *values in rows:
-            key = (day if isinstance(day, date) else date.fromisoformat(str(day)), int(team_id))
-            net = self._net.setdefault(key, [0] * len(NAMES))
-            for i, v in enumerate(values):
-                net[i] += sign * int(v or 0)
+            for day, team_id, *values in c.execute(_delta_with_teams(self._tz, sign), ids):  # signed already
+                self._add(self._net.setdefault((_day(day), int(team_id)), [0] * len(NAMES)), values, 1)
+            return
+        for day, agent_id, team_id, last, *values in c.execute(_sqlite_statements(self._tz)[0], ids):
+            key = (_day(day), str(agent_id), int(team_id))
+            self._add(self._agents.setdefault(key, [0] * len(NAMES)), values, sign)
+            self._add(self._net.setdefault((key[0], key[2]), [0] * len(NAMES)), values, sign)
+            self._last.setdefault(key, [None, None])[0 if sign < 0 else 1] = last
 
     def before(self, survey_ids: Sequence[int]) -> None:
         """Take the current fact rows of ``survey_ids`` away from their day rows (before they are deleted)."""
@@ -331,12 +336,20 @@ class DayChange:
         self._apply(survey_ids, 1)
 
     def finish(self) -> None:
-        """Add the net differences to the team day rows, in key order; rows that did not change are not touched."""
-        rows = [{"day": day, "team_id": team_id, **dict(zip(NAMES, values, strict=True))}
-                for (day, team_id), values in sorted(self._net.items()) if any(values)]
-        self._net = {}
-        if rows:
-            self._s.connection().execute(_team_statements(self._tz, self._dialect)[1], rows)
+        """Add the net differences, agent rows first, in key order; rows that did not change are not touched."""
+        c = self._s.connection()
+        # An agent row changes when a count does or its surveys' latest end moved (it feeds the period team).
+        agents = [{"day": key[0], "credited_agent_id": key[1], "team_id": key[2], "last_ended": self._last[key][1],
+                   **dict(zip(NAMES, values, strict=True))}
+                  for key, values in sorted(self._agents.items())
+                  if any(values) or self._last[key][0] != self._last[key][1]]
+        teams = [{"day": day, "team_id": team_id, **dict(zip(NAMES, values, strict=True))}
+                 for (day, team_id), values in sorted(self._net.items()) if any(values)]
+        self._net, self._agents, self._last = {}, {}, {}
+        if agents:
+            c.execute(_sqlite_statements(self._tz)[1], agents)
+        if teams:
+            c.execute(_team_upsert(self._dialect), teams)
 
 
 def set_zone(s: Session, tz: str) -> None:
