@@ -11,13 +11,15 @@ into the tables, so memory stays flat; then ``survey_facts`` and the day sums
 This measures the queries, not the dialogue path (the import rate through
 the dialogue core is ``benchmarks/import_ratings.py``).
 
-Timed: ``score_period("2026-11")`` (what ``feedbackbot score`` and every
-staff page call, the previous month included for the change), the same from
-the fact rows alone (the path before the day sums) and, with ``--direct``,
-straight from the source tables, each compared field by field; the day sums
-against a recount; an agent's page (``agent_context``: KPI, daily series,
-feedback list) and a supervisor's team page (the ``/team?team=`` route's
-work short of rendering). Targets (issue 22): monthly KPI ≤ 0.5 s on
+Timed: ``score_period("2026-11")`` (what ``feedbackbot score``, the
+exports and the admin page call, the previous month included for the
+change), the same from the fact rows alone (the path before the day sums)
+and, with ``--direct``, straight from the source tables, each compared field
+by field; the day sums (both tables) against a recount; an agent's page
+(``agent_context``: KPI scored for the agent and their team only
+(``score_scope``), daily series, feedback list) and a supervisor's team page
+(the ``/team?team=`` route's work short of rendering), their rows compared
+with the full board's. Targets (issue 22): monthly KPI ≤ 0.5 s on
 PostgreSQL, ≤ 2 s on SQLite; each page ≤ 150 ms. The load average is
 printed with the figures.
 
@@ -233,7 +235,7 @@ def measure(url: str, name: str, *, runs: int, direct: bool) -> dict:
     from bot.db.models import Agent
     from bot.db.session import open_session
     from bot.ledger import day_counts
-    from bot.scoring.board import _score_direct, _score_facts, score_period
+    from bot.scoring.board import _score_direct, _score_facts, score_period, score_scope
     from bot.settings import Settings
     from bot.web.auth import StaffUser
     from bot.web.views.common import choose_period
@@ -287,12 +289,23 @@ def measure(url: str, name: str, *, runs: int, direct: bool) -> dict:
     def team_page(team: str) -> Callable[[], object]:
         def run() -> object:  # what the /team?team= route does for one team, short of rendering the template
             with open_session(url) as s:
-                board = score_period(s, choice.period, tz=TZ, min_sample=settings.min_sample)
+                board = score_scope(s, choice.period, tz=TZ, min_sample=settings.min_sample, teams=[team])
                 return (team_blocks(s, settings, supervisor, board, choice, [team]),
                         causes_context(s, settings, choice, [team], scope=cause_scope([team])))
         return run
 
-    out["team_page"] = [_timed(team_page(f"team-{rnd.randrange(1, n_teams + 1):02d}"), 1)[0][0] for _ in range(runs)]
+    team_sample = [f"team-{rnd.randrange(1, n_teams + 1):02d}" for _ in range(runs)]
+    out["team_page"] = [_timed(team_page(team), 1)[0][0] for team in team_sample]
+    # The pages score only their agent or team (score_scope): every row they show equals the full board's.
+    full = board  # type: ignore[assignment]
+    with open_session(url) as s:
+        same = all(
+            [k.to_dict() for k in score_scope(s, MONTH, tz=TZ, min_sample=settings.min_sample, agent_id=a)
+             .rows(agent_id=a)] == [k.to_dict() for k in full.rows(agent_id=a)] for a in sample)  # type: ignore
+        same &= all(
+            [k.to_dict() for k in score_scope(s, MONTH, tz=TZ, min_sample=settings.min_sample, teams=[t])
+             .rows(team=t)] == [k.to_dict() for k in full.rows(team=t)] for t in team_sample)  # type: ignore
+    out["pages_same"] = same
     return out
 
 
@@ -319,6 +332,7 @@ def report(out: dict, load_s: float | None, facts_s: float | None, counts: dict[
                        ("team_page", "supervisor's team page (KPI, team table, cause report)")):
         ok = "OK" if statistics.median(out[key]) <= page else "SLOWER THAN TARGET"
         print(f"{label}: {_fmt(out[key])} over different agents/teams (target ≤ {page * 1000:.0f} ms: {ok})")
+    print(f"  the pages' rows (scored for their agent or team only) identical to the full board's: {out['pages_same']}")
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
     c = out["centre"]
     keep = ("invited", "responses", "response_rate", "raw_csat", "attributed_csat", "staff_low", "non_staff_low",

@@ -1,10 +1,12 @@
-"""``feedbackbot facts rebuild|verify``: the KPI fact table ``survey_facts`` and its day sums ``survey_fact_days``.
+"""``feedbackbot facts rebuild|verify``: the KPI fact table ``survey_facts`` and its day sums ``survey_fact_days``
+(per day, agent and team) and ``survey_fact_team_days`` (per day and team).
 
 ``rebuild`` re-materialises every fact row from the canonical per-survey
 query and recounts every day row in the centre's zone (after bulk SQL
 written outside the application, after changing the zone, or to be sure).
-``verify`` checks, without changing anything: every day row against a
-recount of the fact rows, and a period's scores as served (day sums), from
+``verify`` checks, without changing anything: every day row of both tables
+against a recount of the fact rows, the team page's rows as served
+(``score_scope``: team day sums), and a period's scores as served (day sums), from
 the fact rows alone and straight from the source tables; it prints each
 difference and exits 1 on any.
 """
@@ -29,7 +31,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_rebuild(args: argparse.Namespace) -> int:
-    """Rebuild ``survey_facts`` and ``survey_fact_days`` (in the settings' zone) in one transaction."""
+    """Rebuild ``survey_facts``, ``survey_fact_days`` and ``survey_fact_team_days`` (in the settings' zone) in one
+    transaction."""
     from sqlalchemy import func, select
 
     from bot.db.session import open_session
@@ -46,7 +49,9 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
         refresh_facts(s, None)  # the facts, then the day sums from them
         n = s.scalar(select(func.count()).select_from(SurveyFact))
         days = s.scalar(select(func.count()).select_from(day_counts.D))
-    print(f"survey_facts rebuilt: {n} surveys; survey_fact_days: {days} rows "
+        team_days = s.scalar(select(func.count()).select_from(day_counts.T))
+    print(f"survey_facts rebuilt: {n} surveys; survey_fact_days: {days} rows, survey_fact_team_days: "
+          f"{team_days} rows "
           f"(local days of {settings.timezone}); {time.perf_counter() - t:.1f} s")
     return 0
 
@@ -59,9 +64,12 @@ def _differences(stored: dict, direct: dict, what: str) -> list[str]:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     """Exit 0 when every row and field agrees, 1 (with the differences) otherwise, 2 on a bad period."""
+    from sqlalchemy import select
+
     from bot.db.session import open_session
+    from bot.db.staff import Team
     from bot.ledger import day_counts
-    from bot.scoring.board import _score_direct, _score_facts, score_period
+    from bot.scoring.board import _score_direct, _score_facts, score_period, score_scope
     from bot.scoring.periods import PeriodError
     from bot.settings import Settings
 
@@ -74,16 +82,23 @@ def cmd_verify(args: argparse.Namespace) -> int:
                 return {(k.level, k.id): k.to_dict() for k in board.rows()}
 
             served = rows(score_period(s, args.period, tz=tz, min_sample=n))
+            # What the staff pages serve: every team's agents and team row scored by score_scope (team day sums).
+            teams = list(s.scalars(select(Team.name)))
+            scoped = score_scope(s, args.period, tz=tz, min_sample=n, teams=teams)
+            pages = {(k.level, k.id): k.to_dict() for team in teams for k in scoped.rows(team=team)}
+            direct_board = _score_direct(s, args.period, tz=tz, min_sample=n)
+            pages_direct = {(k.level, k.id): k.to_dict() for team in teams for k in direct_board.rows(team=team)}
             facts = rows(_score_facts(s, args.period, tz=tz, min_sample=n))
-            direct = rows(_score_direct(s, args.period, tz=tz, min_sample=n))
+            direct = rows(direct_board)
             zone = day_counts.built_zone(s)
             days = day_counts.verify(s)
     except PeriodError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    bad = [f"survey_fact_days: {line}" for line in days]
+    bad = [line if line.startswith("survey_fact_team_days") else f"survey_fact_days: {line}" for line in days]
     bad += _differences(facts, direct, "table")
     bad += _differences(served, direct, "day-sums")
+    bad += _differences(pages, pages_direct, "pages")
     for line in bad:
         print(line)
     if zone is not None and zone != settings.timezone:

@@ -62,8 +62,12 @@ class SurveyFactDay(Base):
     """
 
     __tablename__ = "survey_fact_days"
-    # SQLite: stored in key order, so a period's days are one sequential range, not a lookup per row.
-    __table_args__ = {"sqlite_with_rowid": False}
+    __table_args__ = (
+        # A page's agents (bot.scoring.board.score_scope): ~60 rows per agent and two months, not the centre's.
+        Index("ix_survey_fact_days_agent_day", "credited_agent_id", "day"),
+        # SQLite: stored in key order, so a period's days are one sequential range, not a lookup per row.
+        {"sqlite_with_rowid": False},
+    )
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     credited_agent_id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -101,3 +105,48 @@ class SurveyFactDayZone(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     timezone: Mapped[str] = mapped_column(String(64))
+
+
+class SurveyFactTeamDay(Base):
+    """The sums of ``survey_facts`` per local day and call team: ``survey_fact_days`` summed over the agents.
+
+    About 50 rows a day for a centre of 50 teams instead of ~1,000, so the
+    team and centre rows, the team ranks and the cause report's centre
+    figures add up a month in some 1,500 rows. One row per (local day in the
+    zone of :class:`SurveyFactDayZone`, team); ``team_id`` 0 for calls without
+    a team. Each count is the aggregate of ``bot.ledger.day_counts.MEASURES``
+    of the same name over the day's fact rows of the team; a row whose
+    ``invited`` fell to 0 adds nothing. Maintained by ``bot.ledger.day_counts``
+    in the transaction that changes the facts, built and dropped with
+    ``survey_fact_days``.
+    """
+
+    __tablename__ = "survey_fact_team_days"
+    __table_args__ = {"sqlite_with_rowid": False}  # a period's days: one sequential range
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    team_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    invited: Mapped[int] = mapped_column(Integer, default=0)
+    responses: Mapped[int] = mapped_column(Integer, default=0)
+    satisfied: Mapped[int] = mapped_column(Integer, default=0)
+    neutral: Mapped[int] = mapped_column(Integer, default=0)
+    dissatisfied: Mapped[int] = mapped_column(Integer, default=0)
+    staff_low: Mapped[int] = mapped_column(Integer, default=0)
+    non_staff_low: Mapped[int] = mapped_column(Integer, default=0)
+    unattributed_low: Mapped[int] = mapped_column(Integer, default=0)
+    opted_out: Mapped[int] = mapped_column(Integer, default=0)
+    appeal_upheld: Mapped[int] = mapped_column(Integer, default=0)
+    late: Mapped[int] = mapped_column(Integer, default=0)
+    corrected: Mapped[int] = mapped_column(Integer, default=0)
+    appeal_open: Mapped[int] = mapped_column(Integer, default=0)
+    ns_company_policy: Mapped[int] = mapped_column(Integer, default=0)
+    ns_company_product: Mapped[int] = mapped_column(Integer, default=0)
+    ns_company_system: Mapped[int] = mapped_column(Integer, default=0)
+    ns_company_network: Mapped[int] = mapped_column(Integer, default=0)
+    ns_survey_issue: Mapped[int] = mapped_column(Integer, default=0)
+    ns_customer_misreply: Mapped[int] = mapped_column(Integer, default=0)
+    ns_customer_other: Mapped[int] = mapped_column(Integer, default=0)
+    st_staff_attitude: Mapped[int] = mapped_column(Integer, default=0)
+    st_staff_competence: Mapped[int] = mapped_column(Integer, default=0)
+    st_staff_resolution: Mapped[int] = mapped_column(Integer, default=0)
+

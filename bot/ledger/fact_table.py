@@ -45,7 +45,8 @@ def refresh_facts(s: Session, survey_ids: Iterable[int] | None) -> None:
     Runs in the caller's transaction; the surveys' ``review_items`` rows follow
     (:mod:`bot.ledger.review_items` reads the facts). The day sums of ``survey_fact_days`` (when
     built) follow in the same transaction: the replaced rows are taken away from their days before
-    the delete and the new ones added after the insert (``bot.ledger.day_counts``).
+    the delete and the new ones added after the insert, and the team day sums ``survey_fact_team_days`` get the
+    net difference at the end (``bot.ledger.day_counts.DayChange``).
     """
     source, pick = _canonical()
     target = list(_COLUMNS)
@@ -58,14 +59,17 @@ def refresh_facts(s: Session, survey_ids: Iterable[int] | None) -> None:
         review_items.refresh_review_items(s, None)
         return
     ids = sorted(set(survey_ids))
+    days = day_counts.DayChange(s, zone) if zone is not None else None
     for i in range(0, len(ids), _CHUNK):
         chunk = ids[i:i + _CHUNK]
-        if zone is not None:
-            day_counts.apply_delta(s, zone, chunk, -1)
+        if days is not None:
+            days.before(chunk)
         s.execute(delete(F).where(F.c.survey_id.in_(chunk)))
         s.execute(insert(F).from_select(target, pick.where(source.c.survey_id.in_(chunk))))
-        if zone is not None:
-            day_counts.apply_delta(s, zone, chunk, 1)
+        if days is not None:
+            days.after(chunk)
+    if days is not None:
+        days.finish()
     review_items.refresh_review_items(s, ids)
 
 
@@ -87,13 +91,15 @@ def refresh_survey_facts(s: Session, survey_id: int) -> None:
     """:func:`refresh_facts` for one survey, with statements built once (a dialogue turn's Core writes)."""
     remove, add = _one_survey()
     zone = day_counts.built_zone(s)
-    if zone is not None:
-        day_counts.apply_delta(s, zone, [survey_id], -1)
+    days = day_counts.DayChange(s, zone) if zone is not None else None
+    if days is not None:
+        days.before([survey_id])
     c = s.connection()
     c.execute(remove, {"sid": survey_id})
     c.execute(add, {"sid": survey_id})
-    if zone is not None:
-        day_counts.apply_delta(s, zone, [survey_id], 1)
+    if days is not None:
+        days.after([survey_id])
+        days.finish()
     review_items.refresh_survey_items(s, survey_id)
 
 

@@ -9,11 +9,13 @@ without a team counts for its agent and the centre only.
 
 Public API: :func:`score_period` → :class:`Scoreboard` of
 :class:`bot.scoring.kpi.Kpi` rows (``.to_dict()`` gives the contract's
-field names).
+field names); :func:`score_scope` → the same rows for one agent or some
+teams' agents only (what a staff page shows), with every team row and the
+centre from the team day sums: a page no longer adds up every agent.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any, cast
@@ -25,6 +27,7 @@ from bot.db.models import Agent
 from bot.db.staff import Team
 from bot.ledger import day_counts
 from bot.ledger.per_survey import (
+    FACTS,
     fact_rows,
     survey_facts,
 )
@@ -66,16 +69,17 @@ def _counts(f) -> list[ColumnElement]:
     return [func.max(f.c.ended_at), *(measure(f) for _, measure in day_counts.MEASURES)]
 
 
+_PLAIN = tuple(f.name for f in fields(Counts) if f.name != "non_staff_by_cause")
+#: Positions in :data:`bot.ledger.day_counts.NAMES` of the plain counts and of the non-staff causes.
+_AT = tuple(day_counts.NAMES.index(name) for name in _PLAIN)
+_CAUSES_AT = tuple(day_counts.NAMES.index(day_counts.cause_column(code)) for code in NON_STAFF_CODES)
+
+
 def _counts_of(values: Sequence[int]) -> Counts:
     """:class:`Counts` from the measures in :data:`bot.ledger.day_counts.NAMES` order."""
-    n = dict(zip(day_counts.NAMES, (int(v) for v in values), strict=True))
-    return Counts(
-        invited=n["invited"], responses=n["responses"], satisfied=n["satisfied"], neutral=n["neutral"],
-        dissatisfied=n["dissatisfied"], staff_low=n["staff_low"], non_staff_low=n["non_staff_low"],
-        unattributed_low=n["unattributed_low"], opted_out=n["opted_out"], appeal_upheld=n["appeal_upheld"],
-        late=n["late"], corrected=n["corrected"], appeal_open=n["appeal_open"],
-        non_staff_by_cause=tuple(n[day_counts.cause_column(code)] for code in NON_STAFF_CODES),
-    )
+    n = [int(v) for v in values]  # SUM() is a Decimal on PostgreSQL
+    return Counts(**{name: n[i] for name, i in zip(_PLAIN, _AT, strict=True)},
+                  non_staff_by_cause=tuple(n[i] for i in _CAUSES_AT))
 
 
 def _per_span(source: RowSource, spans: Sequence[tuple[datetime, datetime]]) -> Select:
@@ -121,14 +125,17 @@ def _merge(into: dict[GroupKey, _Group], key: GroupKey, group: _Group) -> None:
     into[key] = _Group(had.counts + group.counts, max(lasts) if lasts else None)
 
 
-def _day_groups(s: Session, spans: Sequence[tuple[datetime, datetime]], lean: Sequence[int] = ()
-                ) -> list[dict[GroupKey, _Group]]:
-    """The groups of each span from the day sums for its whole local days and the fact rows for its edges.
+_UNSET = "?"
 
-    Spans with no whole day of the day table (or before it is built) are read
-    from the facts entirely.
+
+def _split_spans(s: Session, spans: Sequence[tuple[datetime, datetime]], zone: str | None = _UNSET
+                 ) -> tuple[list[tuple[int, date, date]], list[tuple[int, tuple[datetime, datetime]]]]:
+    """Each span's whole local days of the day tables ``(index, first, stop)`` and the rest ``(index, UTC span)``.
+
+    ``zone``: the day tables' zone when the caller read it already (:func:`bot.ledger.day_counts.built_zone`).
     """
-    zone = day_counts.built_zone(s)
+    if zone == _UNSET:
+        zone = day_counts.built_zone(s)
     whole: list[tuple[int, date, date]] = []
     facts: list[tuple[int, tuple[datetime, datetime]]] = []
     for i, (start, end) in enumerate(spans):
@@ -138,12 +145,34 @@ def _day_groups(s: Session, spans: Sequence[tuple[datetime, datetime]], lean: Se
         else:
             whole.append((i, part.first, part.stop))
             facts.extend((i, edge) for edge in part.edges)
+    return whole, facts
+
+
+def _of_agents(agents: Collection[str] | None) -> RowSource:
+    """The fact rows, of ``agents``' calls only when given."""
+    if agents is None:
+        return fact_rows
+    ids = sorted(agents)
+    return lambda start, end: fact_rows(start, end).where(FACTS.c.credited_agent_id.in_(ids))
+
+
+def _day_groups(s: Session, spans: Sequence[tuple[datetime, datetime]], lean: Sequence[int] = (),
+                agents: Collection[str] | None = None, zone: str | None = _UNSET) -> list[dict[GroupKey, _Group]]:
+    """The groups of each span from the day sums for its whole local days and the fact rows for its edges.
+
+    Spans with no whole day of the day table (or before it is built) are read
+    from the facts entirely. ``agents``: only the groups of these agents.
+    """
+    whole, facts = _split_spans(s, spans, zone)
     groups: list[dict[GroupKey, _Group]] = [{} for _ in spans]
+    if agents is not None and not agents:
+        return groups
     if whole:
-        for i, agent_id, team_id, last, *n in s.execute(day_counts.day_sums(whole, lean=lean)):
+        extra = [] if agents is None else [day_counts.D.c.credited_agent_id.in_(sorted(agents))]
+        for i, agent_id, team_id, last, *n in s.execute(day_counts.day_sums(whole, *extra, lean=lean)):
             _merge(groups[i], (agent_id, team_id), _Group(_counts_of(n), last))
     # Edges are short and far apart: one small GROUP BY each, not one pass over the days between them.
-    edges = _survey_groups(s, [span for _, span in facts], fact_rows, adjacent=False)
+    edges = _survey_groups(s, [span for _, span in facts], _of_agents(agents), adjacent=False)
     for (i, _), found in zip(facts, edges, strict=True):
         for key, group in found.items():
             _merge(groups[i], key, group)
@@ -250,6 +279,8 @@ class Scoreboard:
     team_names: frozenset[str]
     _previous: _Rollup
     _team_ids: dict[str, int]
+    #: A board of :func:`score_scope`: the agent and the teams whose agent rows it holds (None: every agent).
+    scope: tuple[str | None, frozenset[str]] | None = None
 
     def rows(self, *, agent_id: str | None = None, team: str | None = None) -> list[Kpi]:
         """Rows to show: all; or one agent + their team + centre; or one team's agents + the team + centre.
@@ -259,7 +290,17 @@ class Scoreboard:
 
         Raises:
             UnknownEntity: the agent id or team name is not in the database.
+            ValueError: a board of :func:`score_scope` asked for rows outside its scope.
         """
+        if self.scope is not None:
+            scope_agent, scope_teams = self.scope
+            if agent_id is not None:  # an unknown id falls through to UnknownEntity
+                inside = (agent_id in (scope_agent, *(k.id for k in self.agents))
+                          or agent_id not in self.agent_names)
+            else:
+                inside = team is not None and (team in scope_teams or team not in self.team_names)
+            if not inside:
+                raise ValueError(f"this board holds the agent rows of {scope_agent!r} and {sorted(scope_teams)} only")
         if agent_id is not None:
             if agent_id not in self.agent_names:
                 raise UnknownEntity(f"unknown agent {agent_id!r}")
@@ -332,11 +373,22 @@ def _score(s: Session, period: Period | str, *, tz: str, min_sample: int, source
     now, before = (_rollup(g) for g in group_counts(s, [p, prev_p], tz, source, lean=[1]))
     team_names: dict[int, str] = {i: n for i, n in s.execute(select(Team.id, Team.name))}
     agent_names: dict[str, str | None] = {i: n for i, n in s.execute(select(Agent.id, Agent.name))}
+    return _board(p, now, before, team_names, agent_names, min_sample)
 
+
+def _board(p: Period, now: _Rollup, before: _Rollup, team_names: dict[int, str],
+           agent_names: dict[str, str | None], min_sample: int,
+           scope: tuple[str | None, frozenset[str]] | None = None) -> Scoreboard:
+    """The rows of ``now`` (every agent of it) against ``before``, ranked."""
+    prev_p = p.previous()
     team_ranks = _ranks(now.teams, min_sample)
     agent_ranks: dict[str, int] = {}
-    for team_id in {t for t in now.agent_team.values() if t is not None}:
-        members = {a: c for a, c in now.agents.items() if now.agent_team[a] == team_id}
+    by_team: dict[int, dict[str, Counts]] = {}
+    for a, c in now.agents.items():
+        team_id = now.agent_team[a]
+        if team_id is not None:
+            by_team.setdefault(team_id, {})[a] = c
+    for members in by_team.values():
         agent_ranks.update(_ranks(members, min_sample))
 
     def row(level: str, key: str, name: str | None, team: str | None, c: Counts, prev: Counts,
@@ -357,4 +409,93 @@ def _score(s: Session, period: Period | str, *, tz: str, min_sample: int, source
     ))
     centre = row(LEVEL_CENTRE, CENTRE_ID, None, None, now.centre, before.centre, None)
     return Scoreboard(p, agents, teams, centre, agent_names, frozenset(team_names.values()), before,
-                      {n: i for i, n in team_names.items()})
+                      {n: i for i, n in team_names.items()}, scope)
+
+
+def _team_counts(s: Session, spans: Sequence[tuple[datetime, datetime]], lean: Sequence[int], zone: str | None
+                 ) -> list[dict[int | None, Counts]]:
+    """Counts per call team (None: calls without a team) for each span: the team day sums for whole local
+    days, the fact rows for the edges (and everything before the day tables are built)."""
+    whole, facts = _split_spans(s, spans, zone)
+    out: list[dict[int | None, list[Counts]]] = [{} for _ in spans]
+    if whole:
+        for i, team_id, *n in s.execute(day_counts.team_sums(whole, lean=lean)):
+            out[i].setdefault(team_id, []).append(_counts_of(n))
+    edges = _survey_groups(s, [span for _, span in facts], fact_rows, adjacent=False)
+    for (i, _), found in zip(facts, edges, strict=True):
+        for (_agent, team_id), group in found.items():
+            out[i].setdefault(team_id, []).append(group.counts)
+    return [{t: _sum(cs) for t, cs in per.items()} for per in out]
+
+
+def _agents_in(s: Session, span: tuple[datetime, datetime], team_ids: Collection[int], zone: str | None
+               ) -> set[str]:
+    """Every agent with a call of ``team_ids`` in ``span``: whoever may have one of them as period team."""
+    if not team_ids:
+        return set()
+    whole, facts = _split_spans(s, [span], zone)
+    D = day_counts.D
+    found: set[str] = set()
+    for _, first, stop in whole:
+        # No DISTINCT: SQLite would then walk the agent index over every agent (17 ms, not 2 ms at 1M ratings).
+        found.update(s.scalars(select(D.c.credited_agent_id).where(
+            D.c.day >= first, D.c.day < stop, D.c.team_id.in_(sorted(team_ids)), D.c.invited > 0)))
+    for _, (start, end) in facts:
+        found.update(s.scalars(select(FACTS.c.credited_agent_id).distinct().where(
+            FACTS.c.ended_at >= start, FACTS.c.ended_at < end, FACTS.c.team_id.in_(sorted(team_ids)))))
+    return found
+
+
+def score_scope(s: Session, period: Period | str, *, tz: str, min_sample: int, agent_id: str | None = None,
+                teams: Collection[str] = ()) -> Scoreboard:
+    """The rows a staff page shows: ``agent_id``'s and those of the agents of ``teams``, every team, the centre.
+
+    Each row equals :func:`score_period`'s (figures, period team, rank and
+    change): the agents read are every agent with a call of the teams in the
+    period (whoever may have one as their latest call's team), with all their
+    day rows; team rows, team ranks and the centre come from the team day sums
+    (``survey_fact_team_days``, ~50 rows a day), so nothing adds up every
+    agent of the centre.
+
+    Args:
+        s: Open session (read only).
+        period: A :class:`Period` or its string.
+        tz: The centre's time zone.
+        min_sample: Counted responses needed for a verdict.
+        agent_id: An agent whose row (and their team's agents, for the rank) the board must hold.
+        teams: Team names whose agents' rows the board must hold.
+
+    Returns:
+        A board whose ``rows(agent_id=…)`` and ``rows(team=…)`` answer for that agent and those teams (and
+        for the agent's period team); other agents' rows are not in it (``rows()`` refuses).
+    """
+    p = parse_period(period) if isinstance(period, str) else period
+    prev_p = p.previous()
+    _tune(s)
+    spans = [p.bounds(tz), prev_p.bounds(tz)]
+    team_names: dict[int, str] = {i: n for i, n in s.execute(select(Team.id, Team.name))}
+    agent_names: dict[str, str | None] = {i: n for i, n in s.execute(select(Agent.id, Agent.name))}
+    zone = day_counts.built_zone(s)
+    ids_of = {n: i for i, n in team_names.items()}
+    team_ids = {ids_of[name] for name in teams if name in ids_of}
+    wanted: set[str] = set()
+    if agent_id is not None:
+        wanted.add(agent_id)
+        own = _rollup(_day_groups(s, spans[:1], agents=[agent_id], zone=zone)[0]).agent_team.get(agent_id)
+        if own is not None:
+            team_ids.add(own)  # the agent's rank is among their period team's agents
+    wanted |= _agents_in(s, spans[0], team_ids, zone)
+    now_groups, before_groups = _day_groups(s, spans, lean=[1], agents=wanted, zone=zone)
+    now_teams, before_teams = _team_counts(s, spans, lean=[1], zone=zone)
+    now_all, before_all = _rollup(now_groups), _rollup(before_groups)
+
+    def with_teams(r: _Rollup, per_team: dict[int | None, Counts], keep: bool) -> _Rollup:
+        agents = {a: c for a, c in r.agents.items() if not keep or a == agent_id or r.agent_team[a] in team_ids}
+        return _Rollup(agents=agents, agent_team={a: r.agent_team[a] for a in agents},
+                       teams={t: c for t, c in per_team.items() if t is not None}, centre=_sum(per_team.values()))
+
+    # Agents read only for a team they left before their latest call are not the scope's rows.
+    now = with_teams(now_all, now_teams, keep=True)
+    before = with_teams(before_all, before_teams, keep=False)
+    scope_teams = frozenset(team_names[t] for t in team_ids if t in team_names)
+    return _board(p, now, before, team_names, agent_names, min_sample, scope=(agent_id, scope_teams))

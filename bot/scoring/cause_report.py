@@ -78,10 +78,9 @@ def _non_staff_counts(s: Session, p: Period, tz: str, team_ids: Collection[int] 
     """non_staff_low per cause (of ``team_ids``' calls when given): the day sums' cause columns for whole days,
     the fact rows for edges."""
     names = [day_counts.cause_column(code) for code in NON_STAFF_CODES]
-    total = [0] * len(names)
-    for team_id, counts in day_counts.summed(s, *p.bounds(tz), names, by="team_id").items():
-        if team_ids is None or team_id in team_ids:
-            total = [a + b for a, b in zip(total, counts, strict=True)]
+    if team_ids is not None and not team_ids:
+        return {}
+    total = day_counts.summed(s, *p.bounds(tz), names, team_ids=team_ids).get(None, [0] * len(names))
     return {code: n for code, n in zip(NON_STAFF_CODES, total, strict=True) if n}
 
 
@@ -195,9 +194,8 @@ def daily_series(s: Session, period: Period | str, *, tz: str, agent_id: str | N
         team_id = s.scalar(select(Team.id).where(Team.name == team))
         if team_id is None:
             raise UnknownEntity(f"unknown team {team!r}")
-    sums = day_counts.daily(s, tz, days, ["responses", "satisfied", "staff_low"], *(
-        ([day_counts.D.c.credited_agent_id == agent_id] if agent_id is not None else [])
-        + ([day_counts.D.c.team_id == team_id] if team_id is not None else [])))
+    sums = day_counts.daily(s, tz, days, ["responses", "satisfied", "staff_low"], agent_id=agent_id,
+                            team_id=team_id)
     if sums is not None:  # the day sums are keyed by this zone's days
         return [DayPoint.of(d, Counts(responses=n, satisfied=sat, staff_low=staff))
                 for d, _, _ in days for n, sat, staff in [sums.get(d, [0, 0, 0])]]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated
@@ -148,6 +149,18 @@ def can_see_agent(user: StaffUser, agent_id: str, s: Session) -> bool:
         teams = roster.supervised_team_ids(s, user.agent_id)
         return bool(teams) and agent_id in roster.current_team_members(s, teams)
     return False
+
+
+def visible_agents(user: StaffUser, agent_ids: Iterable[str], s: Session) -> set[str]:
+    """Those of ``agent_ids`` whose feedback ``user`` may see (:func:`can_see_agent`'s rule, two queries at most
+    for a whole team table instead of two per agent)."""
+    ids = set(agent_ids)
+    if user.role == Role.ADMIN:
+        return ids
+    seen = {a for a in ids if a == user.agent_id}
+    if user.role == Role.SUPERVISOR and (teams := roster.supervised_team_ids(s, user.agent_id)):
+        seen |= ids & set(roster.current_team_members(s, teams))
+    return seen
 
 
 # --- CSRF ------------------------------------------------------------------------

@@ -14,16 +14,17 @@ import re
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import DateTime, func, literal, select, update
 
 from bot.conversation import calls, records, turns
 from bot.db.session import open_session
-from bot.db.survey_facts import SurveyFactDay, SurveyFactDayZone
+from bot.db.survey_facts import SurveyFactDay, SurveyFactDayZone, SurveyFactTeamDay
 from bot.domain import AppealMode
 from bot.importing import bulk_store
 from bot.ledger import day_counts, fact_table
 from bot.privacy.erasure import do_purge_older_than
-from bot.scoring.board import _score_direct, score_period
+from bot.scoring.board import _score_direct, score_period, score_scope
 from bot.scoring.cause_report import cause_report, daily_series
 from bot.staff import appeals, review
 from bot.staff.appeals import AppealPolicy
@@ -41,16 +42,39 @@ def _rows(board) -> list[dict]:
     return [k.to_dict() for k in board.rows()]
 
 
+def _pages_match(s, direct, period: str, tz: str) -> None:
+    """Every row a page shows, scored for its agent or team only (``score_scope``), equals the direct query's."""
+    from bot.db.models import Agent
+    from bot.db.staff import Team
+
+    for agent_id in s.scalars(select(Agent.id)):
+        scoped = score_scope(s, period, tz=tz, min_sample=3, agent_id=agent_id)
+        assert _dicts(scoped.rows(agent_id=agent_id)) == _dicts(direct.rows(agent_id=agent_id)), (tz, period, agent_id)
+        team = scoped.rows(agent_id=agent_id)[0].team
+        if team is not None:  # the agent's period team is in the board too (their rank is among its agents)
+            assert _dicts(scoped.rows(team=team)) == _dicts(direct.rows(team=team)), (tz, period, agent_id)
+    for team in s.scalars(select(Team.name)):
+        scoped = score_scope(s, period, tz=tz, min_sample=3, teams=[team])
+        assert _dicts(scoped.rows(team=team)) == _dicts(direct.rows(team=team)), (tz, period, team)
+
+
+def _dicts(rows) -> list[dict]:
+    return [k.to_dict() for k in rows]
+
+
 def check(url: str) -> list[dict]:
     """Assert the day rows equal a recount and the served scores the direct ones; return December's rows."""
     with open_session(url) as s:
         assert day_counts.built_zone(s) == TZ
         assert day_counts.verify(s) == []
         assert s.scalar(select(func.count()).select_from(SurveyFactDay)) > 0
+        assert s.scalar(select(func.count()).select_from(SurveyFactTeamDay)) > 0
         for tz in (TZ, "Europe/Berlin"):
             for period in PERIODS:
                 served = _rows(score_period(s, period, tz=tz, min_sample=3))
-                assert served == _rows(_score_direct(s, period, tz=tz, min_sample=3)), (tz, period)
+                direct = _score_direct(s, period, tz=tz, min_sample=3)
+                assert served == _rows(direct), (tz, period)
+                _pages_match(s, direct, period, tz)
     # The cause report and the daily series read the day sums too: equal to what the facts alone give
     # (the zone row removed inside a transaction rolled back: not built, so everything is read from the facts).
     for tz in (TZ, "Europe/Berlin"):
@@ -59,6 +83,7 @@ def check(url: str) -> list[dict]:
                 served = _reports(s, period, tz)
                 s.execute(SurveyFactDayZone.__table__.delete())
                 assert served == _reports(s, period, tz), (tz, period)
+                _pages_match(s, _score_direct(s, period, tz=tz, min_sample=3), period, tz)  # from the facts
                 s.rollback()
     with open_session(url) as s:
         return _rows(score_period(s, "2026-12", tz=TZ, min_sample=3))
@@ -85,6 +110,17 @@ def test_the_day_sums_follow_every_write_path(db_url, tmp_path: Path):
     fact_table.install()
     built, _relabel = build_with_reviewers(db_url, tmp_path, NOW)
     start = check(db_url)
+    with open_session(db_url) as s:  # a page's board answers for its agent and team only
+        from bot.db.staff import Team
+
+        scoped = score_scope(s, "2026-12", tz=TZ, min_sample=3, agent_id="A1")
+        own = scoped.rows(agent_id="A1")[0].team
+        others = [t for t in s.scalars(select(Team.name)) if t != own]
+        assert own is not None and others
+        with pytest.raises(ValueError):
+            scoped.rows(team=others[0])
+        with pytest.raises(ValueError):
+            scoped.rows()
 
     # Live turns around Beijing midnight (15:59:59 and 16:00 UTC fall on different local days).
     midnight = datetime(2026, 12, 18, 16, 0, tzinfo=UTC)
@@ -165,6 +201,22 @@ def test_verify_and_rebuild_catch_and_repair_day_rows(db_url, tmp_path: Path, mo
     assert re.search(r"survey_fact_days: day 2026-12-\d\d agent A1 team \d+: satisfied table=\d+ recount=\d+", out.out)
     assert "A1: satisfied day-sums=" in out.out  # the served figure is wrong too, and said so
     assert "MISMATCH" in out.err
+    assert main(["facts", "rebuild"]) == 0
+    assert main(["facts", "verify", "--period", "2026-12"]) == 0
+
+    # The team day rows likewise: a tampered count is found, the team row served with it differs, rebuild repairs.
+    with open_session(db_url) as s:
+        team_id = s.scalar(select(SurveyFactTeamDay.team_id).where(SurveyFactTeamDay.team_id != 0,
+                                                                  SurveyFactTeamDay.invited > 0).limit(1))
+    with open_session(db_url) as s, s.begin():
+        s.execute(update(SurveyFactTeamDay).where(SurveyFactTeamDay.team_id == team_id)
+                  .values(staff_low=SurveyFactTeamDay.staff_low + 1))
+    capsys.readouterr()
+    assert main(["facts", "verify", "--period", "2026-12"]) == 1
+    out = capsys.readouterr()
+    assert re.search(rf"survey_fact_team_days: day 2026-12-\d\d team {team_id}: staff_low table=\d+ recount=\d+",
+                     out.out)
+    assert re.search(r"team \S+: staff_low pages=\d+ direct=\d+", out.out)  # the team page would show it
     assert main(["facts", "rebuild"]) == 0
     assert main(["facts", "verify", "--period", "2026-12"]) == 0
 

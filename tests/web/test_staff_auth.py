@@ -17,7 +17,7 @@ from bot.settings import Settings
 from bot.staff import accounts, roster
 from bot.web import messages
 from bot.web.app import create_app
-from bot.web.auth import SESSION_COOKIE, StaffUser, can_see_agent
+from bot.web.auth import SESSION_COOKIE, StaffUser, can_see_agent, visible_agents
 
 PASSWORD = "correct horse 42"
 ROSTER = """agent_id,name,team,supervisor_id,role
@@ -243,3 +243,5 @@ def test_can_see_agent_matrix(db_url, tmp_path):
         for (who, role), visible in expected.items():
             seen = {a for a in ("S1", "S2", "A1", "A2", "B1", "ADM") if can_see_agent(user(who, role), a, s)}
             assert seen == visible, who
+            # The team table's batch form (one lookup for all rows) follows the same rule.
+            assert visible_agents(user(who, role), ["S1", "S2", "A1", "A2", "B1", "ADM"], s) == visible, who

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse
 
-from bot.scoring.board import score_period
+from bot.scoring.board import score_scope
 from bot.web import display, messages
 from bot.web.access import check_agent, check_team, visible_teams
 from bot.web.auth import RequireSupervisor
@@ -25,7 +25,7 @@ def team(request: Request, s: SessionDep, settings: SettingsDep, user: RequireSu
          team: str = ""):
     """The supervisor's teams (an admin's: every team), or one of them with ``?team=``, with the cause report."""
     teams = [check_team(s, user, team)] if team else visible_teams(s, user)
-    board = score_period(s, choice.period, tz=settings.timezone, min_sample=settings.min_sample)
+    board = score_scope(s, choice.period, tz=settings.timezone, min_sample=settings.min_sample, teams=teams)
     context = {
         "title": messages.PAGE_TEAM if not team else f"{team} · {messages.PAGE_TEAM}",
         "choice": choice, "blocks": team_blocks(s, settings, user, board, choice, teams),

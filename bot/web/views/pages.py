@@ -16,12 +16,12 @@ from sqlalchemy.orm import Session
 from bot.db.models import Agent
 from bot.db.staff import Team
 from bot.scoring import agent_feedback
-from bot.scoring.board import Scoreboard, score_period
+from bot.scoring.board import Scoreboard, score_scope
 from bot.scoring.cause_report import CauseCount, CauseReport, cause_report, daily_series, non_staff_counts
 from bot.scoring.channels import ChannelRate, response_by_channel
 from bot.settings import Settings
 from bot.web import display
-from bot.web.auth import StaffUser, can_see_agent
+from bot.web.auth import StaffUser, visible_agents
 from bot.web.views.appeals import within_window
 from bot.web.views.common import PeriodChoice, explain, local_time
 
@@ -31,8 +31,9 @@ def agent_context(s: Session, settings: Settings, agent: Agent, choice: PeriodCh
     """Everything the agent page shows for ``agent`` (``own``: the agent themselves, who may appeal)."""
     tz = settings.timezone
     now = datetime.now(UTC)
-    # Read only: the request's session rolls back its implicit transaction at the end.
-    board = score_period(s, choice.period, tz=tz, min_sample=settings.min_sample)
+    # Read only: the request's session rolls back its implicit transaction at the end. Only this agent's row
+    # and their team's agents (for the rank) are scored, not the whole centre.
+    board = score_scope(s, choice.period, tz=tz, min_sample=settings.min_sample, agent_id=agent.id)
     row = board.rows(agent_id=agent.id)[0]
     series = daily_series(s, choice.period, tz=tz, agent_id=agent.id)
     items = agent_feedback.agent_feedback(s, agent.id, choice.period, tz=tz, cause=cause)
@@ -51,12 +52,16 @@ def agent_context(s: Session, settings: Settings, agent: Agent, choice: PeriodCh
 
 def team_blocks(s: Session, settings: Settings, user: StaffUser, board: Scoreboard, choice: PeriodChoice,
                 teams: list[str]) -> list[dict[str, Any]]:
-    """One table per team: the agents (with whether ``user`` may open them), the team row, its channels."""
+    """One table per team: the agents (with whether ``user`` may open them), the team row, its channels.
+
+    ``board`` holds the rows of ``teams`` (:func:`bot.scoring.board.score_scope` with them, or a full board).
+    """
     blocks = []
     for team in teams:
         *agents, team_row, _centre = board.rows(team=team)
+        seen = visible_agents(user, (k.id for k in agents), s)
         blocks.append({"name": team, "team_row": team_row, "explanation": explain(team_row.counts, "团队的"),
-                       "agents": [(k, can_see_agent(user, k.id, s)) for k in agents],
+                       "agents": [(k, k.id in seen) for k in agents],
                        "channels": channel_rates(s, settings, choice, [team])})
     return blocks
 
