@@ -217,9 +217,12 @@ def data_card(version: str) -> DataCard | None:
         return None
     if not isinstance(card, dict):
         return None
-    corpus = card.get("corpus") if isinstance(card.get("corpus"), dict) else {}
-    labels = card.get("labels") if isinstance(card.get("labels"), dict) else {}
-    by_source = labels.get("by_source") if isinstance(labels.get("by_source"), dict) else {}
+    def part(node: dict, key: str) -> dict:
+        value = node.get(key)
+        return value if isinstance(value, dict) else {}
+
+    corpus, labels = part(card, "corpus"), part(card, "labels")
+    by_source = part(labels, "by_source")
 
     def count(value: object) -> int:
         return int(value) if isinstance(value, int) else 0
