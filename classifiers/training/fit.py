@@ -78,6 +78,19 @@ def _train_lr_timed(texts, labels, cfg, weights=None):
     return vec, lr, round(time.perf_counter() - t0, 2)
 
 
+def _end_with(parent: int) -> None:
+    """In the LR process: exit when the training that started it is gone (a killed job would leave it idle forever)."""
+    import os
+    import threading
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="end-with-parent").start()
+
+
 def _lr_in_background(texts, labels, cfg, weights):
     """Start the LR fit in a second process, or return ``None`` where one cannot be started.
 
@@ -93,7 +106,8 @@ def _lr_in_background(texts, labels, cfg, weights):
     if (os.cpu_count() or 1) < 2 or not cfg.get("parallel_fit", True):
         return None
     try:
-        pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+        pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_end_with, initargs=(os.getpid(),))
         return pool, pool.submit(_train_lr_timed, list(texts), list(labels), cfg,
                                  None if weights is None else list(weights))
     except (OSError, RuntimeError):  # no processes here (sandbox, resource limits): fit in-process

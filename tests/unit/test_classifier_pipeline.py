@@ -279,3 +279,42 @@ def test_lr_fitted_in_a_second_process_is_the_in_process_lr(tiny_data):
     assert list(lr_bg.classes_) == list(lr.classes_)
     np.testing.assert_array_equal(lr_bg.coef_, lr.coef_)
     np.testing.assert_array_equal(lr_bg.intercept_, lr.intercept_)
+
+
+def test_the_lr_process_ends_when_the_training_that_started_it_is_killed(tmp_path):
+    """A training killed mid-way (a job worker stopped) leaves no idle LR process behind."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "trainer.py"
+    script.write_text(
+        "import time\n"
+        "from classifiers.config import DEFAULT_CONFIG\n"
+        "from classifiers.training import fit\n"
+        "if __name__ == '__main__':\n"
+        "    texts = ['套餐太贵了', '资费太高', '月租贵', '态度很差', '一直打断我', '挂我电话']\n"
+        "    labels = ['company.product'] * 3 + ['staff.attitude'] * 3\n"
+        "    pool, future = fit._lr_in_background(texts, labels, DEFAULT_CONFIG, None)\n"
+        "    future.result(timeout=120)\n"
+        "    print(list(pool._processes)[0], flush=True)\n"
+        "    time.sleep(600)\n", encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONPATH": os.getcwd()})
+    try:
+        child = int(proc.stdout.readline())
+        os.kill(child, 0)  # alive while the trainer is
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            try:
+                os.kill(child, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.2)
+        pytest.fail(f"LR process {child} still alive 15 s after its trainer was killed")
+    finally:
+        proc.kill()
