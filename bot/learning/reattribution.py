@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, select, text
 from sqlalchemy.orm import Session
 
 from bot.conversation import turns
@@ -108,6 +108,42 @@ def _changes(s: Session, version: str, period: Period, tz: str,
     return len(rows), out
 
 
+def _remembering(classify_many_with: ClassifyMany) -> ClassifyMany:
+    """``classify_many_with`` with its readings kept, so reading the period again classifies only new texts."""
+    known: dict[tuple[str, str], Any] = {}
+
+    def classify(version: str, texts: list[str]) -> list[Any]:
+        todo = list(dict.fromkeys(t for t in texts if (version, t) not in known))
+        if todo:
+            known.update(zip([(version, t) for t in todo], classify_many_with(version, todo), strict=True))
+        return [known[(version, t)] for t in texts]
+    return classify
+
+
+def _classified_beforehand(s: Session, version: str, period: Period, tz: str,
+                           classify_many_with: ClassifyMany) -> ClassifyMany:
+    """The period's texts classified by ``version`` in a session of their own (no lock held, nothing written),
+    as a classifier that then answers from memory and classifies only texts that arrived since."""
+    classify = _remembering(classify_many_with)
+    with Session(bind=s.get_bind()) as reader:
+        _changes(reader, version, period, tz, classify)
+    return classify
+
+
+def _write_lock(s: Session) -> None:
+    """On SQLite, take the database's write lock now (held to the end of the transaction).
+
+    A transaction that reads first and writes later cannot become a writer on SQLite (WAL) once another
+    connection committed in between (``database is locked``, at once or after the busy timeout): the
+    measurement takes the lock before its first read. The slow part (classifying the period's texts) runs
+    before, without it (:func:`_classified_beforehand`), so live conversations wait for the measurement's
+    queries, not for the model. On PostgreSQL the
+    surveys' rows are locked one by one as they are written (``turns.load_by_id``).
+    """
+    if s.get_bind().dialect.name == "sqlite":
+        s.execute(text("DELETE FROM survey_facts WHERE 0 = 1"))
+
+
 def _digest(version: str, period: str, changes: Sequence[Change]) -> str:
     shown = [version, period, *[[c.reason_id, c.new_cause, c.new_needs_review] for c in changes]]
     return hashlib.sha256(json.dumps(shown).encode()).hexdigest()[:32]
@@ -162,8 +198,11 @@ def preview(s: Session, version: str, period: str, *, tz: str, classify_many_wit
         bot.scoring.periods.PeriodError: malformed period.
     """
     p = parse_period(period)
+    classify = _classified_beforehand(s, version, p, tz, classify_many_with)
     try:
-        read, changes = _changes(s, version, p, tz, classify_many_with)
+        s.rollback()  # a read transaction of the caller's could not become a writer (see _write_lock)
+        _write_lock(s)
+        read, changes = _changes(s, version, p, tz, classify)  # again under the lock: only new texts classified
         before = _kpi(s, p, tz)
         savepoint = s.begin_nested()
         _write(s, changes, version=version, actor="preview", now=now)
@@ -195,7 +234,9 @@ def do_apply(s: Session, version: str, period: str, digest: str, *, tz: str, cla
         ReattributionError: the digest does not match a fresh reading (nothing written).
     """
     p = parse_period(period)
-    read, changes = _changes(s, version, p, tz, classify_many_with)
+    classify = _classified_beforehand(s, version, p, tz, classify_many_with)
+    _write_lock(s)
+    read, changes = _changes(s, version, p, tz, classify)
     if _digest(version, p.label, changes) != digest:
         raise ReattributionError("the attributions changed since the preview; preview again")
     before = _kpi(s, p, tz)

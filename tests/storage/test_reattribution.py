@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.conversation import calls, turns
+from bot.db.audit import audit
 from bot.db.connection import engine_for
 from bot.db.models import AuditLog, Reason
 from bot.domain import ATTRIBUTION, Role, SurveyStatus
@@ -180,3 +181,71 @@ def test_preview_lists_the_model_made_changes_and_the_kpi_moves_the_apply_then_m
                 step.data["skipped"]) == ("admin:ADM", "applied", NEW, "2026-11", 2, [])
     # Applied once: a new preview finds nothing left to change.
     assert preview(url).changes == []
+
+
+
+def test_a_write_committed_while_the_version_reads_does_not_fail_the_preview_or_the_apply(centre):
+    """Another process commits while the new version classifies (the job worker's sweep, a live turn): the
+    preview and the apply read the period again under their own transaction and go through."""
+    url = centre
+    committed = []
+
+    def version_while_others_write(version: str, texts: list[str]) -> list[CauseResult]:
+        with Session(engine_for(url)) as other, other.begin():
+            audit(other, at=T0, actor="test", entity="survey", entity_id=str(len(committed)), action="touched")
+        committed.append(len(texts))
+        return new_version(version, texts)
+
+    with Session(engine_for(url)) as s:
+        s.execute(select(Reason.id)).all()  # the page's own reads (the admin's session) come first
+        shown = reattribution.preview(s, NEW, "2026-11", tz=TZ, classify_many_with=version_while_others_write,
+                                      now=T0 + timedelta(days=20))
+    assert [(c.text, c.new_cause) for c in shown.changes] == [
+        ("那个规定说了也白说，客服也没办法", "company.policy"), ("她说能退，结果根本退不了", "staff.competence"),
+        ("态度一般般吧", "company.policy")]
+    assert committed == [4]  # the period's four model-made texts, classified once
+    with Session(engine_for(url)) as s, s.begin():
+        reattribution.do_apply(s, NEW, "2026-11", shown.digest, tz=TZ, classify_many_with=version_while_others_write,
+                               actor="admin:ADM", now=T0 + timedelta(days=20))
+    # A1's attitude becomes policy; A2's attitude becomes policy and its product the agent's competence.
+    assert kpi(url) == {"A1": (0, 3, 0), "A2": (1, 3, 0)}
+
+
+def test_a_commit_between_the_measurements_reads_and_writes_cannot_fail_the_preview_on_sqlite(tmp_path, migrated):
+    """SQLite (WAL): a transaction that has read cannot write once another connection committed after its read
+    ("database is locked" after the busy timeout: a 500 on the page, seen when the job worker's sweep committed
+    during a preview). The measurement takes the write lock before its first read, so another writer waits for
+    it (here: gives up at once) instead of breaking it."""
+    import sqlite3
+
+    from sqlalchemy import event
+
+    url = migrated.sqlite(tmp_path / "feedbackbot.db")
+    for agent, messages in (("A1", ("1分", "那个规定说了也白说，客服也没办法")), ("A2", ("1分", "态度一般般吧"))):
+        chat(url, agent, *messages)
+    others: list[str] = []
+
+    def another_writer_commits(conn, cursor, statement, *_args) -> None:
+        if statement.startswith("INSERT INTO reasons") and not others:
+            other = sqlite3.connect(url.removeprefix("sqlite:///"), timeout=0.2)
+            try:
+                with other:
+                    other.execute("INSERT INTO audit_log (at, actor, entity, entity_id, action, data) "
+                                  "VALUES ('2026-11-23 08:00:00', 'test', 'survey', '1', 'touched', '{}')")
+                others.append("committed")
+            except sqlite3.OperationalError as exc:
+                others.append(str(exc))
+            finally:
+                other.close()
+
+    engine = engine_for(url)
+    event.listen(engine, "before_cursor_execute", another_writer_commits)
+    try:
+        with Session(engine) as s:
+            shown = reattribution.preview(s, NEW, "2026-11", tz=TZ, classify_many_with=new_version,
+                                          now=T0 + timedelta(days=20))
+    finally:
+        event.remove(engine, "before_cursor_execute", another_writer_commits)
+    assert [(c.text, c.new_cause) for c in shown.changes] == [("那个规定说了也白说，客服也没办法", "company.policy"),
+                                                              ("态度一般般吧", "company.policy")]
+    assert others == ["database is locked"]  # it waited for the measurement instead of breaking it
