@@ -32,9 +32,10 @@ def test_a_job_goes_queued_running_succeeded_and_its_progress_is_readable(worker
 
     first_gate.touch()
     assert worker.wait_for(first, JobStatus.SUCCEEDED).attempts == 1
-    running = worker.wait_for(second, JobStatus.RUNNING)
+    # The row turns RUNNING before the job's first statement: wait for the job's own report (report_progress)
+    # while it still runs, which is what the page reads.
+    running = worker.wait_for(second, JobStatus.RUNNING, until=lambda row: row.progress_note is not None)
     assert running.attempts == 1 and running.started_at is not None and running.finished_at is None
-    # Reported by the job itself, through report_progress, while it runs.
     assert (running.progress, running.progress_note) == (0.5, "waiting for the gate")
 
     second_gate.touch()

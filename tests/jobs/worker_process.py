@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -77,13 +78,15 @@ class WorkerProcess:
         with Session(self.engine) as s:
             return s.get(JobRun, run_id)
 
-    def wait_for(self, run_id: str, status: str, timeout: float = 60) -> JobRun:
-        """Poll the row until it reaches ``status``."""
+    def wait_for(
+        self, run_id: str, status: str, timeout: float = 60, until: Callable[[JobRun], bool] | None = None
+    ) -> JobRun:
+        """Poll the row until it reaches ``status`` (and, if given, ``until`` holds for it)."""
         deadline = time.monotonic() + timeout
         row = None
         while time.monotonic() < deadline:
             row = self.run(run_id)
-            if row is not None and row.status == status:
+            if row is not None and row.status == status and (until is None or until(row)):
                 return row
             time.sleep(0.05)
         raise AssertionError(f"{run_id} never became {status}; last row: {row and row.status}\n{self.log_tail()}")

@@ -367,13 +367,16 @@ def test_input_at_the_length_limit_is_still_parsed():
      "刚才 ", "a1", "嗯", "好评", "🌟 ", "★☆", "按错了,", "select from ", "回几", "5是"],
 )
 def test_worst_case_inputs_are_fast(unit):
+    """A guard against catastrophic backtracking (seconds to hours on such inputs), not a speed target: the
+    parser's own CPU time is measured, which other processes on the machine do not inflate (the suite runs on
+    both cores; wall time doubled under that load)."""
     for length in (MAX_INPUT_CHARS, 5000):
         text = (unit * length)[:length]
-        started = time.perf_counter()
+        started = time.thread_time()
         result = parse_reply(text)
-        elapsed = time.perf_counter() - started
+        elapsed = time.thread_time() - started
         assert result.kind in KINDS
-        assert elapsed < 0.5, f"{unit!r} x {length}: {elapsed:.3f}s"
+        assert elapsed < 0.5, f"{unit!r} x {length}: {elapsed:.3f} s of CPU"
 
 
 def _random_text(rng: random.Random) -> str:
