@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.databases import MigratedTemplates
+
 REQUIRE = os.environ.get("FEEDBACKBOT_REQUIRE_SERVICES") == "1"
 # Every test client is 127.0.0.1: the chat's per-address rate (one customer's limit in production) would throttle
 # the suite. Set for this process, so every server a test starts inherits it; the per-survey rate stays.
@@ -86,25 +88,20 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'feedbackbot.db'}"
 
 
+@pytest.fixture(scope="session")
+def migrated(tmp_path_factory) -> Iterator[MigratedTemplates]:
+    """Migrated empty databases, copied from a template migrated once per session."""
+    templates = MigratedTemplates(tmp_path_factory.mktemp("migrated-template"), PG_ADMIN_URL)
+    yield templates
+    templates.close()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request, tmp_path: Path) -> str:
+def db_url(request, tmp_path: Path, migrated: MigratedTemplates) -> str:
     """A migrated empty database on each backend."""
-    from bot.db.migrate import upgrade
-
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'feedbackbot.db'}"
-    else:
-        base = request.getfixturevalue("pg_url")
-        # One schema-free database per test: recreate the tables from scratch.
-        import psycopg
-
-        name = f"t_{uuid.uuid4().hex[:10]}"
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')  # no wait on template1 users
-        url = base.rsplit("/", 1)[0] + f"/{name}"
-        request.addfinalizer(lambda: _drop_db(name))
-    upgrade(url)
-    return url
+        return migrated.sqlite(tmp_path / "feedbackbot.db")
+    return migrated.postgresql(request)
 
 
 def _drop_db(name: str) -> None:
@@ -150,3 +147,10 @@ def live_stacks(request, tmp_path_factory, wechat_api):
     for live in started.values():
         live.close()
         live.stack.stop()
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Modules marked ``slow`` first, slowest kinds at the front, the rest in their order: the suite runs on two
+    workers (``make test``: ``-n 2 --dist loadfile``), and a minutes-long module started last would leave one
+    core idle at the end."""
+    items.sort(key=lambda item: 0 if item.get_closest_marker("slow") else 1)

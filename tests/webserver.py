@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -87,22 +86,10 @@ def reset_staff_state(database_url: str) -> None:
 
 def migrated_database(request: pytest.FixtureRequest, backend: str, base: Path) -> str:
     """A fresh migrated database on ``backend`` for a wider scope than ``db_url`` (dropped at the end)."""
-    from bot.db.migrate import upgrade
-    from tests.conftest import PG_ADMIN_URL, _drop_db
-
+    templates = request.getfixturevalue("migrated")
     if backend == "sqlite":
-        url = f"sqlite:///{base / 'feedbackbot.db'}"
-    else:
-        import psycopg
-
-        pg = request.getfixturevalue("pg_url")
-        name = f"t_{uuid.uuid4().hex[:10]}"
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
-        request.addfinalizer(lambda: _drop_db(name))
-        url = pg.rsplit("/", 1)[0] + f"/{name}"
-    upgrade(url)
-    return url
+        return templates.sqlite(base / "feedbackbot.db")
+    return templates.postgresql(request)
 
 
 @contextmanager
