@@ -6,6 +6,7 @@ both exercise the same start-up path.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import socket
 import subprocess
@@ -54,10 +55,20 @@ def train_rasa(force: bool = False, log=print) -> Path:
     newest = max(p.stat().st_mtime for p in inputs if p.exists())
     if not force and model.exists() and model.stat().st_mtime >= newest:
         return model
+    model.parent.mkdir(parents=True, exist_ok=True)
+    # Two processes starting at once (two test workers, `make run` beside a test run) train one after the
+    # other into the same file; the second finds the first's model fresh and uses it.
+    with open(model.parent / ".train.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not force and model.exists() and model.stat().st_mtime >= newest:
+            return model
+        return _train_rasa(model, log)
+
+
+def _train_rasa(model: Path, log) -> Path:
     if not RASA_BIN.exists():
         raise StackError(f"{RASA_BIN} is missing: run `make setup` first")
     log("training the Rasa model (about a minute)…")
-    model.parent.mkdir(parents=True, exist_ok=True)
     cmd = [str(RASA_BIN), "train", "--config", "config.yml", "--domain", "domain.yml", "--data", "nlu",
            "--out", str(model.parent), "--fixed-model-name", RASA_MODEL_NAME, "--force"]
     proc = subprocess.run(cmd, cwd=ROOT, env=_rasa_env(), capture_output=True, text=True)

@@ -31,6 +31,8 @@ from classifiers.training.dataset import DEFAULT_DATA_DIR
 from tests.browser.test_staff_browser import log_in, shot
 from tests.staff_data import build
 
+pytestmark = pytest.mark.slow
+
 PER_FILE = 16
 WHY = "试用新版本一天，观察误归客服情况"
 

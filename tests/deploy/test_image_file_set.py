@@ -38,6 +38,8 @@ from ruamel.yaml import YAML
 
 from bot.settings import ROOT
 
+pytestmark = pytest.mark.slow
+
 DOCKERFILE = ROOT / "deploy" / "Dockerfile"
 IMAGE_WORKDIR = "/app"
 # Commands about the container's account, which need root and change nothing in the file set.

@@ -20,7 +20,7 @@ from bot.web import messages
 from tests.live import Live
 from tests.production import production_services, require_services
 
-pytestmark = [pytest.mark.e2e, pytest.mark.services]
+pytestmark = [pytest.mark.e2e, pytest.mark.services, pytest.mark.slow]
 
 ASK_REASON = "方便说说主要是哪里让您不满意"
 THANKS_REASON = "您的意见已记录"

@@ -48,6 +48,8 @@ from bot.settings import DEV_ACTION_SERVER_TOKEN, ROOT, Settings
 from bot.staff import accounts, review
 from classifiers import api, registry
 
+pytestmark = pytest.mark.slow
+
 #: Customers' reasons and what the reviewer decides each one was (the reviewer's label is the truth).
 RELABELLED = [
     ("驿站的取件码短信一直收不到，柜子打不开", "company.network"),

@@ -28,7 +28,7 @@ from tests.conftest import SMS_CALLBACK_SECRET
 from tests.e2e.test_conversations import CONVERSATIONS, RELOAD, stored_differences
 from tests.e2e.test_sms_channel import _wait
 
-pytestmark = [pytest.mark.e2e]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
 def _params():

@@ -31,6 +31,8 @@ from bot.staff.appeals import AppealPolicy
 from classifiers import CauseResult
 from tests.appeal_data import build_with_reviewers
 
+pytestmark = pytest.mark.slow
+
 NOW = datetime(2026, 12, 20, 4, 0, tzinfo=UTC)  # 12:00 in Beijing
 TZ = "Asia/Shanghai"
 STAFF = CauseResult("staff.resolution", "staff", 0.95, False, "没回", "test-model")

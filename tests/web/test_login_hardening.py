@@ -26,6 +26,8 @@ from bot.web import messages
 from tests.staff_data import PASSWORD, build
 from tests.webserver import csrf_token, serve_web
 
+pytestmark = pytest.mark.slow
+
 WRONG = "not the password"
 
 

@@ -30,6 +30,8 @@ from bot.ops.stack import free_port
 from bot.settings import DEV_INTEGRATION_TOKEN, Settings
 from bot.web.app import create_app
 
+pytestmark = pytest.mark.slow
+
 MAX_EXAMPLES = 40
 AUTH = {"Authorization": f"Bearer {DEV_INTEGRATION_TOKEN}"}
 load_all_checks()
