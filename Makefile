@@ -75,10 +75,11 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/mypy
 
 # Two workers (pytest-xdist), a module's tests together on one (its fixtures are started once): the suite is
-# mostly servers starting and waiting, which one process left to a single core. TEST_WORKERS=0: one process.
+# mostly servers starting and waiting, which one process left to a single core. Modules in collection order,
+# which puts the slow ones first (tests/conftest.py), not xdist's largest-first. TEST_WORKERS=0: one process.
 TEST_WORKERS ?= 2
 test: setup browser-deps prod-deps lint
-	$(VENV)/bin/python -m pytest -ra $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile) $(PYTEST_ARGS)
+	$(VENV)/bin/python -m pytest -ra $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder) $(PYTEST_ARGS)
 
 benchmark: setup
 	$(VENV)/bin/python benchmarks/turn_latency.py
