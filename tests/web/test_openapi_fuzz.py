@@ -32,7 +32,7 @@ from bot.web.app import create_app
 
 pytestmark = pytest.mark.slow
 
-MAX_EXAMPLES = 40
+MAX_EXAMPLES = 25  # per operation and mode, on each backend
 AUTH = {"Authorization": f"Bearer {DEV_INTEGRATION_TOKEN}"}
 load_all_checks()
 ALL_CHECKS = CHECKS.get_all()
