@@ -16,7 +16,7 @@ RASA_VENV := .venv-rasa
 # starts hundreds (measured: the two-worker suite went from 25 to over 40 minutes).
 PIP_QUIET := --quiet --disable-pip-version-check
 
-.PHONY: help setup run run-production test lint demo browser-deps prod-deps benchmark load clean
+.PHONY: help setup bytecode run run-production test lint demo browser-deps prod-deps benchmark load clean
 
 help:
 	@echo "make run    set everything up (first time) and start the product on SQLite (DEMO=0: no demo centre)"
@@ -46,7 +46,7 @@ var/models/classifier/CURRENT: | $(VENV)/.installed
 setup: $(VENV)/.installed $(RASA_VENV)/.installed var/models/classifier/CURRENT
 
 # DEMO=0 skips loading the demo centre (teams, 60 days of calls, cases, appeals, demo logins).
-run: setup
+run: setup bytecode
 	$(VENV)/bin/feedbackbot run $(if $(filter 0,$(DEMO)),--no-demo)
 
 demo:
@@ -84,7 +84,12 @@ lint: $(VENV)/.installed
 # mostly servers starting and waiting, which one process left to a single core. Modules in collection order,
 # which puts the slow ones first (tests/conftest.py), not xdist's largest-first. TEST_WORKERS=0: one process.
 TEST_WORKERS ?= 2
-test: setup browser-deps prod-deps lint
+# Our own packages' bytecode, written once: where PYTHONDONTWRITEBYTECODE is set, Python reads .pyc files but
+# never writes them, so every process (the suite starts hundreds: servers, CLI runs) compiled our sources anew.
+bytecode: $(VENV)/.installed
+	@$(VENV)/bin/python -m compileall -q -j 0 actions bot classifiers zhtext
+
+test: setup bytecode browser-deps prod-deps lint
 	$(VENV)/bin/python -m pytest -ra $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder) $(PYTEST_ARGS)
 
 benchmark: setup
