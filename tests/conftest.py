@@ -150,7 +150,7 @@ def live_stacks(request, tmp_path_factory, wechat_api):
 
 
 def pytest_collection_modifyitems(config, items) -> None:
-    """Modules marked ``slow`` first, slowest kinds at the front, the rest in their order: the suite runs on two
+    """Modules marked ``slow`` first, everything else after them in its order: the suite runs on two
     workers (``make test``: ``-n 2 --dist loadfile``), and a minutes-long module started last would leave one
     core idle at the end."""
     items.sort(key=lambda item: 0 if item.get_closest_marker("slow") else 1)

@@ -137,8 +137,8 @@ def _write_lock(s: Session) -> None:
     connection committed in between (``database is locked``, at once or after the busy timeout): the
     measurement takes the lock before its first read. The slow part (classifying the period's texts) runs
     before, without it (:func:`_classified_beforehand`), so live conversations wait for the measurement's
-    queries, not for the model. On PostgreSQL the
-    surveys' rows are locked one by one as they are written (``turns.load_by_id``).
+    queries, not for the model. On PostgreSQL the surveys' rows are locked one by one as they are written
+    (``turns.load_by_id``).
     """
     if s.get_bind().dialect.name == "sqlite":
         s.execute(text("UPDATE reasons SET id = id WHERE 0 = 1"))  # changes nothing; the lock is the point
