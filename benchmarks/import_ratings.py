@@ -73,9 +73,28 @@ def drop_pg(url: str) -> None:
         c.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
 
 
-def _cpu() -> float:
+def _cpu() -> tuple[float, float, float]:
+    """CPU seconds so far of this process (the writer), of its ended worker processes, and of the machine's
+    PostgreSQL server processes (read from ``/proc``; 0 where that cannot be read)."""
     me, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
+    return me.ru_utime + me.ru_stime, children.ru_utime + children.ru_stime, _postgres_cpu()
+
+
+def _postgres_cpu() -> float:
+    """CPU seconds of every running process named ``postgres`` (the server's backends and helpers)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:  # ended meanwhile, or not ours to read
+            continue
+        name, fields = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:].split()
+        if name == "postgres":
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
 
 
 def _load() -> str:
@@ -87,11 +106,15 @@ def bench(url: str, csv_path: Path, rows: int, label: str, workers: int | None, 
     load_before = _load()
     t0, c0 = time.perf_counter(), _cpu()
     summary = history.import_file(Settings(database_url=url), csv_path, progress=True, workers=workers)
-    wall, cpu = time.perf_counter() - t0, _cpu() - c0
+    wall = time.perf_counter() - t0
+    writer, workers, server = (after - before for after, before in zip(_cpu(), c0, strict=True))
+    cpu = writer + workers
     peak_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     peak_child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"{label}: {rows} rows in {wall:.1f} s = {rows / wall:.0f} rows/s; {cpu:.1f} CPU-s in this process "
           f"and its workers = {rows / cpu:.0f} rows per CPU-second")
+    print(f"  CPU per row: writer {writer / rows * 1e6:.0f} µs, workers {workers / rows * 1e6:.0f} µs (start-up "
+          f"included)" + (f", PostgreSQL server processes {server / rows * 1e6:.0f} µs" if "postgresql" in url else ""))
     print(f"  memory peak: {peak_self:.0f} MiB (this process), {peak_child:.0f} MiB (largest worker); "
           f"load average (1/5/15 min) before {load_before}, after {_load()} on {os.cpu_count()} cores")
     print(f"  {summary.describe()}")

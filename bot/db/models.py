@@ -125,7 +125,8 @@ class Rating(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id"), index=True)
+    # Looked up by survey through ix_ratings_survey_status (it starts with survey_id).
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id"))
     score: Mapped[int]
     raw_reply: Mapped[str] = mapped_column(Text)  # redacted before storage
     received_at: Mapped[datetime]
@@ -152,7 +153,8 @@ class Reason(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    rating_id: Mapped[int] = mapped_column(ForeignKey("ratings.id"), index=True)
+    # Looked up by rating through ix_reasons_rating_current (it starts with rating_id).
+    rating_id: Mapped[int] = mapped_column(ForeignKey("ratings.id"))
     text: Mapped[str] = mapped_column(Text)  # redacted
     cause: Mapped[str] = mapped_column(String(32))
     attribution: Mapped[str] = mapped_column(String(16))

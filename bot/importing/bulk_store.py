@@ -369,4 +369,4 @@ def write_flat(s: Session, records: Sequence[FlatRecord]) -> None:
     _put(s, Reason, REASON_COLUMNS, reason_rows)
     _put(s, Flag, FLAG_COLUMNS, flag_rows)
     _put(s, AuditLog, AUDIT_COLUMNS, audit_rows)
-    refresh_facts(s, surveys)
+    refresh_facts(s, surveys, new=True)

@@ -52,7 +52,6 @@ from sqlalchemy import (
     Insert,
     Select,
     Table,
-    bindparam,
     case,
     delete,
     func,
@@ -67,6 +66,7 @@ from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from bot.db.id_lists import in_ids
 from bot.db.survey_facts import SurveyFact, SurveyFactDay, SurveyFactDayZone, SurveyFactTeamDay
 from bot.domain import ATTRIBUTION, CAUSES, STAFF_CAUSES, Attribution, SurveyStatus
 from bot.ledger.per_survey import (
@@ -225,7 +225,7 @@ _TARGET = ["day", "credited_agent_id", "team_id", "last_ended", *NAMES]
 
 def _signed(tz: str, dialect: str, sign: int) -> Select:
     """The facts of ``:ids`` per local day, agent and team, times ``sign``, columns named as :data:`_TARGET`."""
-    grouped = _grouped(tz, dialect, F.c.survey_id.in_(bindparam("ids", expanding=True)), with_last=sign > 0)
+    grouped = _grouped(tz, dialect, in_ids(F.c.survey_id), with_last=sign > 0)
     columns = list(grouped.selected_columns)
     if sign < 0:  # no latest end (typed: PostgreSQL reads an untyped NULL in a CTE as text)
         columns = [*columns[:3], sql_cast(null(), DateTime(timezone=True)), *(-c for c in columns[4:])]
@@ -263,7 +263,7 @@ def _delta_with_teams(tz: str, sign: int) -> Select:
 @cache
 def _sqlite_statements(tz: str) -> tuple[Select, Insert, Insert]:
     """SQLite: the facts of ``:ids`` per local day, agent and team; the agent and the team upserts of differences."""
-    grouped = _grouped(tz, "sqlite", F.c.survey_id.in_(bindparam("ids", expanding=True)), with_last=True)
+    grouped = _grouped(tz, "sqlite", in_ids(F.c.survey_id), with_last=True)
     return grouped, _upsert("sqlite"), _team_upsert("sqlite")
 
 

@@ -26,6 +26,7 @@ from functools import cache
 from sqlalchemy import Delete, Insert, Select, Subquery, bindparam, delete, event, insert, select, union
 from sqlalchemy.orm import Session
 
+from bot.db.id_lists import in_ids
 from bot.db.models import Call, Rating, Reason, Survey
 from bot.db.review import ReviewLabel
 from bot.db.shadow import ShadowReading
@@ -34,12 +35,12 @@ from bot.ledger import day_counts, review_items
 from bot.ledger.per_survey import FACT_COLUMNS, FACTS, per_survey
 
 F = FACTS
-_CHUNK = 500  # survey ids per statement: well under SQLite's bound-parameter limit
+_CHUNK = 2000  # survey ids per statement (bound as one value: any number would do; this bounds each statement)
 
 _COLUMNS = FACT_COLUMNS
 
 
-def refresh_facts(s: Session, survey_ids: Iterable[int] | None) -> None:
+def refresh_facts(s: Session, survey_ids: Iterable[int] | None, *, new: bool = False) -> None:
     """Delete and re-insert the fact rows of ``survey_ids`` (all surveys when None) from the canonical query.
 
     Runs in the caller's transaction; the surveys' ``review_items`` rows follow
@@ -47,6 +48,9 @@ def refresh_facts(s: Session, survey_ids: Iterable[int] | None) -> None:
     built) follow in the same transaction: the replaced rows are taken away from their days before
     the delete and the new ones added after the insert, and the team day sums ``survey_fact_team_days`` get the
     net difference at the end (``bot.ledger.day_counts.DayChange``).
+
+    ``new``: the surveys were inserted in this transaction (the import's batches), so they have no fact rows
+    yet (their foreign key to ``surveys`` guarantees it): nothing to take away or delete first.
     """
     source, pick = _canonical()
     target = list(_COLUMNS)
@@ -59,18 +63,29 @@ def refresh_facts(s: Session, survey_ids: Iterable[int] | None) -> None:
         review_items.refresh_review_items(s, None)
         return
     ids = sorted(set(survey_ids))
+    remove, add = _some_surveys()
     days = day_counts.DayChange(s, zone) if zone is not None else None
+    c = s.connection()
     for i in range(0, len(ids), _CHUNK):
-        chunk = ids[i:i + _CHUNK]
+        chunk = {"ids": ids[i:i + _CHUNK]}
+        if not new:
+            if days is not None:
+                days.before(chunk["ids"])
+            c.execute(remove, chunk)
+        c.execute(add, chunk)
         if days is not None:
-            days.before(chunk)
-        s.execute(delete(F).where(F.c.survey_id.in_(chunk)))
-        s.execute(insert(F).from_select(target, pick.where(source.c.survey_id.in_(chunk))))
-        if days is not None:
-            days.after(chunk)
+            days.after(chunk["ids"])
     if days is not None:
         days.finish()
     review_items.refresh_review_items(s, ids)
+
+
+@cache
+def _some_surveys() -> tuple[Delete, Insert]:
+    """The delete and the insert of the fact rows of the surveys bound to ``:ids``, built once."""
+    source, pick = _canonical()
+    return (delete(F).where(in_ids(F.c.survey_id)),
+            insert(F).from_select(list(_COLUMNS), pick.where(in_ids(source.c.survey_id))))
 
 
 @cache  # built once: constructing the canonical query costs more than running it for one survey

@@ -34,7 +34,6 @@ from functools import cache
 from typing import Any, cast
 
 from sqlalchemy import (
-    BindParameter,
     ColumnElement,
     Delete,
     Float,
@@ -56,11 +55,11 @@ from sqlalchemy import (
     true,
     union_all,
 )
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
-from sqlalchemy.sql.visitors import InternalTraversal
 
+from bot.db.id_lists import in_ids
 from bot.db.models import Reason
+from bot.db.planner import NoIndex
 from bot.db.review import ReviewItem, ReviewLabel
 from bot.db.shadow import ShadowReading
 from bot.db.staff import Appeal
@@ -73,7 +72,7 @@ NEAR_THRESHOLD = "near_threshold"
 SHADOW = "shadow"
 
 T = cast(Table, ReviewItem.__table__)
-_CHUNK = 500  # survey ids per statement, as the fact table's
+_CHUNK = 2000  # survey ids per statement, as the fact table's
 
 
 def kind() -> ColumnElement[str]:
@@ -139,10 +138,10 @@ def candidates(surveys: ColumnElement[bool] | None = None) -> Select:
     # per value; it is every model reason), which made each import batch's refresh scan the whole table: the
     # import slowed from 3,000 to 900 rows/s over 100,000 rows. A column wrapped in COALESCE(c, c) (the same
     # value) is no index key, so the plan starts from the surveys; the rebuild of every survey keeps the indexes.
-    # Only on SQLite (``_NoIndex``): PostgreSQL has statistics of the columns, not of the expression, and took
+    # Only on SQLite (``NoIndex``): PostgreSQL has statistics of the columns, not of the expression, and took
     # its default guess (a few rows) to scan the whole of ``reasons`` first instead.
     def term(column: Any) -> Any:
-        return column if surveys is None else _NoIndex(column)
+        return column if surveys is None else NoIndex(column)
 
     source, needs_review = term(Reason.source), term(Reason.needs_review)
     plain = columns(kind(), literal(""), null().cast(Float))
@@ -170,27 +169,6 @@ def candidates(surveys: ColumnElement[bool] | None = None) -> Select:
     return cast(Select, union_all(*branches))
 
 
-class _NoIndex(ColumnElement[Any]):
-    """A column as a value no index of SQLite serves (``COALESCE(c, c)``); the column itself elsewhere."""
-
-    inherit_cache = True
-    _traverse_internals = [("column", InternalTraversal.dp_clauseelement)]  # part of the statement cache key
-
-    def __init__(self, column: Any):
-        self.column = column
-        self.type = column.type
-
-
-@compiles(_NoIndex)
-def _no_index_plain(element: _NoIndex, compiler: Any, **kw: Any) -> str:
-    return cast(str, compiler.process(element.column, **kw))
-
-
-@compiles(_NoIndex, "sqlite")
-def _no_index_sqlite(element: _NoIndex, compiler: Any, **kw: Any) -> str:
-    return f"COALESCE({compiler.process(element.column, **kw)}, {compiler.process(element.column, **kw)})"
-
-
 def refresh_review_items(s: Session, survey_ids: Iterable[int] | None) -> None:
     """Delete and re-insert the ``review_items`` rows of ``survey_ids`` (every survey when None).
 
@@ -210,9 +188,8 @@ def refresh_review_items(s: Session, survey_ids: Iterable[int] | None) -> None:
 
 @cache  # built once: building the selection costs more than running it for a few surveys
 def _some_surveys() -> tuple[Delete, Insert]:
-    ids: BindParameter[list[int]] = bindparam("ids", expanding=True)
-    return (delete(T).where(T.c.survey_id.in_(ids)),
-            insert(T).from_select(list(COLUMNS), candidates(SurveyFact.survey_id.in_(ids))))
+    return (delete(T).where(in_ids(T.c.survey_id)),
+            insert(T).from_select(list(COLUMNS), candidates(in_ids(SurveyFact.survey_id))))
 
 
 @cache
