@@ -9,8 +9,8 @@ call is never changed by the import.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,14 +23,13 @@ from bot.domain import ReasonSource
 _CHUNK = 500  # ids per statement, under SQLite's bound-parameter limit
 
 
-@dataclass
-class Footprint:
-    """The part of a call that makes two imports of it the same call."""
+class Footprint(NamedTuple):
+    """The part of a call that makes two imports of it the same call (a tuple: sent by the import's workers)."""
 
-    agents: list[str] = field(default_factory=list)
-    ended_at: datetime | None = None
-    ratings: list[tuple[int, str, datetime]] = field(default_factory=list)  # score, stored reply, received
-    causes: list[str] = field(default_factory=list)  # the file's own cause codes (source "import")
+    agents: list[str]
+    ended_at: datetime | None
+    ratings: list[tuple[int, str, datetime]]  # score, stored reply, received
+    causes: list[str]  # the file's own cause codes (source "import")
 
 
 def of_record(d: SurveyRecord) -> Footprint:
@@ -49,7 +48,7 @@ def stored(s: Session, external_ids: Sequence[str]) -> dict[str, Footprint]:
         by_id: dict[int, Footprint] = {}
         for call_id, external_id, ended_at in s.execute(
                 select(Call.id, Call.external_id, Call.ended_at).where(Call.external_id.in_(chunk))):
-            by_id[call_id] = out[external_id] = Footprint(ended_at=as_utc(ended_at))
+            by_id[call_id] = out[external_id] = Footprint([], as_utc(ended_at), [], [])
         if not by_id:
             continue
         calls = list(by_id)

@@ -159,3 +159,21 @@ def test_bulk_path_stores_what_the_live_turns_store(db_url):
     assert any(live[k]["flags"] for k in live if k.isdigit())
     sources = {x[4] for k in live if k.isdigit() for r in live[k]["ratings"] for x in r[5]}
     assert {"model", "customer"} <= sources, sources  # a model reading and a cause the customer chose
+
+
+def test_the_bulk_paths_sqlite_instants_are_sqlalchemys_text():
+    """``sqlite_instant`` (the import's fast path) writes the very text SQLAlchemy's SQLite ``DateTime`` would:
+    SQLite compares instants as text, so one differing character would move rows in and out of periods."""
+    from datetime import timezone
+
+    from sqlalchemy import DateTime
+    from sqlalchemy.dialects import sqlite
+
+    dialect = sqlite.dialect()
+    theirs = DateTime(timezone=True).dialect_impl(dialect).bind_processor(dialect)
+    beijing = timezone(timedelta(hours=8))
+    instants = [T0, T0.replace(microsecond=1), T0.replace(microsecond=999_999), datetime(1000, 1, 1, tzinfo=UTC),
+                datetime(9999, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC), datetime(2026, 3, 5, 7, 8, 9, tzinfo=beijing),
+                datetime(2026, 3, 5, 7, 8, 9, 120), None]
+    instants += [T0 + timedelta(seconds=n * 3_601.000_37) for n in range(500)]
+    assert [bulk_store.sqlite_instant(t) for t in instants] == [theirs(t) for t in instants]
