@@ -97,12 +97,24 @@ def _postgres_cpu() -> float:
     return total / tick
 
 
+def loop_seconds() -> float:
+    """CPU seconds of a fixed pure-Python loop (10 million additions): how fast this machine is right now.
+
+    The machine is a shared virtual one whose speed changes by half from one hour to the next; rates
+    measured at different times compare only beside this figure."""
+    started, total = time.process_time(), 0
+    for i in range(10_000_000):
+        total += i
+    return time.process_time() - started
+
+
 def _load() -> str:
     return "/".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def bench(url: str, csv_path: Path, rows: int, label: str, workers: int | None, again: bool) -> None:
     upgrade(url)
+    speed_before = loop_seconds()
     load_before = _load()
     t0, c0 = time.perf_counter(), _cpu()
     summary = history.import_file(Settings(database_url=url), csv_path, progress=True, workers=workers)
@@ -116,7 +128,8 @@ def bench(url: str, csv_path: Path, rows: int, label: str, workers: int | None, 
     print(f"  CPU per row: writer {writer / rows * 1e6:.0f} µs, workers {workers / rows * 1e6:.0f} µs (start-up "
           f"included)" + (f", PostgreSQL server processes {server / rows * 1e6:.0f} µs" if "postgresql" in url else ""))
     print(f"  memory peak: {peak_self:.0f} MiB (this process), {peak_child:.0f} MiB (largest worker); "
-          f"load average (1/5/15 min) before {load_before}, after {_load()} on {os.cpu_count()} cores")
+          f"load average (1/5/15 min) before {load_before}, after {_load()} on {os.cpu_count()} cores; "
+          f"a fixed loop took {speed_before:.2f} s of CPU before, {loop_seconds():.2f} s after")
     print(f"  {summary.describe()}")
     if again:
         t0 = time.perf_counter()

@@ -188,12 +188,13 @@ def read_rows(path: str | Path, columns: tuple[str, ...], required: tuple[str, .
         yield record
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: A control character other than tab and line breaks.
+CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def control_character(value: str) -> str | None:
     """The first control character of ``value`` other than tab and line breaks, as ``U+XXXX``, or None."""
-    m = _CONTROL.search(value)
+    m = CONTROL_CHARACTER.search(value)
     return f"U+{ord(m.group()):04X}" if m else None
 
 

@@ -289,13 +289,17 @@ class SurveyRecord(Row):
 
 def new_survey(call_id: str, agent_ids: list[str], ended_at: datetime, team_id: int | None, *,
                window_minutes: int, template_version: str, now: datetime,
-               channel_hash: str | None = None) -> SurveyRecord:
-    """A call and its survey as ``bot.conversation.calls.register_call`` opens them (the caller knows the call is new)."""
+               channel_hash: str | None = None, token_prefix: str = "") -> SurveyRecord:
+    """A call and its survey as ``bot.conversation.calls.register_call`` opens them (the caller knows the call is new).
+
+    ``token_prefix`` goes before the survey token's 128 random bits (the import's order key: see
+    ``bot.importing.history.token_prefix``).
+    """
     credited = agent_ids[-1]
     now = as_utc(now)  # SQLite keeps the wall time and drops the zone: every stored instant is UTC
     d = SurveyRecord(external_id=call_id, agent_ids=list(agent_ids), credited_agent_id=credited,
                      ended_at=as_utc(ended_at), team_id=team_id, channel_hash=channel_hash,
-                     created_at=now, token=secrets.token_urlsafe(16), template_version=template_version,
+                     created_at=now, token=token_prefix + secrets.token_urlsafe(16), template_version=template_version,
                      expires_at=now + timedelta(minutes=window_minutes))
     d.audit(now, "integration", "call", "call", "created", external_id=call_id, agents=list(agent_ids),
             credited=credited)

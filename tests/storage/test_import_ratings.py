@@ -164,3 +164,24 @@ def test_missing_column_is_refused_before_importing(db_url, tmp_path):
     path.write_text("call_id,agent_id,ended_at\nc1,A1,2026-11-02T10:00:00+08:00\n", encoding="utf-8")
     with pytest.raises(CsvFormatError, match="replied_at"):
         run(db_url, path)
+
+
+def test_imported_tokens_follow_the_calls_end_and_keep_their_random_part(db_url, csv_file):
+    """An imported survey's token is its call's end (milliseconds, 11 hex digits) then 128 random bits, so a file
+    in time order adds tokens at the end of their index; a live survey's token is the random part alone."""
+    from bot.conversation import calls
+
+    run(db_url, csv_file)
+    with open_session(db_url) as s, s.begin():
+        imported = s.execute(select(Call.ended_at, Survey.token).join(Survey, Survey.call_id == Call.id)
+                             .order_by(Call.ended_at)).all()
+        live, _ = calls.register_call(s, calls.CallRequest("live-1", ["A1"], datetime(2026, 11, 5, 2, 0, tzinfo=UTC)),
+                                      window_minutes=60, template_version="v1")
+    assert len(imported) == 9
+    for ended_at, token in imported:
+        ended = ended_at if ended_at.tzinfo else ended_at.replace(tzinfo=UTC)
+        assert token[:11] == format(int(ended.timestamp() * 1000), "011x")
+        assert len(token) == 11 + 22  # token_urlsafe(16): 128 bits
+    assert [t for _, t in imported] == sorted(t for _, t in imported)
+    assert len({t[11:] for _, t in imported}) == 9
+    assert len(live.token) == 22
