@@ -55,9 +55,10 @@ class Problems:
 class _Lines:
     """The file's physical lines, decoded one by one; what could not be decoded is noted with its line number."""
 
-    def __init__(self, fh: BinaryIO):
+    def __init__(self, fh: BinaryIO, number: int = 0, position: int = 0):
         self._it = iter(fh)
-        self.number = 0
+        self.number = number  # of the last line read
+        self.position = position  # bytes of the file read so far (where the next line starts)
         self.undecodable: list[tuple[int, int, int]] = []  # (line, character column, byte)
         self.current: list[str] = []  # the lines of the record being read
 
@@ -67,6 +68,7 @@ class _Lines:
     def __next__(self) -> str:
         raw = next(self._it)
         self.number += 1
+        self.position += len(raw)
         if self.number == 1 and raw.startswith(codecs.BOM_UTF8):
             raw = raw[len(codecs.BOM_UTF8):]
         try:
@@ -111,7 +113,21 @@ def _csv_problem(exc: csv.Error, text: str, header: list[str]) -> str:
 _Record = tuple[int, dict[str, str]] | BadRow
 
 
-def read_records(path: str | Path, columns: tuple[str, ...], required: tuple[str, ...]) -> Iterator[_Record]:
+@dataclass
+class Cursor:
+    """Where the record after the last one yielded starts: its byte offset and line (blank lines may come first).
+
+    Given to :func:`read_records`, which keeps it current; a span of the file found this way can be read again
+    alone (``span=``), without reading what comes before it."""
+
+    offset: int = 0
+    line: int = 1
+    record_offset: int = 0  # where the record (or bad row) last yielded starts
+    record_line: int = 1
+
+
+def read_records(path: str | Path, columns: tuple[str, ...], required: tuple[str, ...], *,
+                 cursor: Cursor | None = None, span: tuple[int, int, int] | None = None) -> Iterator[_Record]:
     """Yield ``(line_number, row)`` for each data row, every value stripped, or a :class:`BadRow`.
 
     A row is bad when a byte of it is not UTF-8, a cell is larger than the ``csv`` module's field limit,
@@ -121,6 +137,9 @@ def read_records(path: str | Path, columns: tuple[str, ...], required: tuple[str
         path: The CSV file (UTF-8, a BOM is accepted).
         columns: The columns the format knows; others are ignored.
         required: Columns that must be in the header.
+        cursor: Kept at the start of the next record after each one yielded (and after the header).
+        span: ``(offset, line, count)``: only the ``count`` records from byte ``offset`` (at ``line``), as a
+            :class:`Cursor` found them on an earlier read of the same file.
 
     Raises:
         CsvFormatError: the file cannot be opened, or its header is unreadable or lacks a required column.
@@ -142,32 +161,46 @@ def read_records(path: str | Path, columns: tuple[str, ...], required: tuple[str
         if missing:
             raise CsvFormatError(f"{path}: missing column(s) {', '.join(missing)} (header: {','.join(header)})")
         where = {c: header.index(c) for c in columns if c in header}
-        while True:
-            start = lines.number + 1
+        left = -1  # items still to yield (-1: all)
+        if span is not None:
+            offset, line, left = span
+            fh.seek(offset)
+            lines = _Lines(fh, number=line - 1, position=offset)
+            reader = csv.reader(lines)
+        if cursor is not None:
+            cursor.offset, cursor.line = lines.position, lines.number + 1
+        while left != 0:
+            start, start_offset = lines.number + 1, lines.position
             lines.current.clear()
             try:
                 cells = next(reader)
             except StopIteration:
                 return
             except csv.Error as exc:
-                yield BadRow(start, _csv_problem(exc, "".join(lines.current), header))
+                items: list[_Record] = [BadRow(start, _csv_problem(exc, "".join(lines.current), header))]
                 lines.undecodable.clear()
-                continue
-            if lines.undecodable:
-                text = "".join(lines.current)
-                for line, column, byte in lines.undecodable:
-                    offset = sum(len(t) for t in lines.current[:line - start]) + column - 1
-                    yield BadRow(line, f"not UTF-8{_cell_at(text, offset, header)}: byte 0x{byte:02x} at "
-                                       f"character {column} of the line cannot be decoded")
-                lines.undecodable.clear()
-                continue
-            if not cells:
-                continue
-            if len(cells) > len(header):
-                yield BadRow(start, f"{len(cells)} cells where the header has {len(header)} (a comma too many?)")
-                continue
-            yield start, {c: (cells[i].strip() if i < len(cells) else "") for c, i in where.items()} | {
-                c: "" for c in columns if c not in where}
+            else:
+                if lines.undecodable:
+                    text = "".join(lines.current)
+                    items = []
+                    for line, column, byte in lines.undecodable:
+                        offset = sum(len(t) for t in lines.current[:line - start]) + column - 1
+                        items.append(BadRow(line, f"not UTF-8{_cell_at(text, offset, header)}: byte 0x{byte:02x} "
+                                                  f"at character {column} of the line cannot be decoded"))
+                    lines.undecodable.clear()
+                elif not cells:
+                    continue
+                elif len(cells) > len(header):
+                    items = [BadRow(start, f"{len(cells)} cells where the header has {len(header)} "
+                                           f"(a comma too many?)")]
+                else:
+                    items = [(start, {c: (cells[i].strip() if i < len(cells) else "") for c, i in where.items()}
+                              | {c: "" for c in columns if c not in where})]
+            if cursor is not None:
+                cursor.offset, cursor.line = lines.position, lines.number + 1
+                cursor.record_offset, cursor.record_line = start_offset, start
+            left -= 1  # a record (one of its lines not UTF-8 each give a bad row: those come together)
+            yield from items
 
 
 def read_rows(path: str | Path, columns: tuple[str, ...], required: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:

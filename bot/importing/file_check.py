@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.csvfile import BadRow, Problems, read_records
+from bot.csvfile import BadRow, Cursor, Problems, read_records
 
 #: The columns whose values a repeat of a call id must share, with their names in messages.
 COMPARED = ("agent_id", "team", "ended_at", "replied_at", "reply", "reason", "cause")
@@ -85,7 +85,7 @@ class _Seen:
 
 def check_file(path: str | Path, columns: tuple[str, ...], required: tuple[str, ...],
                check: Callable[[int, dict[str, str]], Checked | str], problems: Problems,
-               on_row: Callable[[], None] | None = None) -> int:
+               on_row: Callable[[], None] | None = None, cursor: Cursor | None = None) -> int:
     """Read and check the whole file; every problem goes to ``problems``. Returns the number of data rows.
 
     Args:
@@ -95,6 +95,7 @@ def check_file(path: str | Path, columns: tuple[str, ...], required: tuple[str, 
         check: Validates one row: the row as :class:`Checked`, or why it is bad.
         problems: Collects the bad rows and conflicts, with their line numbers.
         on_row: Called after each row (progress).
+        cursor: Kept where the row last checked starts and the next one begins (``bot.csvfile.read_records``).
 
     Raises:
         CsvFormatError: the file cannot be opened or its header is unusable.
@@ -103,7 +104,7 @@ def check_file(path: str | Path, columns: tuple[str, ...], required: tuple[str, 
     with tempfile.TemporaryDirectory(prefix="feedbackbot-import-") as folder:
         seen = _Seen(folder)
         try:
-            for record in read_records(path, columns, required):
+            for record in read_records(path, columns, required, cursor=cursor):
                 rows += 1
                 if isinstance(record, BadRow):
                     problems.add(record.line, record.reason)

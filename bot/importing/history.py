@@ -62,6 +62,7 @@ from bot.csvfile import (
     CONTROL_CHARACTER,
     BadRow,
     CsvFormatError,
+    Cursor,
     Problems,
     control_character,
     parse_time,
@@ -392,44 +393,55 @@ def decide_batch(raws: list[tuple[int, dict[str, str]]]) -> list[Decided | BadRo
     return out
 
 
-def _batches(records: Iterator[tuple[int, dict[str, str]] | BadRow],
-             size: int) -> Iterator[list[tuple[int, dict[str, str]]]]:
-    batch: list[tuple[int, dict[str, str]]] = []
-    for item in records:
-        if isinstance(item, BadRow):  # the file was checked first: only if it changed since
+Span = tuple[int, int, int]  # a batch of the file: byte offset, line and number of records (bot.csvfile.Cursor)
+
+
+def decide_span(path: str, span: Span) -> list[Decided | BadRow]:
+    """Read one batch of the file (``span``, found by the file check) and decide it, in a worker process."""
+    raws: list[tuple[int, dict[str, str]]] = []
+    for item in read_records(path, COLUMNS, REQUIRED, span=span):
+        if isinstance(item, BadRow):  # the file was checked whole first: only if it changed since
             raise CsvFormatError(f"the file changed while it was imported ({item})")
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+        raws.append(item)
+    return decide_batch(raws)
 
 
 class _Decider:
-    """Batches decided by worker processes, in file order, with a bounded number in flight (memory stays flat)."""
+    """Batches of the file read and decided by worker processes, in file order, with a bounded number in flight
+    (memory stays flat). The writer sends each worker a span of the file (offset, line, count), not its rows:
+    the worker reads them itself, so the writer reads the file once (the check) and pickles no rows."""
 
     def __init__(self, workers: int, settings: Settings, now: datetime,
-                 classify_many: Callable[[list[str]], list[CauseResult]] | None):
+                 classify_many: Callable[[list[str]], list[CauseResult]] | None, path: str):
         self._pool: ProcessPoolExecutor | None = None
         self._start = (settings, now, classify_many)
+        self._path = path
+        self._queue: deque[tuple[int, Future[list[Decided | BadRow]]]] = deque()
         if workers > 0:
             self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
                                              initializer=_start_worker, initargs=self._start)
             self._pool.submit(int)  # forks the workers now: they load the classifier while the file is checked
             self._ahead = 2 * workers + 1
 
-    def decided(self, batches: Iterator[list[tuple[int, dict[str, str]]]]
-                ) -> Iterator[tuple[int, list[Decided | BadRow]]]:
-        """``(rows read, decided rows)`` per batch, in order."""
+    def early(self, span: Span) -> bool:
+        """Start deciding ``span`` now, while the file is still being checked (nothing is written before the
+        check passes; then these batches are written first). False when :data:`EARLY_BATCHES` already wait, or
+        there are no workers: the span is then decided in :meth:`decided`."""
+        if self._pool is None or len(self._queue) >= EARLY_BATCHES:
+            return False
+        self._queue.append((span[2], self._pool.submit(decide_span, self._path, span)))
+        return True
+
+    def decided(self, spans: Iterable[Span]) -> Iterator[tuple[int, list[Decided | BadRow]]]:
+        """``(rows read, decided rows)`` per batch in order: those started :meth:`early`, then ``spans``."""
         if self._pool is None:
             _start_worker(*self._start)
-            for batch in batches:
-                yield len(batch), decide_batch(batch)
+            for span in spans:
+                yield span[2], decide_span(self._path, span)
             return
-        queue: deque[tuple[int, Future[list[Decided | BadRow]]]] = deque()
-        for batch in batches:
-            queue.append((len(batch), self._pool.submit(decide_batch, batch)))
+        queue = self._queue
+        for span in spans:
+            queue.append((span[2], self._pool.submit(decide_span, self._path, span)))
             if len(queue) >= self._ahead:
                 n, future = queue.popleft()
                 yield n, future.result()
@@ -440,6 +452,12 @@ class _Decider:
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+#: Batches the workers may decide ahead while the file is still being checked (then written first). The check
+#: is the writer's alone (15 µs per row: 15 s for a million rows), while the workers, their classifier loaded,
+#: would wait; decided batches wait in this process's memory (about 1 MB per 1,000 rows), so a bound.
+EARLY_BATCHES = 24
 
 
 def _plan_each_statement(s: Session) -> None:
@@ -613,19 +631,32 @@ def import_file(settings: Settings, path: str | Path, *, batch_size: int = BATCH
     threshold = gc.get_threshold()
     _spare_the_collector()
     # The workers start (and load the classifier, seconds each) while this process checks the file.
-    decider = _Decider((os.cpu_count() or 1) if workers is None else workers, settings, now, classify_many)
+    decider = _Decider((os.cpu_count() or 1) if workers is None else workers, settings, now, classify_many,
+                       str(path))
+    cursor, spans, early = Cursor(), list[list[int]](), 0
     try:
         with _bar(progress, total, "checking") as bar:
+
+            def checked_row() -> None:
+                """Note the row in its batch's span; a whole batch goes to the workers early if all was well."""
+                nonlocal early
+                bar.update()
+                if not spans or spans[-1][2] >= batch_size:
+                    spans.append([cursor.record_offset, cursor.record_line, 0])
+                spans[-1][2] += 1
+                if spans[-1][2] == batch_size and early == len(spans) - 1 and not len(problems) \
+                        and decider.early((spans[-1][0], spans[-1][1], batch_size)):
+                    early += 1
+
             summary.read = file_check.check_file(path, COLUMNS, REQUIRED, file_check_row, problems,
-                                                 on_row=lambda: bar.update())
+                                                 on_row=checked_row, cursor=cursor)
         if len(problems):
             summary.refused = True
             summary.bad, summary.bad_more = problems.rows, problems.more
             return summary
         statistics = _Statistics(settings.database_url)
         with _bar(progress, total, "importing") as bar, _writer_sessions(settings.database_url) as writer:
-            batches = _batches(read_records(path, COLUMNS, REQUIRED), batch_size)
-            for n, decided in decider.decided(batches):
+            for n, decided in decider.decided((a, b, c) for a, b, c in spans[early:]):
                 try:
                     with writer() as s, s.begin():
                         _plan_each_statement(s)
