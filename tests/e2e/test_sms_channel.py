@@ -107,6 +107,9 @@ def test_a_repeated_callback_is_stored_once_and_a_forged_one_refused(live):
     with Session(live.engine) as s:
         sid = s.scalar(select(Survey.id).where(Survey.token == token))
     _wait(live, lambda s: s.scalar(select(Survey.status).where(Survey.id == sid)) == "completed")
+    # The worker settles the inbound row (processed, its survey) in its own transaction after the turn's commit.
+    _wait(live, lambda s: s.scalar(select(func.count()).select_from(InboundMessage)
+                                   .where(InboundMessage.survey_id == sid)), what="the reply settled")
     with Session(live.engine) as s:
         assert s.scalar(select(func.count()).select_from(InboundMessage)
                         .where(InboundMessage.survey_id == sid)) == 1
