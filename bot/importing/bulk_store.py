@@ -135,6 +135,8 @@ def _remembered(convert: Callable[[Any], Any], key_of: Callable[[Any], Any] | No
     return remembered
 
 
+# Keyed by the instant: equal instants in other zones would share a text, but a record holds UTC instants only
+# (``records.new_survey`` and the dialogue core make every instant UTC, as SQLite keeps the wall time).
 _sqlite_instants = _remembered(sqlite_instant, None)
 
 
@@ -203,7 +205,8 @@ class FlatRecord(NamedTuple):
 
     Ratings, reasons and flags are numbered within the record in the order the bulk path writes them; the
     survey and the call are ``n = 0``. Cheap to send between processes: tuples of plain values all the way
-    down (a dataclass costs the pickler a state dict per object: twice the time to send a batch).
+    down (a dataclass costs the pickler a state dict per object; a batch of 4,000 rows as plain tuples
+    instead: 17.4 → 9.2 µs per row to pickle, 11.7 → 8.4 µs to unpickle, measured once).
     """
 
     external_id: str
