@@ -10,7 +10,7 @@ from sqlalchemy.engine import make_url
 from bot.settings import Settings
 
 
-def make_engine(url: str, *, autocommit: bool = False) -> Engine:
+def make_engine(url: str, *, autocommit: bool = False, connect_args: dict | None = None) -> Engine:
     """Create an engine for ``url`` with the settings each backend needs.
 
     SQLite gets a 30 s busy timeout and WAL so the web app and the action
@@ -33,6 +33,9 @@ def make_engine(url: str, *, autocommit: bool = False) -> Engine:
     ``autocommit``: every statement is its own transaction, with no BEGIN or
     COMMIT round trip and no switching of a pooled connection's mode (see
     :func:`autocommit_engine_for`).
+
+    ``connect_args``: more keyword arguments for the PostgreSQL driver's ``connect`` (psycopg's
+    ``prepare_threshold``, say).
     """
     options: dict = {"isolation_level": "AUTOCOMMIT"} if autocommit else {}
     parsed = make_url(url)
@@ -54,7 +57,7 @@ def make_engine(url: str, *, autocommit: bool = False) -> Engine:
         return engine
     pool_size = Settings.from_env().db_pool_size
     engine = create_engine(parsed, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size,
-                           hide_parameters=True, **options)
+                           hide_parameters=True, connect_args=connect_args or {}, **options)
     event.listen(engine, "handle_error", _without_row_detail)
     return engine
 

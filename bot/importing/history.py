@@ -369,14 +369,40 @@ def _spare_the_collector() -> None:
 
 
 Decided = tuple[ImportRow, bulk_store.FlatRecord, RowOutcome]
+_FOOTPRINT = bulk_store.FlatRecord._fields.index("footprint")
 
 
-def decide_batch(raws: list[tuple[int, dict[str, str]]]) -> list[Decided | BadRow]:
+Sent = tuple[tuple[Any, ...], ...]  # a Decided row as plain tuples (_plain)
+
+
+def _plain(item: Decided) -> Sent:
+    """A decided row as plain tuples, for its trip from a worker to the writer (:func:`_revived` undoes it).
+
+    The pickler writes a ``NamedTuple`` by calling its Python ``__getnewargs__``, and the unpickler calls its
+    Python ``__new__``: a worker spent 18 % of its time pickling its results, 7.5 % in ``__getnewargs__``
+    alone (py-spy, 200,000 rows on PostgreSQL), where a plain tuple is written and read in C.
+    """
+    row, flat, outcome = item
+    return tuple(row), (*flat[:_FOOTPRINT], tuple(flat.footprint), *flat[_FOOTPRINT + 1:]), tuple(outcome)
+
+
+def _revived(item: Sent | BadRow) -> Decided | BadRow:
+    """A row sent by :func:`_plain` as the named tuples again."""
+    if isinstance(item, BadRow):
+        return item
+    row, flat, outcome = item
+    return (ImportRow._make(row),
+            bulk_store.FlatRecord._make((*flat[:_FOOTPRINT], stored_calls.Footprint._make(flat[_FOOTPRINT]),
+                                         *flat[_FOOTPRINT + 1:])),
+            RowOutcome._make(outcome))
+
+
+def decide_batch(raws: list[tuple[int, dict[str, str]]]) -> list[Sent | BadRow]:
     """Decide a batch of rows in memory, in a worker process (no database); teams are resolved by the writer."""
     ctx = _worker
     assert ctx is not None, "decide_batch runs in a process started by _start_worker"
     rows: list[ImportRow] = []
-    out: list[Decided | BadRow] = []
+    out: list[Sent | BadRow] = []
     for line, raw in raws:
         checked = check_row(line, raw)
         if isinstance(checked, str):  # the file was checked first: only if it changed since
@@ -390,7 +416,7 @@ def decide_batch(raws: list[tuple[int, dict[str, str]]]) -> list[Decided | BadRo
             d, outcome = import_row(ctx, row, None)
             # Sent to the writer as the rows to insert: converting and pickling plain tuples here costs the
             # writer (the import's one serial process) nothing.
-            out.append((row, bulk_store.flatten(d, ctx.dialect), outcome))
+            out.append(_plain((row, bulk_store.flatten(d, ctx.dialect), outcome)))
         except Exception as exc:  # noqa: BLE001 - any failure of one row is reported, the batch goes on
             out.append(BadRow(row.line, f"could not import: {type(exc).__name__}: {exc}"[:300]))
     return out
@@ -399,7 +425,7 @@ def decide_batch(raws: list[tuple[int, dict[str, str]]]) -> list[Decided | BadRo
 Span = tuple[int, int, int]  # a batch of the file: byte offset, line and number of records (bot.csvfile.Cursor)
 
 
-def decide_span(path: str, span: Span) -> list[Decided | BadRow]:
+def decide_span(path: str, span: Span) -> list[Sent | BadRow]:
     """Read one batch of the file (``span``, found by the file check) and decide it, in a worker process."""
     raws: list[tuple[int, dict[str, str]]] = []
     for item in read_records(path, COLUMNS, REQUIRED, span=span):
@@ -419,7 +445,7 @@ class _Decider:
         self._pool: ProcessPoolExecutor | None = None
         self._start = (settings, now, classify_many)
         self._path = path
-        self._queue: deque[tuple[int, Future[list[Decided | BadRow]]]] = deque()
+        self._queue: deque[tuple[int, Future[list[Sent | BadRow]]]] = deque()
         if workers > 0:
             self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
                                              initializer=_start_worker, initargs=self._start)
@@ -437,6 +463,10 @@ class _Decider:
 
     def decided(self, spans: Iterable[Span]) -> Iterator[tuple[int, list[Decided | BadRow]]]:
         """``(rows read, decided rows)`` per batch in order: those started :meth:`early`, then ``spans``."""
+        for n, sent in self._sent(spans):
+            yield n, [_revived(item) for item in sent]
+
+    def _sent(self, spans: Iterable[Span]) -> Iterator[tuple[int, list[Sent | BadRow]]]:
         if self._pool is None:
             _start_worker(*self._start)
             for span in spans:
@@ -462,19 +492,6 @@ class _Decider:
 #: decided batches wait in this process's memory, so a bound (this process's peak at 1,000,000 rows on SQLite:
 #: 266 MiB before, 400 MiB with 24).
 EARLY_BATCHES = 24
-
-
-def _plan_each_statement(s: Session) -> None:
-    """On PostgreSQL, plan this batch's statements for the tables as they are now.
-
-    psycopg prepares a statement run five times, and PostgreSQL then keeps a
-    generic plan, chosen while an empty database's tables were tiny: a
-    sequential scan of ``calls`` for the batch's 500 call ids, which grew with
-    every batch (100,000 rows: 1,540 rows/s over the first 30,000, 788 over
-    all). A custom plan per execution costs far less than that scan.
-    """
-    if s.get_bind().dialect.name == "postgresql":
-        s.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
 
 
 # The tables the import writes and then reads back in the same batch (the stored-call lookup, the refresh of
@@ -517,17 +534,26 @@ WRITER_CACHE_KIB = 131_072
 
 @contextmanager
 def _writer_sessions(url: str) -> Iterator[Callable[[], Session]]:
-    """Sessions for the import's writer: on SQLite on an engine of its own, whose connection keeps a page cache
-    of :data:`WRITER_CACHE_KIB` across the import's batches (and is closed with it); elsewhere the usual ones."""
-    if not url.startswith("sqlite"):
-        yield lambda: open_session(url)
-        return
-    engine = make_engine(url)
+    """Sessions for the import's writer, on an engine of its own (closed with the import).
 
-    @event.listens_for(engine, "connect")
-    def _larger_cache(dbapi_conn: Any, _record: Any) -> None:
-        dbapi_conn.execute(f"PRAGMA cache_size = -{WRITER_CACHE_KIB}")
+    * SQLite: its connection keeps a page cache of :data:`WRITER_CACHE_KIB` across the import's batches.
+    * PostgreSQL: psycopg never prepares a statement on its connection, so the server plans each of the
+      writer's statements for its values and the tables as they are now. Prepared after five runs (psycopg's
+      default), a statement kept a generic plan chosen while an empty database's tables were tiny: a
+      sequential scan of ``calls`` for the batch's call ids, which grew with every batch (100,000 rows: 1,540
+      rows/s over the first 30,000, 788 over all). The earlier cure, ``plan_cache_mode = force_custom_plan``
+      for the transaction, also re-planned the foreign-key checks the server runs for every row a ``COPY``
+      inserts (eight per imported row): a profile of the server at 200,000 rows found a quarter of its time
+      in the planner. Left to the server, those checks keep their cached plans (a primary-key lookup).
+    """
+    if url.startswith("sqlite"):
+        engine = make_engine(url)
 
+        @event.listens_for(engine, "connect")
+        def _larger_cache(dbapi_conn: Any, _record: Any) -> None:
+            dbapi_conn.execute(f"PRAGMA cache_size = -{WRITER_CACHE_KIB}")
+    else:
+        engine = make_engine(url, connect_args={"prepare_threshold": None})
     try:
         yield sessionmaker(bind=engine, expire_on_commit=False)
     finally:
@@ -663,7 +689,6 @@ def import_file(settings: Settings, path: str | Path, *, batch_size: int = BATCH
             for n, decided in decider.decided((a, b, c) for a, b, c in spans[early:]):
                 try:
                     with writer() as s, s.begin():
-                        _plan_each_statement(s)
                         _write_batch(s, ctx, decided, summary, problems)
                 except BaseException:
                     ctx.forget()  # teams and memberships of a rolled-back batch are gone
