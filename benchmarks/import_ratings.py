@@ -81,7 +81,8 @@ def _cpu() -> tuple[float, float, float]:
 
 
 def _postgres_cpu() -> float:
-    """CPU seconds of every running process named ``postgres`` (the server's backends and helpers)."""
+    """CPU seconds of every running process named ``postgres`` (the server's backends and helpers), with those
+    of its ended processes (the postmaster's reaped children: the import's writer closes its connection)."""
     tick = os.sysconf("SC_CLK_TCK")
     total = 0
     for entry in Path("/proc").iterdir():
@@ -93,7 +94,7 @@ def _postgres_cpu() -> float:
             continue
         name, fields = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:].split()
         if name == "postgres":
-            total += int(fields[11]) + int(fields[12])  # utime, stime
+            total += sum(map(int, fields[11:15]))  # utime, stime, cutime, cstime
     return total / tick
 
 

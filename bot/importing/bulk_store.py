@@ -24,13 +24,13 @@ listener does not see Core inserts).
 """
 from __future__ import annotations
 
-import json
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple, cast
 
+import orjson
 from sqlalchemy import JSON, DateTime, Dialect, Table, func, select, text
 from sqlalchemy.orm import Session
 
@@ -74,20 +74,17 @@ def _new_ids(s: Session, model: type, n: int) -> list[int]:
 
 def _converters(dialect: Dialect, model: type, names: Sequence[str]) -> list[Callable[[Any], Any] | None]:
     """How each column's Python value is sent: SQLAlchemy's bind processors on SQLite (as an ORM insert
-    would), JSON text for ``COPY`` on PostgreSQL (``COPY`` converts the rest itself)."""
+    would), nothing on PostgreSQL (``COPY`` converts the values itself); JSON as :func:`_json_text` on both."""
     key = (id(dialect), model, tuple(names))
     if key not in _converter_cache:
         table = _table(model)
         if dialect.name == "postgresql":
-            out: list[Callable[[Any], Any] | None] = [
-                _json_text if isinstance(table.c[n].type, JSON) else None for n in names]
+            out: list[Callable[[Any], Any] | None] = [None] * len(names)
         else:
             # A record's few instants recur in many columns of its rows: one memory of their text for all.
             out = [_sqlite_instants if isinstance(table.c[n].type, DateTime)
                    else table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names]
-        # Many payloads repeat whole (a status change, a rating): their text is remembered (the same string
-        # object then goes to the writer once per batch, too).
-        out = [_remembered(c, _typed_items) if c is not None and isinstance(table.c[n].type, JSON)
+        out = [_json_text if isinstance(table.c[n].type, JSON)
                else _plain_str if c is None and n in _ENUM_COLUMNS else c
                for n, c in zip(names, out, strict=True)]
         _converter_cache[key] = (dialect, out)  # the dialect is kept so its id is not reused
@@ -110,41 +107,49 @@ def _plain_str(value: Any) -> Any:
     return value if value is None or type(value) is str else str(value)
 
 
-def _typed_items(value: Any) -> tuple[Any, ...]:
-    """A payload as a key (with each value's type: ``1``, ``1.0`` and ``True`` are written differently)."""
-    if type(value) is not dict:
-        return (type(value), value)
-    return tuple(value.items()), tuple(map(type, value.values()))
-
-
-def _remembered(convert: Callable[[Any], Any], key_of: Callable[[Any], Any] | None) -> Callable[[Any], Any]:
-    """``convert`` with its latest results kept (an unhashable value is converted each time)."""
+def _remembered(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``convert`` with its latest results kept."""
     done: dict[Any, Any] = {}
 
     def remembered(value: Any) -> Any:
         try:
-            key = value if key_of is None else key_of(value)
-            return done[key]
+            return done[value]
         except KeyError:
             if len(done) >= 10_000:
                 done.clear()
-            done[key] = result = convert(value)
+            done[value] = result = convert(value)
             return result
-        except TypeError:
-            return convert(value)
     return remembered
 
 
 # Keyed by the instant: equal instants in other zones would share a text, but a record holds UTC instants only
 # (``records.new_survey`` and the dialogue core make every instant UTC, as SQLite keeps the wall time).
-_sqlite_instants = _remembered(sqlite_instant, None)
+_sqlite_instants = _remembered(sqlite_instant)
 
 
 _converter_cache: dict[tuple[int, type, tuple[str, ...]], tuple[Dialect, list[Callable[[Any], Any] | None]]] = {}
 
 
 def _json_text(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    """``value`` as JSON text, the same text object for equal texts (see :data:`_json_texts`).
+
+    orjson, not the standard library: an import's worker spent 17 % of its time writing audit payloads with
+    ``json.dumps`` (py-spy, 200,000 rows on PostgreSQL). The text differs from the live path's in spacing and
+    in writing non-ASCII characters as they are; both are the same JSON, and every reader parses it
+    (``tests/storage/test_bulk_records.py`` compares the payloads parsed).
+    """
+    text = orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    found = _json_texts.get(text)
+    if found is None:
+        if len(_json_texts) >= 10_000:
+            _json_texts.clear()
+        _json_texts[text] = found = text
+    return found
+
+
+#: The latest payload texts, each kept once: many payloads repeat whole (a status change, a rating), and the
+#: same string object goes to the writer once per batch (the pickler writes an object it has seen as a reference).
+_json_texts: dict[str, str] = {}
 
 
 def _put(s: Session, model: type, names: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
