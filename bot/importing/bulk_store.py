@@ -74,12 +74,14 @@ def _new_ids(s: Session, model: type, n: int) -> list[int]:
 
 def _converters(dialect: Dialect, model: type, names: Sequence[str]) -> list[Callable[[Any], Any] | None]:
     """How each column's Python value is sent: SQLAlchemy's bind processors on SQLite (as an ORM insert
-    would), nothing on PostgreSQL (``COPY`` converts the values itself); JSON as :func:`_json_text` on both."""
+    would); on PostgreSQL instants as the text psycopg would send (``COPY`` converts the rest itself); JSON
+    as :func:`_json_text` on both."""
     key = (id(dialect), model, tuple(names))
     if key not in _converter_cache:
         table = _table(model)
         if dialect.name == "postgresql":
-            out: list[Callable[[Any], Any] | None] = [None] * len(names)
+            out: list[Callable[[Any], Any] | None] = [
+                _postgresql_instants if isinstance(table.c[n].type, DateTime) else None for n in names]
         else:
             # A record's few instants recur in many columns of its rows: one memory of their text for all.
             out = [_sqlite_instants if isinstance(table.c[n].type, DateTime)
@@ -96,6 +98,16 @@ def sqlite_instant(value: datetime | None) -> str | None:
     wall time as given, microseconds always), from the C ``isoformat`` (twice as fast as SQLAlchemy's).
     ``tests/storage/test_bulk_records.py`` holds it to SQLAlchemy's own text."""
     return None if value is None else value.isoformat(" ", "microseconds")[:26]
+
+
+def postgresql_instant(value: datetime | None) -> str | None:
+    """An instant as psycopg's text dumper sends it (``str``: ``2026-12-07 18:32:11.746056+00:00``).
+
+    Made in the import's workers: a ``datetime`` costs the writer (the import's one serial process) a
+    constructor call to unpickle and a dumper call to write, the text neither (a batch's rows hold about fifteen
+    instants per call). ``tests/storage/test_bulk_records.py`` compares the stored rows with the live path's.
+    """
+    return None if value is None else str(value)
 
 
 # Columns whose values are str enums (statuses, sources, kinds): sent as plain str, which the pickler writes
@@ -125,6 +137,7 @@ def _remembered(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
 # Keyed by the instant: equal instants in other zones would share a text, but a record holds UTC instants only
 # (``records.new_survey`` and the dialogue core make every instant UTC, as SQLite keeps the wall time).
 _sqlite_instants = _remembered(sqlite_instant)
+_postgresql_instants = _remembered(postgresql_instant)
 
 
 _converter_cache: dict[tuple[int, type, tuple[str, ...]], tuple[Dialect, list[Callable[[Any], Any] | None]]] = {}

@@ -177,3 +177,21 @@ def test_the_bulk_paths_sqlite_instants_are_sqlalchemys_text():
                 datetime(2026, 3, 5, 7, 8, 9, 120), None]
     instants += [T0 + timedelta(seconds=n * 3_601.000_37) for n in range(500)]
     assert [bulk_store.sqlite_instant(t) for t in instants] == [theirs(t) for t in instants]
+
+
+def test_the_bulk_paths_postgresql_instants_are_psycopgs_text():
+    """``postgresql_instant`` (made in the import's workers for ``COPY``) is the very text psycopg's own dumper
+    would send for the same ``datetime``, with a zone or without."""
+    from datetime import timezone
+
+    from psycopg.adapt import PyFormat, Transformer
+
+    beijing = timezone(timedelta(hours=8))
+    instants = [T0, T0.replace(microsecond=1), T0.replace(microsecond=999_999), datetime(1000, 1, 1, tzinfo=UTC),
+                datetime(9999, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC), datetime(2026, 3, 5, 7, 8, 9, tzinfo=beijing),
+                datetime(2026, 3, 5, 7, 8, 9, 120)]
+    instants += [T0 + timedelta(seconds=n * 3_601.000_37) for n in range(500)]
+    transformer = Transformer()
+    theirs = [bytes(transformer.get_dumper(t, PyFormat.TEXT).dump(t)).decode() for t in instants]
+    assert [bulk_store.postgresql_instant(t) for t in instants] == theirs
+    assert bulk_store.postgresql_instant(None) is None
