@@ -14,7 +14,7 @@ import json
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import BigInteger, Boolean, ColumnElement, String, bindparam
+from sqlalchemy import BigInteger, Boolean, ColumnElement, String, Text, bindparam
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.compiler import compiles
@@ -40,8 +40,28 @@ class IdArray(TypeDecorator[Sequence[int]]):
         return ids if dialect.name == "postgresql" else json.dumps(ids)
 
 
+class TextArray(TypeDecorator[Sequence[str]]):
+    """A list of texts (external ids, say) as one bound value (a ``text[]`` on PostgreSQL, JSON text on
+    SQLite), like :class:`IdArray`."""
+
+    impl = String
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(postgresql.ARRAY(Text))
+        return dialect.type_descriptor(String())
+
+    def process_bind_param(self, value: Sequence[str] | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if not all(type(v) is str for v in value):
+            raise TypeError("a text list holds texts only")
+        return list(value) if dialect.name == "postgresql" else json.dumps(list(value), ensure_ascii=False)
+
+
 class InIds(ColumnElement[bool]):
-    """``column`` is one of the ids bound to ``ids`` (see :func:`in_ids`)."""
+    """``column`` is one of the values bound to ``ids`` (see :func:`in_ids`, :func:`in_texts`)."""
 
     inherit_cache = True
     _traverse_internals = [("column", InternalTraversal.dp_clauseelement),
@@ -68,3 +88,8 @@ def _in_ids_sqlite(element: InIds, compiler: Any, **kw: Any) -> str:
 def in_ids(column: Any, name: str = "ids") -> ColumnElement[bool]:
     """``column IN (:name)`` where ``:name`` is bound to a list of ids at execution (any length)."""
     return cast(ColumnElement[bool], InIds(column, bindparam(name, type_=IdArray())))
+
+
+def in_texts(column: Any, name: str = "texts") -> ColumnElement[bool]:
+    """``column IN (:name)`` where ``:name`` is bound to a list of texts at execution (any length)."""
+    return cast(ColumnElement[bool], InIds(column, bindparam(name, type_=TextArray())))

@@ -95,3 +95,44 @@ def test_an_id_list_takes_only_integers(sqlite_url):
     upgrade(sqlite_url)
     with open_session(sqlite_url) as s, pytest.raises(Exception, match="invalid literal for int"):
         s.execute(select(AuditLog.id).where(in_ids(AuditLog.id)), {"ids": ["1) OR (1=1"]})
+
+
+def test_a_text_list_selects_what_in_would_on_both_databases(db_url):
+    """External call ids are anything a centre's system gives: quotes, commas, brackets, Chinese, SQL-looking."""
+    from bot.db.id_lists import in_texts
+
+    odd = ["a'b", 'c"d', "e,f", "[g]", "工单-0001", "x) OR (1=1", "\\n", " lead", "trail ", "ÄÖ", "1", "01"]
+    at = datetime(2026, 12, 1, tzinfo=UTC)
+    with open_session(db_url) as s, s.begin():
+        s.execute(insert(AuditLog), [{"at": at, "actor": "t", "entity": "x", "entity_id": e, "action": "a",
+                                      "data": {}} for e in [*odd, *(f"n{n}" for n in range(2_500))]])
+    with open_session(db_url) as s:
+        def found(texts: list[str]) -> list[str]:
+            return sorted(s.scalars(select(AuditLog.entity_id).where(in_texts(AuditLog.entity_id)), {"texts": texts}))
+
+        assert found(odd) == sorted(odd)
+        assert found(["1", "lead", "trail", "n7", "absent", "x"]) == ["1", "n7"]  # no trimming, no number matching
+        assert found([]) == []
+        assert len(found([f"n{n}" for n in range(2_500)])) == 2_500
+        with pytest.raises(Exception, match="texts only"):
+            found([1])  # type: ignore[list-item]
+
+
+def test_the_imports_stored_call_lookup_starts_from_its_ids_on_sqlite(migrated, tmp_path):
+    """Each import batch looks its call ids up (a resumed import finds most of them stored); the causes' lookup
+    had walked SQLite's index of reason sources, every imported reason of the history, for each batch."""
+    from bot.importing import stored_calls
+
+    url = migrated.sqlite(tmp_path / "stored.db")
+    with open_session(url) as s, s.begin():
+        c = s.connection()
+        c.exec_driver_sql("INSERT INTO agents (id, created_at) VALUES ('A1', '2026-12-01 00:00:00.000000')")
+        c.exec_driver_sql("INSERT INTO calls (id, external_id, ended_at, credited_agent_id, created_at) VALUES "
+                          "(1, 'c1', '2026-12-01 00:00:00.000000', 'A1', '2026-12-01 00:00:00.000000')")
+    statements = _statements_of(url, lambda s: stored_calls.stored(s, ["c1", "c2"]))
+    assert len(statements) == 4, statements  # the calls, then their agents, ratings and causes
+    assert _whole_table_reads(url, statements) == []
+    with open_session(url) as s:
+        plans = [detail for statement, parameters in statements
+                 for *_, detail in s.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)]
+    assert not [p for p in plans if "(source=?)" in p], plans
