@@ -60,16 +60,37 @@ def _lock(s: Session) -> None:
 
 def _new_ids(s: Session, model: type, n: int) -> list[int]:
     """``n`` unused ids of ``model``'s table, increasing."""
-    if n == 0:
-        return []
-    table = _table(model)
-    if _postgresql(s):
-        if table.name not in _sequences:
-            _sequences[table.name] = s.scalar(text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": table.name})
-        return list(s.scalars(text("SELECT nextval(CAST(:seq AS regclass)) FROM generate_series(1, :n)"),
-                              {"seq": _sequences[table.name], "n": n}))
-    last = s.scalar(select(func.max(table.c.id))) or 0
-    return list(range(last + 1, last + n + 1))
+    return _new_id_lists(s, {model: n})[model]
+
+
+def _new_id_lists(s: Session, wanted: dict[type, int]) -> dict[type, list[int]]:
+    """For each table (by model), as many unused ids as ``wanted`` says, increasing.
+
+    PostgreSQL: one statement for all the tables, each table's ids as one array from its own sequence (a row per
+    id cost the writer more than the server's ``nextval``). SQLite: after the table's largest id.
+    """
+    out: dict[type, list[int]] = {model: [] for model in wanted}
+    todo = [(model, n) for model, n in wanted.items() if n > 0]
+    if not todo:
+        return out
+    if not _postgresql(s):
+        for model, n in todo:
+            last = s.scalar(select(func.max(_table(model).c.id))) or 0
+            out[model] = list(range(last + 1, last + n + 1))
+        return out
+    for model, _ in todo:
+        name = _table(model).name
+        if name not in _sequences:
+            _sequences[name] = s.scalar(text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": name})
+    arrays = ", ".join(f"ARRAY(SELECT nextval(CAST(:s{i} AS regclass)) FROM generate_series(1, :n{i}))"
+                       for i in range(len(todo)))
+    params: dict[str, Any] = {}
+    for i, (model, n) in enumerate(todo):
+        params[f"s{i}"], params[f"n{i}"] = _sequences[_table(model).name], n
+    row = s.execute(text(f"SELECT {arrays}"), params).one()
+    for (model, _), ids in zip(todo, row, strict=True):
+        out[model] = ids
+    return out
 
 
 def _converters(dialect: Dialect, model: type, names: Sequence[str]) -> list[Callable[[Any], Any] | None]:
@@ -366,11 +387,11 @@ def write_flat(s: Session, records: Sequence[FlatRecord], team_ids: Sequence[int
     ensure_agents(s, first_seen)
     _lock(s)
     n = len(records)
-    calls, surveys = _new_ids(s, Call, n), _new_ids(s, Survey, n)
-    ratings = _new_ids(s, Rating, sum(len(d.ratings) for d in records))
-    reasons = _new_ids(s, Reason, sum(len(d.reasons) for d in records))
-    flags = _new_ids(s, Flag, sum(len(d.flags) for d in records))
-    audits = _new_ids(s, AuditLog, sum(len(d.audits) for d in records))
+    ids_of = _new_id_lists(s, {Call: n, Survey: n, Rating: sum(len(d.ratings) for d in records),
+                               Reason: sum(len(d.reasons) for d in records), Flag: sum(len(d.flags) for d in records),
+                               AuditLog: sum(len(d.audits) for d in records)})
+    calls, surveys, ratings = ids_of[Call], ids_of[Survey], ids_of[Rating]
+    reasons, flags, audits = ids_of[Reason], ids_of[Flag], ids_of[AuditLog]
     Rows = list[tuple[Any, ...]]
     call_rows: Rows = []
     agent_rows: Rows = []
