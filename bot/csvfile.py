@@ -161,6 +161,7 @@ def read_records(path: str | Path, columns: tuple[str, ...], required: tuple[str
         if missing:
             raise CsvFormatError(f"{path}: missing column(s) {', '.join(missing)} (header: {','.join(header)})")
         where = {c: header.index(c) for c in columns if c in header}
+        absent = {c: "" for c in columns if c not in where}
         left = -1  # items still to yield (-1: all)
         if span is not None:
             offset, line, left = span
@@ -194,8 +195,10 @@ def read_records(path: str | Path, columns: tuple[str, ...], required: tuple[str
                     items = [BadRow(start, f"{len(cells)} cells where the header has {len(header)} "
                                            f"(a comma too many?)")]
                 else:
-                    items = [(start, {c: (cells[i].strip() if i < len(cells) else "") for c, i in where.items()}
-                              | {c: "" for c in columns if c not in where})]
+                    row = {c: (cells[i].strip() if i < len(cells) else "") for c, i in where.items()}
+                    if absent:
+                        row |= absent
+                    items = [(start, row)]
             if cursor is not None:
                 cursor.offset, cursor.line = lines.position, lines.number + 1
                 cursor.record_offset, cursor.record_line = start_offset, start

@@ -2,8 +2,8 @@
 
 The first of the import's two passes (``bot.importing.history``). It reads
 the file once, streamed: each row is decoded and validated
-(:func:`bot.importing.history.check_row`), and each call id is noted with a
-digest of its row in a temporary SQLite file (memory stays flat however long
+(:func:`bot.importing.history.check_row`), and each call id is noted with
+its row's values in a temporary SQLite file (memory stays flat however long
 the file). A call id that comes back with other data (agent, times, reply,
 reason, cause or team) is a conflict, reported on every line after the first;
 an exact repeat is not a problem (the import later counts it as already
@@ -11,12 +11,11 @@ present).
 """
 from __future__ import annotations
 
-import hashlib
 import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from bot.csvfile import BadRow, Cursor, Problems, read_records
 
@@ -25,17 +24,12 @@ COMPARED = ("agent_id", "team", "ended_at", "replied_at", "reply", "reason", "ca
 _INSERT_EVERY = 5000
 
 
-@dataclass(frozen=True)
-class Checked:
+class Checked(NamedTuple):
     """A row that passed the check, as the repeat detection sees it (times normalised to UTC)."""
 
     line: int
     call_id: str
     values: tuple[str, ...]  # in COMPARED order
-
-
-def _digest(values: tuple[str, ...]) -> bytes:
-    return hashlib.blake2b("\x1f".join(values).encode(), digest_size=16).digest()
 
 
 def _describe(first_line: int, first: tuple[str, ...], here: tuple[str, ...]) -> str:
@@ -53,28 +47,29 @@ class _Seen:
         self.db = sqlite3.connect(str(Path(folder) / "seen.db"))
         self.db.execute("PRAGMA journal_mode=OFF")
         self.db.execute("PRAGMA synchronous=OFF")
-        self.db.execute("CREATE TABLE seen (call_id TEXT, line INTEGER, digest BLOB, vals TEXT)")
-        self.pending: list[tuple[str, int, bytes, str]] = []
+        # The values themselves, compared by SQLite at the end (a digest per row cost the check more).
+        self.db.execute("CREATE TABLE seen (call_id TEXT, line INTEGER, vals TEXT)")
+        self.pending: list[tuple[str, int, str]] = []
 
     def add(self, row: Checked) -> None:
-        self.pending.append((row.call_id, row.line, _digest(row.values), "\x1f".join(row.values)))
+        self.pending.append((row.call_id, row.line, "\x1f".join(row.values)))
         if len(self.pending) >= _INSERT_EVERY:
             self.flush()
 
     def flush(self) -> None:
-        self.db.executemany("INSERT INTO seen VALUES (?, ?, ?, ?)", self.pending)
+        self.db.executemany("INSERT INTO seen VALUES (?, ?, ?)", self.pending)
         self.pending.clear()
 
     def conflicts(self) -> Iterator[BadRow]:
-        """Every line whose call id came earlier with a different digest, in file order."""
+        """Every line whose call id came earlier with other values, in file order."""
         self.flush()
         self.db.execute("CREATE INDEX seen_call ON seen (call_id, line)")
         query = """
             SELECT s.line, s.vals, f.line, f.vals FROM seen s
-            JOIN (SELECT call_id, MIN(line) AS line FROM seen GROUP BY call_id HAVING COUNT(DISTINCT digest) > 1) m
+            JOIN (SELECT call_id, MIN(line) AS line FROM seen GROUP BY call_id HAVING COUNT(DISTINCT vals) > 1) m
               ON m.call_id = s.call_id
             JOIN seen f ON f.call_id = m.call_id AND f.line = m.line
-            WHERE s.line > m.line AND s.digest != f.digest
+            WHERE s.line > m.line AND s.vals != f.vals
             ORDER BY s.line"""
         for line, vals, first_line, first_vals in self.db.execute(query):
             yield BadRow(line, _describe(first_line, tuple(first_vals.split("\x1f")), tuple(vals.split("\x1f"))))
