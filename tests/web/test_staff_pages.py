@@ -254,3 +254,40 @@ def test_an_appeal_is_stored_once_with_an_audit_row(centre, db_url):
     page = c.get("/me").text
     assert "申诉中" in page and page.count("提交申诉") == 1
     assert "张三" in client("ADM").get("/admin").text.split("申诉中（1）")[1]
+
+
+# --- the feedback list in pages ------------------------------------------------------------
+
+def test_the_feedback_list_comes_in_pages_of_a_hundred_newest_first(centre, db_url):
+    """A busy agent's month is hundreds of replies: the page lists 100 at a time, newest first, with links to the
+    older and newer ones (the export holds them all); a page number that is not one shows the first page."""
+    from datetime import UTC, datetime, timedelta
+
+    from tests.staff_data import _Builder
+
+    start = datetime.now(UTC) - timedelta(hours=6)
+    with open_session(db_url) as s, s.begin():
+        b = _Builder(s, datetime.now(UTC))
+        b.n = 500  # after the built calls' ids
+        for n in range(230):  # later n: later call
+            b.rated("A2", start + timedelta(minutes=n), 5, "一组", reply=f"第{n:03d}号回复")
+    c = centre[1]("S1")
+    first = c.get("/team/agent/A2").text
+    shown = [int(m) for m in re.findall(r"第(\d{3})号回复", first)]
+    assert shown == list(range(229, 129, -1))
+    assert "第 1–100 条，最新的在前" in first and "page=2" in first and "rel=\"prev\"" not in first
+    second = c.get("/team/agent/A2?page=2").text
+    assert [int(m) for m in re.findall(r"第(\d{3})号回复", second)] == list(range(129, 29, -1))
+    assert "第 101–200 条" in second and "rel=\"prev\"" in second and "page=3" in second
+    third = c.get("/team/agent/A2?page=3").text
+    assert [int(m) for m in re.findall(r"第(\d{3})号回复", third)] == list(range(29, -1, -1))
+    assert "第 201–233 条" in third and "rel=\"next\"" not in third  # and the 3 built earlier
+    assert "这一页没有评价了" in c.get("/team/agent/A2?page=9").text
+    for odd in ("abc", "0", "-1", "1.5", "２", "99999999999999999999"):
+        r = c.get(f"/team/agent/A2?page={odd}")
+        assert r.status_code == 200 and [int(m) for m in re.findall(r"第(\d{3})号回复", r.text)] == shown, odd
+    # The page links keep the period.
+    assert re.search(r'href="\?kind=recent&amp;page=2#list-h" rel="next"', first)
+    # The export is not paged.
+    rows = list(csv.reader(io.StringIO(c.get("/export/feedback?agent=A2&format=csv").content.decode("utf-8-sig"))))
+    assert sum("号回复" in cell for row in rows for cell in row) == 230

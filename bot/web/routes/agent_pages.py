@@ -14,7 +14,7 @@ from bot.web.deps import SessionDep, SettingsDep
 from bot.web.ids import RowId
 from bot.web.templating import templates
 from bot.web.views.appeals import my_appeals_context
-from bot.web.views.common import CauseDep, PeriodDep
+from bot.web.views.common import CauseDep, PageDep, PeriodDep
 from bot.web.views.pages import agent_context
 from zhtext.clean import has_forbidden
 
@@ -23,11 +23,11 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/me", response_class=HTMLResponse)
 def me(request: Request, s: SessionDep, settings: SettingsDep, user: CurrentUser, choice: PeriodDep,
-       cause: CauseDep, notice: str = "", refused: str = ""):
+       cause: CauseDep, page: PageDep, notice: str = "", refused: str = ""):
     """The logged-in staff member's own KPIs and feedback."""
     agent = s.get(Agent, user.agent_id)
     assert agent is not None  # the session's staff member exists (sessions are of agents' rows)
-    context = agent_context(s, settings, agent, choice, cause, own=True)
+    context = agent_context(s, settings, agent, choice, cause, own=True, page=page)
     refusal = messages.APPEAL_REFUSALS.get(refused)
     context.update(title=messages.PAGE_ME, notice=messages.APPEAL_STORED if notice == "appeal" else None,
                    refusal=refusal.format(days=settings.appeal_window_days) if refusal else None,

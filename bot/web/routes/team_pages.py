@@ -14,7 +14,7 @@ from bot.web.auth import RequireSupervisor
 from bot.web.deps import SessionDep, SettingsDep
 from bot.web.ids import StaffId
 from bot.web.templating import templates
-from bot.web.views.common import PeriodDep
+from bot.web.views.common import PageDep, PeriodDep
 from bot.web.views.pages import agent_context, cause_scope, causes_context, team_blocks
 
 router = APIRouter(include_in_schema=False)
@@ -38,9 +38,10 @@ def team(request: Request, s: SessionDep, settings: SettingsDep, user: RequireSu
 
 @router.get("/team/agent/{agent_id}", response_class=HTMLResponse)
 def team_agent(request: Request, s: SessionDep, settings: SettingsDep, user: RequireSupervisor,
-               agent_id: Annotated[StaffId, Path()], choice: PeriodDep, cause: str = ""):
+               agent_id: Annotated[StaffId, Path()], choice: PeriodDep, page: PageDep, cause: str = ""):
     """One agent's page, read only (no appeal), for a supervisor of their team or an admin."""
     agent = check_agent(s, user, agent_id)
-    context = agent_context(s, settings, agent, choice, cause if cause in display.CAUSE_NAMES else None, own=False)
+    context = agent_context(s, settings, agent, choice, cause if cause in display.CAUSE_NAMES else None, own=False,
+                            page=page)
     context.update(title=f"{agent.name or agent.id} · 客服评价")
     return templates.TemplateResponse(request, "staff/agent.html", context)

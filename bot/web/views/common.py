@@ -112,3 +112,14 @@ def cause_filter(cause: str = "") -> str | None:
 
 
 CauseDep = Annotated[str | None, Depends(cause_filter)]
+
+#: The last page a list may be asked for (an offset beyond any month's replies; bounds the database's skip).
+MAX_PAGE = 1000
+
+
+def page_number(page: str = "") -> int:
+    """The ``page`` query parameter (1, 2, …) of a paged list; anything else, or beyond :data:`MAX_PAGE`: 1."""
+    return int(page) if page.isascii() and page.isdigit() and 1 <= int(page) <= MAX_PAGE else 1
+
+
+PageDep = Annotated[int, Depends(page_number)]

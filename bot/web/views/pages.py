@@ -27,8 +27,9 @@ from bot.web.views.common import PeriodChoice, explain, local_time
 
 
 def agent_context(s: Session, settings: Settings, agent: Agent, choice: PeriodChoice, cause: str | None, *,
-                  own: bool) -> dict[str, Any]:
-    """Everything the agent page shows for ``agent`` (``own``: the agent themselves, who may appeal)."""
+                  own: bool, page: int = 1) -> dict[str, Any]:
+    """Everything the agent page shows for ``agent`` (``own``: the agent themselves, who may appeal); ``page``:
+    which page of the feedback list (:data:`bot.scoring.agent_feedback.PAGE_SIZE` replies each, newest first)."""
     tz = settings.timezone
     now = datetime.now(UTC)
     # Read only: the request's session rolls back its implicit transaction at the end. Only this agent's row
@@ -36,12 +37,17 @@ def agent_context(s: Session, settings: Settings, agent: Agent, choice: PeriodCh
     board = score_scope(s, choice.period, tz=tz, min_sample=settings.min_sample, agent_id=agent.id)
     row = board.rows(agent_id=agent.id)[0]
     series = daily_series(s, choice.period, tz=tz, agent_id=agent.id)
-    items = agent_feedback.agent_feedback(s, agent.id, choice.period, tz=tz, cause=cause)
+    size = agent_feedback.PAGE_SIZE
+    items = agent_feedback.agent_feedback(s, agent.id, choice.period, tz=tz, cause=cause, limit=size + 1,
+                                          offset=(page - 1) * size)
+    more = len(items) > size
     query = {**choice.query(), **({"cause": cause} if cause else {})}
     return {
         "agent": agent, "row": row, "own": own, "choice": choice, "cause": cause,
         "explanation": explain(row.counts, "您的" if own else "该客服的"), "whose": "您的" if own else "该客服的",
-        "series": [p.to_dict() for p in series], "items": items, "max_items": agent_feedback.MAX_ITEMS,
+        "series": [p.to_dict() for p in series], "items": items[:size], "page": page,
+        "first_item": (page - 1) * size + 1, "more": more, "items_per_page": size,
+        "page_query": lambda n: urlencode({**query, **({"page": n} if n > 1 else {})}),
         "min_sample": settings.min_sample, "time": lambda v: local_time(v, tz),
         "query": urlencode(query),
         "export_query": urlencode({**query, "agent": agent.id}),
