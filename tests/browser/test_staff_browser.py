@@ -170,3 +170,48 @@ def test_admin_pages(staff_site, desktop):
     page.wait_for_url("**/team?team=**")
     shot(page, "admin-team")
     assert page.errors == []
+
+
+@pytest.fixture(scope="module")
+def busy_site(tmp_path_factory) -> Iterator[str]:
+    """The staff data with 230 more replies to 王五 (A3) in the last hours: a list of three pages."""
+    from datetime import UTC, datetime, timedelta
+
+    from bot.db.migrate import upgrade
+    from bot.db.session import open_session
+    from tests.staff_data import _Builder
+
+    base = tmp_path_factory.mktemp("busy-site")
+    db = f"sqlite:///{base / 'feedbackbot.db'}"
+    upgrade(db)
+    build(db, base)
+    start = datetime.now(UTC) - timedelta(hours=6)
+    with open_session(db) as s, s.begin():
+        b = _Builder(s, datetime.now(UTC))
+        b.n = 500
+        for n in range(230):
+            b.rated("A3", start + timedelta(minutes=n), 5 if n % 7 else 4, "一组", reply=f"第{n:03d}号回复，挺好的")
+    with serve_web(base, db) as url:
+        yield url
+
+
+def test_a_supervisor_pages_through_a_busy_agents_feedback(busy_site, desktop):
+    page = desktop()
+    log_in(page, busy_site, "S1")
+    page.wait_for_url("**/team")
+    page.goto(f"{busy_site}/team/agent/A3")
+    assert feedback_rows(page).count() == 100
+    assert "第 1–100 条，最新的在前" in page.locator("#list-h").inner_text()
+    assert "第229号回复" in feedback_rows(page).first.inner_text()
+    shot(page, "supervisor-agent-busy-page-1")
+    page.get_by_role("link", name="较早的 100 条 ›").click()
+    page.wait_for_url("**page=2**")
+    assert feedback_rows(page).count() == 100 and "第129号回复" in feedback_rows(page).first.inner_text()
+    page.get_by_role("link", name="较早的 100 条 ›").click()
+    page.wait_for_url("**page=3**")
+    assert feedback_rows(page).count() == 40  # 30 of these and the 10 built before
+    assert page.get_by_role("link", name="较早的 100 条 ›").count() == 0
+    shot(page, "supervisor-agent-busy-page-3")
+    page.get_by_role("link", name="‹ 较新的 100 条").click()
+    page.wait_for_url("**page=2**")
+    assert page.errors == []
