@@ -27,9 +27,9 @@ from bot.ledger.per_survey import (
 )
 from bot.scoring.periods import Period
 
-#: A list longer than this is cut (newest first); the export says so.
+#: The most replies one read returns (newest first): the feedback export's bound (the page reads a page at a time).
 MAX_ITEMS = 1000
-#: Replies per page of the agent page's list (newest first; the export holds them all, up to MAX_ITEMS). A month of
+#: Replies per page of the agent page's list (newest first; the export holds up to MAX_ITEMS at once). A month of
 #: a busy agent is ~850 replies: one page of them read ~3,800 scattered table pages at 10,000,000 ratings
 #: (100–140 ms from disk, benchmarks/scoring.py) and rendered a table nobody scrolls.
 PAGE_SIZE = 100
