@@ -49,7 +49,6 @@ def agent_context(s: Session, settings: Settings, agent: Agent, choice: PeriodCh
         "first_item": (page - 1) * size + 1, "more": more, "items_per_page": size,
         "page_query": lambda n: urlencode({**query, **({"page": n} if n > 1 else {})}),
         "min_sample": settings.min_sample, "time": lambda v: local_time(v, tz),
-        "query": urlencode(query),
         "export_query": urlencode({**query, "agent": agent.id}),
         "window_open": lambda item: within_window(item.reason_at, settings, now),
         "window_days": settings.appeal_window_days,
