@@ -282,7 +282,8 @@ def test_the_feedback_list_comes_in_pages_of_a_hundred_newest_first(centre, db_u
     third = c.get("/team/agent/A2?page=3").text
     assert [int(m) for m in re.findall(r"第(\d{3})号回复", third)] == list(range(29, -1, -1))
     assert "第 201–233 条" in third and "rel=\"next\"" not in third  # and the 3 built earlier
-    assert "这一页没有评价了" in c.get("/team/agent/A2?page=9").text
+    beyond = c.get("/team/agent/A2?page=9").text
+    assert "这一页没有评价了" in beyond and "（第 9 页）" in beyond and "page=8" in beyond
     for odd in ("abc", "0", "-1", "1.5", "２", "99999999999999999999"):
         r = c.get(f"/team/agent/A2?page={odd}")
         assert r.status_code == 200 and [int(m) for m in re.findall(r"第(\d{3})号回复", r.text)] == shown, odd
