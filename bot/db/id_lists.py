@@ -22,42 +22,52 @@ from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 
-class IdArray(TypeDecorator[Sequence[int]]):
+class _ValueList(TypeDecorator[Sequence[Any]]):
+    """A list of values as one bound value: an array of :attr:`element` on PostgreSQL, JSON text on SQLite.
+
+    Each value is checked by :meth:`_checked` first: the JSON text is read by ``json_each``, never spliced
+    into SQL, but a list of the wrong kind is a caller's mistake to refuse."""
+
+    impl = String
+    cache_ok = True
+    element: type[TypeEngine[Any]] = BigInteger
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(postgresql.ARRAY(self.element))
+        return dialect.type_descriptor(String())
+
+    def process_bind_param(self, value: Sequence[Any] | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        values = self._checked(value)
+        return values if dialect.name == "postgresql" else json.dumps(values, ensure_ascii=False)
+
+    def _checked(self, value: Sequence[Any]) -> list[Any]:
+        raise NotImplementedError
+
+
+class IdArray(_ValueList):
     """A list of integer ids as one bound value (an ``int8[]`` on PostgreSQL, JSON text on SQLite)."""
 
-    impl = String
     cache_ok = True
+    element = BigInteger
 
-    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
-        if dialect.name == "postgresql":
-            return dialect.type_descriptor(postgresql.ARRAY(BigInteger))
-        return dialect.type_descriptor(String())
-
-    def process_bind_param(self, value: Sequence[int] | None, dialect: Dialect) -> Any:
-        if value is None:
-            return None
-        ids = [int(v) for v in value]  # ids only: the text is read by json_each, never spliced into SQL
-        return ids if dialect.name == "postgresql" else json.dumps(ids)
+    def _checked(self, value: Sequence[Any]) -> list[Any]:
+        return [int(v) for v in value]  # ids only
 
 
-class TextArray(TypeDecorator[Sequence[str]]):
+class TextArray(_ValueList):
     """A list of texts (external ids, say) as one bound value (a ``text[]`` on PostgreSQL, JSON text on
-    SQLite), like :class:`IdArray`."""
+    SQLite)."""
 
-    impl = String
     cache_ok = True
+    element = Text
 
-    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
-        if dialect.name == "postgresql":
-            return dialect.type_descriptor(postgresql.ARRAY(Text))
-        return dialect.type_descriptor(String())
-
-    def process_bind_param(self, value: Sequence[str] | None, dialect: Dialect) -> Any:
-        if value is None:
-            return None
+    def _checked(self, value: Sequence[Any]) -> list[Any]:
         if not all(type(v) is str for v in value):
             raise TypeError("a text list holds texts only")
-        return list(value) if dialect.name == "postgresql" else json.dumps(list(value), ensure_ascii=False)
+        return list(value)
 
 
 class InIds(ColumnElement[bool]):

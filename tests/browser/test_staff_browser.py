@@ -5,7 +5,7 @@ Every page visited is saved as a screenshot under ``var/screenshots/`` (git-igno
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from openpyxl import load_workbook
@@ -18,16 +18,23 @@ SHOTS = ROOT / "var" / "screenshots"
 DESKTOP = {"width": 1366, "height": 900}
 
 
-@pytest.fixture(scope="module")
-def staff_site(tmp_path_factory) -> Iterator[str]:
+def _site(tmp_path_factory, name: str, more: Callable[[str], None] | None = None) -> Iterator[str]:
+    """The staff data (``tests/staff_data.py``) in a new SQLite file, ``more`` added to it, served."""
     from bot.db.migrate import upgrade
 
-    base = tmp_path_factory.mktemp("staff-site")
+    base = tmp_path_factory.mktemp(name)
     db = f"sqlite:///{base / 'feedbackbot.db'}"
     upgrade(db)
     build(db, base)
+    if more is not None:
+        more(db)
     with serve_web(base, db) as url:
         yield url
+
+
+@pytest.fixture(scope="module")
+def staff_site(tmp_path_factory) -> Iterator[str]:
+    yield from _site(tmp_path_factory, "staff-site")
 
 
 @pytest.fixture()
@@ -175,24 +182,21 @@ def test_admin_pages(staff_site, desktop):
 @pytest.fixture(scope="module")
 def busy_site(tmp_path_factory) -> Iterator[str]:
     """The staff data with 230 more replies to 王五 (A3) in the last hours: a list of three pages."""
-    from datetime import UTC, datetime, timedelta
 
-    from bot.db.migrate import upgrade
-    from bot.db.session import open_session
-    from tests.staff_data import _Builder
+    def busy(db: str) -> None:
+        from datetime import UTC, datetime, timedelta
 
-    base = tmp_path_factory.mktemp("busy-site")
-    db = f"sqlite:///{base / 'feedbackbot.db'}"
-    upgrade(db)
-    build(db, base)
-    start = datetime.now(UTC) - timedelta(hours=6)
-    with open_session(db) as s, s.begin():
-        b = _Builder(s, datetime.now(UTC))
-        b.n = 500
-        for n in range(230):
-            b.rated("A3", start + timedelta(minutes=n), 5 if n % 7 else 4, "一组", reply=f"第{n:03d}号回复，挺好的")
-    with serve_web(base, db) as url:
-        yield url
+        from bot.db.session import open_session
+        from tests.staff_data import _Builder
+
+        start = datetime.now(UTC) - timedelta(hours=6)
+        with open_session(db) as s, s.begin():
+            b = _Builder(s, datetime.now(UTC))
+            b.n = 500
+            for n in range(230):
+                b.rated("A3", start + timedelta(minutes=n), 5 if n % 7 else 4, "一组", reply=f"第{n:03d}号回复，挺好的")
+
+    yield from _site(tmp_path_factory, "busy-site", busy)
 
 
 def test_a_supervisor_pages_through_a_busy_agents_feedback(busy_site, desktop):
