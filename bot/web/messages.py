@@ -36,6 +36,8 @@ CAUSE_INVALID = "原因筛选无效，已显示全部原因。"
 NOT_FOUND_AGENT = "没有找到该客服。"
 NOT_FOUND_TEAM = "没有找到该团队。"
 EXPORT_FORMAT_INVALID = "导出格式只能是 csv 或 xlsx。"
+EXPORT_REFUSED_TITLE = "无法导出"
+EXPORT_TOO_MANY = "这段时间的评价超过 {limit:,} 条，一次导不完；请把时间范围分成几段，分别导出。"
 APPEAL_STORED = "申诉已提交，决定后会在“我的申诉”中更新结果。"
 APPEAL_REFUSALS = {
     "empty": "请填写申诉理由。",

@@ -292,3 +292,32 @@ def test_the_feedback_list_comes_in_pages_of_a_hundred_newest_first(centre, db_u
     # The export is not paged.
     rows = list(csv.reader(io.StringIO(c.get("/export/feedback?agent=A2&format=csv").content.decode("utf-8-sig"))))
     assert sum("号回复" in cell for row in rows for cell in row) == 230
+
+
+def test_the_feedback_export_holds_the_whole_period_or_says_why_not(centre, db_url, monkeypatch):
+    """The export is the whole period, past the thousand replies it once stopped at without saying so; a period
+    beyond the export's bound gets a page that says so and what to do, never a file cut short."""
+    from datetime import UTC, datetime, timedelta
+
+    from bot.scoring import agent_feedback
+    from tests.staff_data import _Builder
+
+    start = datetime.now(UTC) - timedelta(hours=20)
+    with open_session(db_url) as s, s.begin():
+        b = _Builder(s, datetime.now(UTC))
+        b.n = 500
+        for n in range(1050):
+            b.rated("A2", start + timedelta(seconds=60 * n), 5, "一组", reply=f"第{n:04d}号回复")
+    c = centre[1]("S1")
+    r = c.get("/export/feedback?agent=A2&format=csv")
+    replies = [cell for row in csv.reader(io.StringIO(r.content.decode("utf-8-sig"))) for cell in row
+               if "号回复" in cell]
+    assert len(replies) == 1050 and replies[0] == "第1049号回复" and replies[-1] == "第0000号回复"
+    monkeypatch.setattr(agent_feedback, "EXPORT_MAX_ITEMS", 1000)
+    for fmt in ("csv", "xlsx"):
+        refused = c.get(f"/export/feedback?agent=A2&format={fmt}")
+        assert refused.status_code == 400 and refused.headers["content-type"].startswith("text/html")
+        assert "无法导出" in refused.text and "超过 1,000 条" in refused.text and "分成几段" in refused.text
+        assert "号回复" not in refused.text
+    monkeypatch.setattr(agent_feedback, "EXPORT_MAX_ITEMS", 1053)  # the 1,050 and the 3 built earlier: all fit
+    assert c.get("/export/feedback?agent=A2&format=csv").status_code == 200

@@ -8,16 +8,18 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from bot.domain import Role
 from bot.scoring import agent_feedback
 from bot.scoring.board import score_period
 from bot.scoring.cause_report import cause_report
+from bot.web import messages
 from bot.web.access import check_agent, check_team, visible_teams
 from bot.web.auth import CurrentUser, RequireSupervisor
 from bot.web.deps import SessionDep, SettingsDep
 from bot.web.ids import StaffId
+from bot.web.templating import templates
 from bot.web.views.common import CauseDep, PeriodDep
 from bot.web.views.export import check_format, export_response
 from bot.web.views.pages import cause_scope, channel_rates, team_cause_reports
@@ -27,12 +29,20 @@ router = APIRouter(prefix="/export", include_in_schema=False)
 
 
 @router.get("/feedback")
-def export_feedback(s: SessionDep, settings: SettingsDep, user: CurrentUser, choice: PeriodDep, cause: CauseDep,
-                    agent: Annotated[StaffId | Literal[""], Query()] = "", format: str = "xlsx"):
-    """An agent's feedback list (default: the user's own)."""
+def export_feedback(request: Request, s: SessionDep, settings: SettingsDep, user: CurrentUser, choice: PeriodDep,
+                    cause: CauseDep, agent: Annotated[StaffId | Literal[""], Query()] = "", format: str = "xlsx"):
+    """An agent's feedback list (default: the user's own), the whole period; a period of more than
+    :data:`~bot.scoring.agent_feedback.EXPORT_MAX_ITEMS` replies is refused with a message (a file cut short
+    without saying so would pass for the whole list)."""
     check_format(format)
     target = check_agent(s, user, agent or user.agent_id)
-    items = agent_feedback.agent_feedback(s, target.id, choice.period, tz=settings.timezone, cause=cause)
+    limit = agent_feedback.EXPORT_MAX_ITEMS
+    items = agent_feedback.agent_feedback(s, target.id, choice.period, tz=settings.timezone, cause=cause,
+                                          limit=limit + 1)
+    if len(items) > limit:
+        return templates.TemplateResponse(request, "staff_error.html", {
+            "title": messages.EXPORT_REFUSED_TITLE, "message": messages.EXPORT_TOO_MANY.format(limit=limit)},
+            status_code=400)
     return export_response([feedback_table(items, settings.timezone)], format,
                            f"评价明细-{target.id}-{choice.period.label}",
                            f"feedback-{target.id}-{choice.period.label}")
