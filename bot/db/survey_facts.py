@@ -8,10 +8,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db.models import Base
+
+#: The bucket of a counted 1–3 whose cause is not the agent's (``bot.ledger.per_survey.NON_STAFF_LOW``).
+NON_STAFF_LOW = "non_staff_low"
+#: The rows of ``ix_survey_facts_team_quotes``. A query reaches a partial index only when its own condition says
+#: the same, written as this constant: a bound value would not do on PostgreSQL, whose generic plan (psycopg
+#: prepares a statement run five times) is made without the value.
+TEAM_QUOTES_WHERE = f"bucket = '{NON_STAFF_LOW}'"
 
 
 class SurveyFact(Base):
@@ -27,6 +34,11 @@ class SurveyFact(Base):
         Index("ix_survey_facts_reason", "reason_id"),
         # The cause report's newest quotes per cause (bot.scoring.cause_report._quotes).
         Index("ix_survey_facts_quotes", "bucket", "cause", "reason_id", "ended_at"),
+        # The same for a team page's teams: their non-staff low ratings only (about a tenth of the rows). The
+        # team's rows of the period held the quotes of its few hundred such ratings among ~17,000 others (10M
+        # ratings on SQLite: 20 ms per cause, 140 of the team page's 190 ms).
+        Index("ix_survey_facts_team_quotes", "team_id", "cause", "reason_id", "ended_at",
+              sqlite_where=text(TEAM_QUOTES_WHERE), postgresql_where=text(TEAM_QUOTES_WHERE)),
     )
 
     survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id"), primary_key=True, autoincrement=False)

@@ -19,12 +19,12 @@ from sqlalchemy.orm import aliased
 from bot.db.models import Call, Rating, Reason, Survey
 from bot.db.planner import NoIndex
 from bot.db.staff import Appeal
+from bot.db.survey_facts import NON_STAFF_LOW as NON_STAFF_LOW  # the bucket's name: its partial index names it
 from bot.db.survey_facts import SurveyFact
 from bot.domain import PENDING_APPEAL_STATUSES, AppealStatus, Attribution, RatingStatus, ReasonSource
 from bot.ledger.counting import is_counted_rating, is_current_reason
 
 STAFF_LOW = "staff_low"
-NON_STAFF_LOW = "non_staff_low"
 UNATTRIBUTED_LOW = "unattributed_low"
 #: A staff attribution removed by an upheld appeal: counted as unattributed, reported under ``excluded``.
 APPEAL_UPHELD = "appeal_upheld"
@@ -175,10 +175,15 @@ FACTS = cast(Table, SurveyFact.__table__)
 FACT_COLUMNS = {c.name: ("agent_id" if c.name == "credited_agent_id" else c.name) for c in FACTS.columns}
 
 
-def fact_rows(start: datetime, end: datetime) -> Select:
-    """The stored facts of the calls that ended in ``[start, end)``, under :func:`per_survey`'s column names."""
+def fact_rows(start: datetime, end: datetime, *, by_period: bool = True) -> Select:
+    """The stored facts of the calls that ended in ``[start, end)``, under :func:`per_survey`'s column names.
+
+    ``by_period=False``: for a statement that reaches its rows down another index, SQLite (which plans without
+    statistics) is kept from walking the period's rows instead (:class:`bot.db.planner.NoIndex`).
+    """
+    ended = FACTS.c.ended_at if by_period else NoIndex(FACTS.c.ended_at)
     return (select(*(FACTS.c[name].label(label) for name, label in FACT_COLUMNS.items()))
-            .where(FACTS.c.ended_at >= start, FACTS.c.ended_at < end))
+            .where(ended >= start, ended < end))
 
 
 def count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:

@@ -12,35 +12,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import event, insert, select
+from sqlalchemy import insert, select
 
 from bot.db.connection import engine_for
 from bot.db.id_lists import in_ids
 from bot.db.models import AuditLog
 from bot.db.session import open_session
 from bot.ledger import day_counts, fact_table
+from tests.statements import statements_of
 
 # What a refresh of some surveys may read whole: the appeals (a few rows), the id list itself.
 WHOLE_READS_ALLOWED = {"appeals", "json_each"}
-
-
-def _statements_of(url: str, work) -> list[tuple[str, object]]:
-    """The statements (and parameters) ``work(session)`` sends, in a transaction rolled back afterwards."""
-    seen: list[tuple[str, object]] = []
-    engine = engine_for(url)
-
-    def note(_conn, _cursor, statement, parameters, _context, executemany):
-        if not executemany:
-            seen.append((statement, parameters))
-
-    event.listen(engine, "before_cursor_execute", note)
-    try:
-        with open_session(url) as s:
-            work(s)
-            s.rollback()
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
-    return seen
 
 
 def _whole_table_reads(url: str, statements: list[tuple[str, object]]) -> list[str]:
@@ -66,7 +48,7 @@ def test_refreshing_some_surveys_reads_no_whole_table_on_sqlite(migrated, tmp_pa
         fact_table.refresh_facts(s, [4, 5], new=True)
         fact_table.refresh_survey_facts(s, 6)
 
-    statements = _statements_of(url, refresh)
+    statements = statements_of(url, refresh)
     assert len(statements) >= 10, statements  # the facts, the day sums and the review items were all refreshed
     assert _whole_table_reads(url, statements) == []
 
@@ -129,7 +111,7 @@ def test_the_imports_stored_call_lookup_starts_from_its_ids_on_sqlite(migrated, 
         c.exec_driver_sql("INSERT INTO agents (id, created_at) VALUES ('A1', '2026-12-01 00:00:00.000000')")
         c.exec_driver_sql("INSERT INTO calls (id, external_id, ended_at, credited_agent_id, created_at) VALUES "
                           "(1, 'c1', '2026-12-01 00:00:00.000000', 'A1', '2026-12-01 00:00:00.000000')")
-    statements = _statements_of(url, lambda s: stored_calls.stored(s, ["c1", "c2"]))
+    statements = statements_of(url, lambda s: stored_calls.stored(s, ["c1", "c2"]))
     assert len(statements) == 4, statements  # the calls, then their agents, ratings and causes
     assert _whole_table_reads(url, statements) == []
     with open_session(url) as s:
