@@ -94,12 +94,12 @@ def _quotes(s: Session, p: Period, tz: str, per_cause: int, team_ids: Collection
 
     One small query per cause, newest reason first down ``ix_survey_facts_quotes``
     (bucket, cause, reason id, end time), or for some teams down
-    ``ix_survey_facts_team_quotes`` (their non-staff rows by team, cause, reason id;
-    the bucket is written as a constant, as that partial index's condition): it
-    stops after a few times ``per_cause`` rows instead of ranking every low
-    rating of the period. Many
-    customers write the same words ("信号太差"); a quote repeated says nothing
-    more, so repeats are skipped (and may leave fewer than ``per_cause``).
+    ``ix_survey_facts_team_quotes`` (their non-staff rows by team, cause, reason
+    id; the bucket is written as a constant, as that partial index's condition):
+    it stops after a few times ``per_cause`` rows instead of ranking every low
+    rating of the period. Many customers write the same words ("信号太差"); a
+    quote repeated says nothing more, so repeats are skipped (and may leave
+    fewer than ``per_cause``).
     """
     f = _facts(p, tz, team_ids)
     parts = [select(f.c.cause, Reason.text, f.c.reason_id)
