@@ -38,6 +38,7 @@ def _plans(url: str, statements: list[tuple[str, object]]) -> list[str]:
                 out.append(" | ".join(r[-1] for r in c.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params)))
             return out
         c.execute(text("SET enable_seqscan = off"))
+        c.execute(text("SET plan_cache_mode = force_generic_plan"))
         for n, (sql, params) in enumerate(statements):
             # A generic plan: prepared with its parameters untyped, explained without their values.
             values = dict(params) if isinstance(params, dict) else {}
@@ -45,7 +46,6 @@ def _plans(url: str, statements: list[tuple[str, object]]) -> list[str]:
             for i, name in enumerate(values, start=1):
                 numbered = numbered.replace(f"%({name})s", f"${i}")
             c.exec_driver_sql(f"PREPARE quotes_{n} AS {numbered}")
-            c.execute(text("SET plan_cache_mode = force_generic_plan"))
             args = ", ".join("NULL" for _ in values)
             out.append(" | ".join(r[0] for r in c.exec_driver_sql(
                 f"EXPLAIN EXECUTE quotes_{n}" + (f"({args})" if values else ""))))
